@@ -1,0 +1,35 @@
+# One image for every nodemesh role: the subcommand picks it
+# (proxy, destination, identity, injector, proxy-init, cni).
+# The image runs the compiled JavaScript in dist/, never the .ts sources (ARCHITECTURE.md §1).
+
+# --- build: compile TypeScript to JavaScript -------------------------------------------------
+FROM node:24-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+# The base image already has Node 24, so the `node` dev dependency's download is skipped.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY bin ./bin
+COPY src ./src
+COPY proxy ./proxy
+COPY controller ./controller
+COPY identity ./identity
+RUN npx tsc -p tsconfig.build.json
+
+# --- runtime: production dependencies and the compiled code only -----------------------------
+FROM node:24-slim
+# iptables for proxy-init (nft backend by default, legacy also present).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends iptables \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /opt/nodemesh
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+    && rm -rf node_modules/@bufbuild/buf-linux-x64 \
+    && npm cache clean --force
+COPY --from=build /src/dist ./
+ENV NODE_ENV=production
+# The proxy's user: iptables exempts its traffic from redirection by this UID.
+USER 2102:2102
+ENTRYPOINT ["node", "/opt/nodemesh/bin/nodemesh.js"]
+CMD ["--help"]

@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+// The one nodemesh binary: `nodemesh <command>`. This file is the only place that maps command
+// names to implementations; every implementation is loaded lazily, so the sidecar never loads the
+// control plane's libraries (or the Kubernetes client) and a CLI verb loads only what it uses.
+
+import { fileURLToPath } from 'node:url';
+import { dispatch, runVersion, VERSION_HELP, type CommandSpec } from '../src/cli/index.ts';
+import { DEMO_HELP } from '../src/cli/demo/demo-help.ts';
+import { COMMANDS_NOT_BUILT, notBuilt } from './not-built.ts';
+
+export const COMMANDS: readonly CommandSpec[] = [
+  ...COMMANDS_NOT_BUILT.map((c): CommandSpec => ({
+    name: c.name,
+    summary: c.summary,
+    help: c.help,
+    load: () => Promise.resolve(notBuilt(c)),
+  })),
+  {
+    name: 'demo',
+    summary: 'run the whole mesh locally (what npm start runs)',
+    help: DEMO_HELP,
+    load: async () => (await import('../src/cli/demo/demo-command.ts')).runDemo,
+  },
+  {
+    name: 'version',
+    summary: 'print the nodemesh and Node.js versions',
+    help: VERSION_HELP,
+    load: () => Promise.resolve(runVersion),
+  },
+];
+
+async function main(): Promise<void> {
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals++;
+    if (signals > 1) {
+      process.stderr.write(`received ${signal} again; exiting now\n`);
+      process.exit(130);
+    }
+    controller.abort(new Error(`received ${signal}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const code = await dispatch({
+    commands: COMMANDS,
+    argv: process.argv.slice(2),
+    context: {
+      env: process.env,
+      stdout: process.stdout,
+      stderr: process.stderr,
+      signal: controller.signal,
+      program: 'nodemesh',
+      cwd: process.cwd(),
+      self: [process.execPath, fileURLToPath(import.meta.url)],
+    },
+  });
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  process.exitCode = code;
+}
+
+if (import.meta.main) await main();

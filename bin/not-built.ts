@@ -1,0 +1,95 @@
+// The subcommands that are planned but not built yet, each with the issue that tracks it.
+//
+// They are listed so that `nodemesh --help` shows the whole shape of the tool; running one says
+// plainly that it is not in this build and exits 1, rather than pretending to work. An entry moves
+// out of this list into bin/nodemesh.ts when its implementation lands.
+
+import { EXIT_FAILURE, writeLine, type CommandRunner } from '../src/cli/index.ts';
+
+export interface PlannedCommand {
+  readonly name: string;
+  readonly summary: string;
+  readonly help: string;
+  /** The project issue that builds it. */
+  readonly issue: number;
+}
+
+function planned(name: string, summary: string, issue: number, detail: string): PlannedCommand {
+  return {
+    name,
+    summary: `${summary} (not built yet)`,
+    issue,
+    help: `Usage: nodemesh ${name} [flags]\n\n${detail}\n\nNot in this build yet: tracked in issue ${issue}.\n`,
+  };
+}
+
+export const COMMANDS_NOT_BUILT: readonly PlannedCommand[] = [
+  planned(
+    'proxy',
+    'run the sidecar proxy',
+    4,
+    'Runs the sidecar proxy: outbound 127.0.0.1:4140, inbound 0.0.0.0:4143, admin 4191.',
+  ),
+  planned(
+    'destination',
+    'run the destination (discovery) service',
+    6,
+    'Serves io.linkerd.proxy.destination.Destination on 8086.',
+  ),
+  planned(
+    'identity',
+    'run the identity service, or manage certificates',
+    3,
+    'Serves io.linkerd.proxy.identity.Identity/Certify on 8080; verbs init, issuer, inspect, token.',
+  ),
+  planned(
+    'injector',
+    'run the proxy injector webhook',
+    10,
+    'Serves AdmissionReview v1 on 8443 and adds the sidecar to pods.',
+  ),
+  planned(
+    'proxy-init',
+    'set up iptables interception in a pod',
+    9,
+    'Writes the PROXY_INIT_REDIRECT and PROXY_INIT_OUTPUT nat chains.',
+  ),
+  planned(
+    'cni',
+    'the chained CNI plugin',
+    9,
+    'A CNI 1.0 plugin (ADD, DEL, CHECK, VERSION) applying the proxy-init rules.',
+  ),
+  planned(
+    'check',
+    'check the control plane and proxies',
+    11,
+    'Checks health, certificates and clocks, with a hint per failed check.',
+  ),
+  planned(
+    'inject',
+    'add the sidecar to Kubernetes YAML',
+    10,
+    'Reads YAML files or stdin and writes them with the proxy injected.',
+  ),
+  planned(
+    'stat',
+    'golden metrics per workload',
+    11,
+    'Success rate, requests/s, latency percentiles and mTLS share per workload.',
+  ),
+  planned('routes', 'golden metrics per route', 11, 'The same metrics per ServiceProfile or HTTPRoute route.'),
+  planned(
+    'tap',
+    'watch live requests through a proxy',
+    11,
+    'Streams method, path, status, latency and identities of live requests.',
+  ),
+];
+
+export function notBuilt(command: PlannedCommand): CommandRunner {
+  return (ctx) => {
+    writeLine(ctx.stderr, `nodemesh ${command.name}: not in this build yet (tracked in issue ${command.issue}).`);
+    return Promise.resolve(EXIT_FAILURE);
+  };
+}

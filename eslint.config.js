@@ -1,0 +1,58 @@
+// Lint rules: typescript-eslint's type-checked recommendations, named exports only, the import
+// boundaries of ARCHITECTURE.md §4, and process.env read only at the edges (main.ts, src/config,
+// bin/).
+import js from '@eslint/js';
+import { defineConfig, globalIgnores } from 'eslint/config';
+import tseslint from 'typescript-eslint';
+import { boundariesPlugin, LAYOUT_ZONES } from './scripts/eslint-boundaries.ts';
+
+export default defineConfig(
+  globalIgnores(['node_modules/', 'dist/', 'coverage/', 'src/api/gen/', '.nodemesh/', 'bench/results/']),
+  js.configs.recommended,
+  tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: {
+        projectService: { allowDefaultProject: ['eslint.config.js'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    plugins: { nodemesh: boundariesPlugin },
+    rules: {
+      'nodemesh/import-boundaries': ['error', { zones: LAYOUT_ZONES }],
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'ExportDefaultDeclaration', message: 'Use named exports (STYLE.md rule 2).' },
+        { selector: 'TSEnumDeclaration', message: 'Enums are not erasable syntax; use a union of literals.' },
+      ],
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'process',
+          property: 'env',
+          message: 'Only main.ts files, bin/ and src/config read process.env; take an EnvSource instead.',
+        },
+      ],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite'] },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+    },
+  },
+  {
+    files: ['**/main.ts', 'bin/**', 'src/config/**', 'scripts/**', 'bench/**', '**/*.test.ts', 'test/**'],
+    rules: { 'no-restricted-properties': 'off' },
+  },
+  {
+    files: ['eslint.config.js'],
+    rules: { 'no-restricted-syntax': 'off' },
+    extends: [tseslint.configs.disableTypeChecked],
+  },
+);

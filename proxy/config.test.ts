@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ConfigError } from '../src/errors/index.ts';
+import { catchError } from '../src/testing/index.ts';
+import {
+  ENV_ADMIN_LISTEN_ADDR,
+  ENV_IDENTITY_DISABLED,
+  ENV_IDENTITY_LOCAL_NAME,
+  ENV_IDENTITY_SVC_ADDR,
+  ENV_IDENTITY_SVC_NAME,
+  ENV_IDENTITY_TRUST_ANCHORS,
+  ENV_INBOUND_DEFAULT_POLICY,
+  ENV_OUTBOUND_CONNECT_TIMEOUT,
+  parseProxyConfig,
+} from './config.ts';
+
+const ANCHORS = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+const IDENTITY_ENV = {
+  [ENV_IDENTITY_TRUST_ANCHORS]: ANCHORS,
+  [ENV_IDENTITY_SVC_ADDR]: 'nodemesh-identity-headless.nodemesh.svc.cluster.local.:8080',
+  [ENV_IDENTITY_SVC_NAME]: 'nodemesh-identity.nodemesh.serviceaccount.identity.nodemesh.cluster.local',
+  [ENV_IDENTITY_LOCAL_NAME]: 'web.shop.serviceaccount.identity.nodemesh.cluster.local',
+};
+
+describe('parseProxyConfig', () => {
+  test('gives Linkerd defaults when only identity is set', () => {
+    const config = parseProxyConfig(IDENTITY_ENV);
+    assert.deepEqual(config.outboundListenAddrs, [{ host: '127.0.0.1', port: 4140 }]);
+    assert.deepEqual(config.inboundListenAddr, { host: '0.0.0.0', port: 4143 });
+    assert.equal(config.adminListenAddr.port, 4191);
+    assert.equal(config.outboundConnectTimeoutMs, 1000);
+    assert.equal(config.inboundConnectTimeoutMs, 100);
+    assert.equal(config.inboundDetectTimeoutMs, 10_000);
+    assert.equal(config.inboundDefaultPolicy, 'all-unauthenticated');
+    assert.equal(config.shutdownEndpointEnabled, false);
+    assert.equal(config.identity?.minRefreshMs, 10_000);
+    assert.equal(config.identity?.svcAddr.port, 8080);
+    assert.ok(Object.isFrozen(config) && Object.isFrozen(config.identity));
+  });
+
+  test('names all three bad variables in one error', () => {
+    const env = {
+      ...IDENTITY_ENV,
+      [ENV_ADMIN_LISTEN_ADDR]: 'localhost',
+      [ENV_OUTBOUND_CONNECT_TIMEOUT]: '5',
+      [ENV_INBOUND_DEFAULT_POLICY]: 'allow-all',
+    };
+    const err = catchError(() => parseProxyConfig(env), ConfigError);
+    assert.deepEqual(
+      err.problems.map((p) => p.name),
+      [ENV_ADMIN_LISTEN_ADDR, ENV_OUTBOUND_CONNECT_TIMEOUT, ENV_INBOUND_DEFAULT_POLICY],
+    );
+    assert.equal(err.code, 'MESH_ERR_CONFIG');
+    assert.match(err.message, /3 invalid settings/);
+    assert.match(
+      err.message,
+      /NODEMESH_PROXY_ADMIN_LISTEN_ADDR has value "localhost"; allowed: an IP address and a port/,
+    );
+    assert.match(err.message, /NODEMESH_PROXY_OUTBOUND_CONNECT_TIMEOUT has value "5"; allowed: a duration with units/);
+    assert.match(
+      err.message,
+      /NODEMESH_PROXY_INBOUND_DEFAULT_POLICY has value "allow-all"; allowed: one of all-unauthenticated, /,
+    );
+  });
+
+  test('requires the identity settings unless identity is disabled', () => {
+    const err = catchError(() => parseProxyConfig({}), ConfigError);
+    assert.deepEqual(err.problems.map((p) => p.name).sort(), [
+      ENV_IDENTITY_LOCAL_NAME,
+      ENV_IDENTITY_SVC_ADDR,
+      ENV_IDENTITY_SVC_NAME,
+      ENV_IDENTITY_TRUST_ANCHORS,
+    ]);
+    const plain = parseProxyConfig({ [ENV_IDENTITY_DISABLED]: 'true' });
+    assert.equal(plain.identity, undefined);
+  });
+
+  test('refuses trust anchors that are not PEM', () => {
+    const err = catchError(
+      () => parseProxyConfig({ ...IDENTITY_ENV, [ENV_IDENTITY_TRUST_ANCHORS]: 'not a certificate' }),
+      ConfigError,
+    );
+    assert.equal(err.problems[0]?.name, ENV_IDENTITY_TRUST_ANCHORS);
+  });
+});

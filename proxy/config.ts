@@ -1,0 +1,163 @@
+// The sidecar proxy's settings: Linkerd's LINKERD2_PROXY_* set renamed NODEMESH_PROXY_*
+// (shared/reference/linkerd.md §4.12 and §4.13), parsed once at start and frozen.
+//
+// Contract: parseProxyConfig reads every setting, collects every problem, and throws one
+// ConfigError naming each bad variable, its value and what is allowed; otherwise it returns a
+// deep-frozen ProxyConfig. Every variable has a default except the identity ones, which are
+// required unless identity is disabled.
+
+import { SettingsReader, type EnvSource, type HostPort, type SocketAddress } from '../src/config/index.ts';
+import { readLogConfig, type LogConfig } from '../src/log/index.ts';
+
+export const ENV_OUTBOUND_LISTEN_ADDRS = 'NODEMESH_PROXY_OUTBOUND_LISTEN_ADDRS';
+export const ENV_INBOUND_LISTEN_ADDR = 'NODEMESH_PROXY_INBOUND_LISTEN_ADDR';
+export const ENV_ADMIN_LISTEN_ADDR = 'NODEMESH_PROXY_ADMIN_LISTEN_ADDR';
+export const ENV_CONTROL_LISTEN_ADDR = 'NODEMESH_PROXY_CONTROL_LISTEN_ADDR';
+export const ENV_INBOUND_DETECT_TIMEOUT = 'NODEMESH_PROXY_INBOUND_DETECT_TIMEOUT';
+export const ENV_OUTBOUND_DETECT_TIMEOUT = 'NODEMESH_PROXY_OUTBOUND_DETECT_TIMEOUT';
+export const ENV_INBOUND_CONNECT_TIMEOUT = 'NODEMESH_PROXY_INBOUND_CONNECT_TIMEOUT';
+export const ENV_OUTBOUND_CONNECT_TIMEOUT = 'NODEMESH_PROXY_OUTBOUND_CONNECT_TIMEOUT';
+export const ENV_INBOUND_DEFAULT_POLICY = 'NODEMESH_PROXY_INBOUND_DEFAULT_POLICY';
+export const ENV_INBOUND_PORTS_REQUIRE_IDENTITY = 'NODEMESH_PROXY_INBOUND_PORTS_REQUIRE_IDENTITY';
+export const ENV_INBOUND_PORTS_DISABLE_PROTOCOL_DETECTION = 'NODEMESH_PROXY_INBOUND_PORTS_DISABLE_PROTOCOL_DETECTION';
+export const ENV_SHUTDOWN_GRACE_PERIOD = 'NODEMESH_PROXY_SHUTDOWN_GRACE_PERIOD';
+export const ENV_SHUTDOWN_ENDPOINT_ENABLED = 'NODEMESH_PROXY_SHUTDOWN_ENDPOINT_ENABLED';
+export const ENV_INGRESS_MODE = 'NODEMESH_PROXY_INGRESS_MODE';
+export const ENV_IDENTITY_DISABLED = 'NODEMESH_PROXY_IDENTITY_DISABLED';
+export const ENV_IDENTITY_DIR = 'NODEMESH_PROXY_IDENTITY_DIR';
+export const ENV_IDENTITY_TRUST_ANCHORS = 'NODEMESH_PROXY_IDENTITY_TRUST_ANCHORS';
+export const ENV_IDENTITY_TOKEN_FILE = 'NODEMESH_PROXY_IDENTITY_TOKEN_FILE';
+export const ENV_IDENTITY_SVC_ADDR = 'NODEMESH_PROXY_IDENTITY_SVC_ADDR';
+export const ENV_IDENTITY_SVC_NAME = 'NODEMESH_PROXY_IDENTITY_SVC_NAME';
+export const ENV_IDENTITY_LOCAL_NAME = 'NODEMESH_PROXY_IDENTITY_LOCAL_NAME';
+export const ENV_IDENTITY_MIN_REFRESH = 'NODEMESH_PROXY_IDENTITY_MIN_REFRESH';
+export const ENV_IDENTITY_MAX_REFRESH = 'NODEMESH_PROXY_IDENTITY_MAX_REFRESH';
+export const ENV_DESTINATION_SVC_ADDR = 'NODEMESH_PROXY_DESTINATION_SVC_ADDR';
+export const ENV_DESTINATION_SVC_NAME = 'NODEMESH_PROXY_DESTINATION_SVC_NAME';
+export const ENV_DESTINATION_CONTEXT = 'NODEMESH_PROXY_DESTINATION_CONTEXT';
+export const ENV_DESTINATION_PROFILE_SUFFIXES = 'NODEMESH_PROXY_DESTINATION_PROFILE_SUFFIXES';
+
+export const INBOUND_POLICIES = [
+  'all-unauthenticated',
+  'all-authenticated',
+  'cluster-unauthenticated',
+  'cluster-authenticated',
+  'deny',
+] as const;
+export type InboundPolicy = (typeof INBOUND_POLICIES)[number];
+
+export interface ProxyIdentityConfig {
+  readonly dir: string;
+  readonly trustAnchorsPem: string;
+  readonly tokenFile: string;
+  readonly svcAddr: HostPort;
+  readonly svcName: string;
+  readonly localName: string;
+  readonly minRefreshMs: number;
+  readonly maxRefreshMs: number;
+}
+
+export interface ProxyConfig {
+  readonly log: LogConfig;
+  readonly outboundListenAddrs: readonly SocketAddress[];
+  readonly inboundListenAddr: SocketAddress;
+  readonly adminListenAddr: SocketAddress;
+  readonly controlListenAddr: SocketAddress;
+  readonly inboundDetectTimeoutMs: number;
+  readonly outboundDetectTimeoutMs: number;
+  readonly inboundConnectTimeoutMs: number;
+  readonly outboundConnectTimeoutMs: number;
+  readonly inboundDefaultPolicy: InboundPolicy;
+  readonly inboundPortsRequireIdentity: readonly number[];
+  readonly inboundPortsDisableProtocolDetection: readonly number[];
+  readonly shutdownGracePeriodMs: number;
+  readonly shutdownEndpointEnabled: boolean;
+  readonly ingressMode: boolean;
+  /** Absent when NODEMESH_PROXY_IDENTITY_DISABLED=true (plaintext mesh, local experiments only). */
+  readonly identity: ProxyIdentityConfig | undefined;
+  readonly destination: {
+    readonly svcAddr: HostPort | undefined;
+    readonly svcName: string;
+    readonly contextToken: string;
+    readonly profileSuffixes: readonly string[];
+  };
+}
+
+const SECOND = 1000;
+const DAY = 24 * 3600 * SECOND;
+
+export function parseProxyConfig(env: EnvSource): ProxyConfig {
+  const r = new SettingsReader('nodemesh proxy', env);
+  const identityDisabled = r.bool(ENV_IDENTITY_DISABLED, { default: false });
+  const config: ProxyConfig = {
+    log: readLogConfig(r),
+    outboundListenAddrs: r.socketAddresses(ENV_OUTBOUND_LISTEN_ADDRS, { default: [{ host: '127.0.0.1', port: 4140 }] }),
+    inboundListenAddr: r.socketAddress(ENV_INBOUND_LISTEN_ADDR, { default: { host: '0.0.0.0', port: 4143 } }),
+    adminListenAddr: r.socketAddress(ENV_ADMIN_LISTEN_ADDR, { default: { host: '127.0.0.1', port: 4191 } }),
+    controlListenAddr: r.socketAddress(ENV_CONTROL_LISTEN_ADDR, { default: { host: '0.0.0.0', port: 4190 } }),
+    inboundDetectTimeoutMs: r.durationMs(ENV_INBOUND_DETECT_TIMEOUT, { default: 10 * SECOND, min: 1, max: 365 * DAY }),
+    outboundDetectTimeoutMs: r.durationMs(ENV_OUTBOUND_DETECT_TIMEOUT, {
+      default: 10 * SECOND,
+      min: 1,
+      max: 365 * DAY,
+    }),
+    inboundConnectTimeoutMs: r.durationMs(ENV_INBOUND_CONNECT_TIMEOUT, { default: 100, min: 1, max: 60 * SECOND }),
+    outboundConnectTimeoutMs: r.durationMs(ENV_OUTBOUND_CONNECT_TIMEOUT, { default: 1000, min: 1, max: 60 * SECOND }),
+    inboundDefaultPolicy: r.oneOf(ENV_INBOUND_DEFAULT_POLICY, INBOUND_POLICIES, { default: 'all-unauthenticated' }),
+    inboundPortsRequireIdentity: r.ports(ENV_INBOUND_PORTS_REQUIRE_IDENTITY, { default: [] }),
+    inboundPortsDisableProtocolDetection: r.ports(ENV_INBOUND_PORTS_DISABLE_PROTOCOL_DETECTION, { default: [] }),
+    shutdownGracePeriodMs: r.durationMs(ENV_SHUTDOWN_GRACE_PERIOD, { default: 120 * SECOND, min: 0, max: DAY }),
+    shutdownEndpointEnabled: r.bool(ENV_SHUTDOWN_ENDPOINT_ENABLED, { default: false }),
+    ingressMode: r.bool(ENV_INGRESS_MODE, { default: false }),
+    identity: identityDisabled ? undefined : readIdentity(r),
+    destination: {
+      svcAddr: r.hostPort(ENV_DESTINATION_SVC_ADDR, { default: undefined }),
+      svcName: r.string(ENV_DESTINATION_SVC_NAME, { default: '' }),
+      contextToken: r.string(ENV_DESTINATION_CONTEXT, { default: '' }),
+      profileSuffixes: r
+        .string(ENV_DESTINATION_PROFILE_SUFFIXES, { default: 'svc.cluster.local.' })
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
+    },
+  };
+  const identity = config.identity;
+  if (identity !== undefined && identity.minRefreshMs > identity.maxRefreshMs) {
+    r.problem({
+      name: ENV_IDENTITY_MIN_REFRESH,
+      value: r.raw(ENV_IDENTITY_MIN_REFRESH),
+      allowed: `at most ${ENV_IDENTITY_MAX_REFRESH}`,
+    });
+  }
+  return r.finish(config);
+}
+
+function readIdentity(r: SettingsReader): ProxyIdentityConfig {
+  const required = 'required unless NODEMESH_PROXY_IDENTITY_DISABLED=true';
+  const trustAnchorsPem = r.requiredString(ENV_IDENTITY_TRUST_ANCHORS, `PEM certificates (${required})`);
+  if (trustAnchorsPem !== '' && !trustAnchorsPem.includes('-----BEGIN CERTIFICATE-----')) {
+    r.problem({
+      name: ENV_IDENTITY_TRUST_ANCHORS,
+      value: `${trustAnchorsPem.slice(0, 40)}…`,
+      allowed: 'one or more PEM certificates (-----BEGIN CERTIFICATE-----)',
+    });
+  }
+  return {
+    dir: r.string(ENV_IDENTITY_DIR, { default: '/var/run/nodemesh/identity/end-entity' }),
+    trustAnchorsPem,
+    tokenFile: r.string(ENV_IDENTITY_TOKEN_FILE, { default: '/var/run/secrets/tokens/nodemesh-identity-token' }),
+    svcAddr: requiredHostPort(r, ENV_IDENTITY_SVC_ADDR, required),
+    svcName: r.requiredString(ENV_IDENTITY_SVC_NAME, `the identity service's identity name (${required})`),
+    localName: r.requiredString(ENV_IDENTITY_LOCAL_NAME, `this proxy's identity name (${required})`),
+    minRefreshMs: r.durationMs(ENV_IDENTITY_MIN_REFRESH, { default: 10 * SECOND, min: SECOND, max: DAY }),
+    maxRefreshMs: r.durationMs(ENV_IDENTITY_MAX_REFRESH, { default: DAY, min: SECOND, max: 30 * DAY }),
+  };
+}
+
+function requiredHostPort(r: SettingsReader, name: string, required: string): HostPort {
+  const value = r.hostPort(name, { default: undefined });
+  if (value !== undefined) return value;
+  if (r.raw(name) === undefined)
+    r.problem({ name, value: undefined, allowed: `a host name or IP and a port (${required})` });
+  return { host: '', port: 0 };
+}

@@ -1,0 +1,22 @@
+// Every stable error code nodemesh uses, with a one-line meaning.
+//
+// Contract: a code never changes meaning once released; docs/errors.md lists every code here
+// (a test checks it). Add new codes here first, then use them through a MeshError subclass.
+
+export const ERROR_CODES = {
+  MESH_ERR_CONFIG: 'a setting (environment variable or flag) is missing or has a value that is not allowed',
+  MESH_ERR_USAGE: 'a command line was not understood: unknown subcommand, flag or argument',
+  MESH_ERR_INTERNAL: 'a bug: something that should not happen did',
+  MESH_ERR_PROTOBUF_DECODE: 'bytes that should hold a protobuf message could not be decoded',
+  MESH_ERR_TRANSPORT_HEADER: 'a transport.l5d.io/v1 header was malformed, truncated or too large',
+  MESH_ERR_DEMO_RUNNING: 'a local mesh (nodemesh demo) is already running with the same state folder',
+  MESH_ERR_CHILD_PROCESS: 'a component the local mesh started exited or did not become ready',
+  MESH_ERR_TLS_KEY: 'a key could not be generated or parsed, or is not ECDSA P-256',
+  MESH_ERR_TLS_CSR: 'a certificate signing request is unparsable, badly signed, or breaks the CSR rules',
+  MESH_ERR_TLS_CERT: 'a certificate or PEM bundle could not be parsed or built',
+  MESH_ERR_TLS_CHAIN:
+    'a certificate does not chain to the trust anchors, is expired or not yet valid, or is not a CA where one is needed',
+  MESH_ERR_IDENTITY_NAME: 'an identity name or one of its labels is not a valid DNS-1123 name',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;

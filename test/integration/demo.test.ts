@@ -1,0 +1,83 @@
+// The local mesh as a user runs it: `nodemesh demo` starts, writes its state, refuses a second
+// copy, and stops cleanly on SIGINT (Ctrl-C) and at the end of --duration.
+
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../../bin/nodemesh.ts', import.meta.url));
+
+interface Run {
+  readonly proc: ChildProcess;
+  readonly output: () => string;
+  readonly exit: Promise<number | null>;
+}
+
+function start(args: string[]): Run {
+  const proc = spawn(process.execPath, [BIN, 'demo', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  proc.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  proc.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const exit = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  return { proc, output: () => output, exit };
+}
+
+async function waitFor(run: Run, pattern: RegExp, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pattern.test(run.output())) {
+    if (Date.now() > deadline || run.proc.exitCode !== null)
+      assert.fail(`did not see ${pattern}; output:\n${run.output()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('nodemesh demo', () => {
+  const dirs: string[] = [];
+  const runs: Run[] = [];
+  after(async () => {
+    for (const run of runs) if (run.proc.exitCode === null) run.proc.kill('SIGKILL');
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  });
+
+  test('runs, refuses a second copy, and stops cleanly on SIGINT', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'nodemesh-demo-'));
+    dirs.push(dir);
+    const first = start(['--state-dir', dir]);
+    runs.push(first);
+    await waitFor(first, /press Ctrl-C to stop/);
+    const state = JSON.parse(await readFile(path.join(dir, 'state.json'), 'utf8')) as { pid: number; stateDir: string };
+    assert.equal(state.pid, first.proc.pid);
+    assert.equal(state.stateDir, dir);
+
+    const second = start(['--state-dir', dir]);
+    runs.push(second);
+    assert.equal(await second.exit, 1, second.output());
+    assert.match(second.output(), /\[MESH_ERR_DEMO_RUNNING\]: a local mesh is already running \(pid \d+\)/);
+
+    first.proc.kill('SIGINT');
+    assert.equal(await first.exit, 0, first.output());
+    assert.match(first.output(), /nodemesh demo: stopped/);
+    await assert.rejects(access(path.join(dir, 'demo.pid')), 'the lock is released');
+    await assert.rejects(access(path.join(dir, 'state.json')), 'the state file is removed');
+  });
+
+  test('stops by itself at the end of --duration and exits 0', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'nodemesh-demo-'));
+    dirs.push(dir);
+    const run = start(['--state-dir', dir, '--duration', '500ms']);
+    runs.push(run);
+    assert.equal(await run.exit, 0, run.output());
+    assert.match(run.output(), /stopping by itself after 500ms/);
+  });
+
+  test('refuses a duration without units with exit code 2', async () => {
+    const run = start(['--duration', '60']);
+    runs.push(run);
+    assert.equal(await run.exit, 2);
+    assert.match(run.output(), /--duration "60" is not a duration/);
+  });
+});
