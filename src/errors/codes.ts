@@ -16,11 +16,17 @@ export const ERROR_CODES = {
   MESH_ERR_TOKEN_EXPIRED: 'a token has expired',
   MESH_ERR_TOKEN_REVIEW: 'the Kubernetes API could not be asked to review a token (network error, 5xx, forbidden)',
   MESH_ERR_K8S_API: 'a Kubernetes API call failed',
-  MESH_ERR_TLS_KEY: 'a key could not be generated or parsed, or is not ECDSA P-256',
+  MESH_ERR_CERTIFY_REQUEST: 'a Certify request lacks a field or asks for a name this identity service does not issue',
+  MESH_ERR_IDENTITY_MISMATCH: "the token's service account does not match the identity requested",
+  MESH_ERR_ISSUER_UNAVAILABLE: 'the identity service has no valid issuer loaded (missing, refused, or expired)',
+  MESH_ERR_CERT_REJECTED:
+    'the identity service returned a certificate the workload must not use (wrong name, key or chain)',
+  MESH_ERR_CERTIFY_CALL: 'a Certify call to the identity service failed or was refused',
+  MESH_ERR_TLS_KEY: 'a key could not be generated or parsed, is not ECDSA P-256, or does not match its certificate',
   MESH_ERR_TLS_CSR: 'a certificate signing request is unparsable, badly signed, or breaks the CSR rules',
   MESH_ERR_TLS_CERT: 'a certificate or PEM bundle could not be parsed or built',
   MESH_ERR_TLS_CHAIN:
-    'a certificate does not chain to the trust anchors, is expired or not yet valid, or is not a CA where one is needed',
+    'a certificate does not chain to the trust anchors, is expired or not yet valid, is not a CA where one is needed, or does not name the expected identity',
   MESH_ERR_IDENTITY_NAME: 'an identity name or one of its labels is not a valid DNS-1123 name',
 } as const;
 

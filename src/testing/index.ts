@@ -1,2 +1,13 @@
 // Public surface of src/testing: helpers shared by tests across folders (never used by product code).
 export { catchError, catchRejection } from './catch-error.ts';
+export {
+  TEST_DOMAIN,
+  createTestCa,
+  createTestWorkload,
+  rotateIssuer,
+  dnsNames,
+  type TestCa,
+  type TestCaOptions,
+  type TestWorkload,
+} from './test-ca.ts';
+export { FakeClock, settle } from './fake-clock.ts';
