@@ -6,6 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { dispatch, runVersion, VERSION_HELP, type CommandSpec } from '../src/cli/index.ts';
 import { DEMO_HELP } from '../src/cli/demo/demo-help.ts';
+import { IDENTITY_HELP, INIT_HELP, INSPECT_HELP, ISSUER_HELP, TOKEN_HELP } from '../src/cli/identity/identity-help.ts';
 import { COMMANDS_NOT_BUILT, notBuilt } from './not-built.ts';
 
 export const COMMANDS: readonly CommandSpec[] = [
@@ -15,6 +16,44 @@ export const COMMANDS: readonly CommandSpec[] = [
     help: c.help,
     load: () => Promise.resolve(notBuilt(c)),
   })),
+  {
+    name: 'identity',
+    summary: 'run the identity service, or manage certificates (init, issuer, inspect, token)',
+    help: IDENTITY_HELP,
+    load: async () => (await import('../identity/main.ts')).runIdentityService,
+    verbs: [
+      {
+        name: 'serve',
+        summary: 'run the identity service',
+        help: IDENTITY_HELP,
+        load: async () => (await import('../identity/main.ts')).runIdentityService,
+      },
+      {
+        name: 'init',
+        summary: 'create a trust anchor and an issuer',
+        help: INIT_HELP,
+        load: async () => (await import('../src/cli/identity/init-command.ts')).runIdentityInit,
+      },
+      {
+        name: 'issuer',
+        summary: 'create a new issuer from a trust anchor',
+        help: ISSUER_HELP,
+        load: async () => (await import('../src/cli/identity/issuer-command.ts')).runIdentityIssuer,
+      },
+      {
+        name: 'inspect',
+        summary: 'describe and check certificates',
+        help: INSPECT_HELP,
+        load: async () => (await import('../src/cli/identity/inspect-command.ts')).runIdentityInspect,
+      },
+      {
+        name: 'token',
+        summary: 'mint a local-mode service-account token',
+        help: TOKEN_HELP,
+        load: async () => (await import('../src/cli/identity/token-command.ts')).runIdentityToken,
+      },
+    ],
+  },
   {
     name: 'demo',
     summary: 'run the whole mesh locally (what npm start runs)',

@@ -37,12 +37,6 @@ export const COMMANDS_NOT_BUILT: readonly PlannedCommand[] = [
     'Serves io.linkerd.proxy.destination.Destination on 8086.',
   ),
   planned(
-    'identity',
-    'run the identity service, or manage certificates',
-    3,
-    'Serves io.linkerd.proxy.identity.Identity/Certify on 8080; verbs init, issuer, inspect, token.',
-  ),
-  planned(
     'injector',
     'run the proxy injector webhook',
     10,

@@ -36,6 +36,8 @@ export interface CommandSpec {
   readonly help: string;
   /** Loads the implementation lazily, so that one role never loads another's libraries. */
   readonly load: () => Promise<CommandRunner>;
+  /** Verbs (`nodemesh identity init`): when the first argument names one, it runs instead. */
+  readonly verbs?: readonly CommandSpec[];
 }
 
 export type CommandRunner = (ctx: CommandContext) => Promise<number>;

@@ -43,6 +43,34 @@ const commands: CommandSpec[] = [
     load: () => Promise.resolve(() => Promise.reject(new ConfigError('c', [{ name: 'A', value: 'b', allowed: 'c' }]))),
   },
   { name: 'crash', summary: 'throws', help: '', load: () => Promise.resolve(() => Promise.reject(new Error('boom'))) },
+  {
+    name: 'parent',
+    summary: 'has verbs',
+    help: 'parent help\n',
+    load: () =>
+      Promise.resolve((ctx) => {
+        ctx.stdout.write(`parent ran with ${ctx.argv.join(',')}`);
+        return Promise.resolve(EXIT_OK);
+      }),
+    verbs: [
+      {
+        name: 'child',
+        summary: 'a verb',
+        help: 'child help\n',
+        load: () =>
+          Promise.resolve((ctx) => {
+            ctx.stdout.write(`child ran with ${ctx.argv.join(',')}`);
+            return Promise.resolve(EXIT_OK);
+          }),
+      },
+      {
+        name: 'broken',
+        summary: 'a verb that misuses',
+        help: '',
+        load: () => Promise.resolve(() => Promise.reject(new UsageError('broken: bad'))),
+      },
+    ],
+  },
 ];
 
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {

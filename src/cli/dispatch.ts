@@ -39,15 +39,26 @@ export async function dispatch(opts: DispatchOptions): Promise<number> {
 
   const spec = commands.find((c) => c.name === first);
   if (spec === undefined) return unknownCommand(context, first, commands);
-  if (wantsHelp(rest)) {
+  return runSpec(context, spec, spec.name, rest);
+}
+
+async function runSpec(
+  context: Omit<CommandContext, 'argv'>,
+  spec: CommandSpec,
+  path: string,
+  argv: readonly string[],
+): Promise<number> {
+  const verb = spec.verbs?.find((v) => v.name === argv[0]);
+  if (verb !== undefined) return runSpec(context, verb, `${path} ${verb.name}`, argv.slice(1));
+  if (wantsHelp(argv)) {
     context.stdout.write(spec.help);
     return EXIT_OK;
   }
   try {
     const run = await spec.load();
-    return await run({ ...context, argv: rest });
+    return await run({ ...context, argv });
   } catch (err) {
-    return reportError(context, spec.name, err);
+    return reportError(context, path, err);
   }
 }
 

@@ -11,3 +11,4 @@ export { dispatch, type DispatchOptions } from './dispatch.ts';
 export { parseFlags, wantsHelp } from './args.ts';
 export { parseOutputFormat, writeJson, writeLine, formatTable, OUTPUT_FORMATS, type OutputFormat } from './output.ts';
 export { runVersion, VERSION_HELP } from './version-command.ts';
+export { untilAborted } from './wait.ts';

@@ -48,10 +48,17 @@ describe('nodemesh demo', () => {
     dirs.push(dir);
     const first = start(['--state-dir', dir]);
     runs.push(first);
-    await waitFor(first, /press Ctrl-C to stop/);
-    const state = JSON.parse(await readFile(path.join(dir, 'state.json'), 'utf8')) as { pid: number; stateDir: string };
+    await waitFor(first, /press Ctrl-C to stop/, 30_000);
+    const state = JSON.parse(await readFile(path.join(dir, 'state.json'), 'utf8')) as {
+      pid: number;
+      stateDir: string;
+      components: { name: string; addresses: Record<string, string> }[];
+    };
     assert.equal(state.pid, first.proc.pid);
     assert.equal(state.stateDir, dir);
+    const identity = state.components.find((c) => c.name === 'identity');
+    assert.ok(identity !== undefined, 'the identity service is part of the local mesh');
+    assert.equal((await fetch(`${identity.addresses.admin}/ready`)).status, 200);
 
     const second = start(['--state-dir', dir]);
     runs.push(second);
@@ -60,6 +67,7 @@ describe('nodemesh demo', () => {
 
     first.proc.kill('SIGINT');
     assert.equal(await first.exit, 0, first.output());
+    await assert.rejects(fetch(`${identity.addresses.admin}/live`), 'the identity child process is stopped too');
     assert.match(first.output(), /nodemesh demo: stopped/);
     await assert.rejects(access(path.join(dir, 'demo.pid')), 'the lock is released');
     await assert.rejects(access(path.join(dir, 'state.json')), 'the state file is removed');

@@ -13,6 +13,7 @@ import { VERSION } from '../../version.ts';
 import { parseFlags } from '../args.ts';
 import { EXIT_FAILURE, EXIT_OK, type CommandContext } from '../command.ts';
 import { formatTable, writeLine } from '../output.ts';
+import { untilAborted } from '../wait.ts';
 import { demoComponents, PLANNED_COMPONENTS } from './demo-components.ts';
 import { acquireStateLock } from './state-lock.ts';
 import { Supervisor } from './supervisor.ts';
@@ -122,15 +123,4 @@ function printState(ctx: CommandContext, state: DemoState, durationMs: number | 
       ? 'press Ctrl-C to stop'
       : `stopping by itself after ${formatDurationMs(durationMs)} (or Ctrl-C)`,
   );
-}
-
-/** Resolves when `signal` aborts, keeping the process alive meanwhile (signal listeners do not). */
-async function untilAborted(signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return;
-  const keepAlive = setInterval(() => undefined, 1 << 30);
-  try {
-    await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
-  } finally {
-    clearInterval(keepAlive);
-  }
 }

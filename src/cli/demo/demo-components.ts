@@ -1,9 +1,15 @@
 // The components the local mesh starts, in start order, with the addresses they serve.
 //
-// Each entry is built from the state folder (certificates, config files) and describes one child
-// process. Components are added here as they are built; PLANNED_COMPONENTS names the rest so the
-// demo can say what it does not run yet.
+// Each entry is built from the state folder (certificates, keys, config files) and describes one
+// child process on loopback, on ports picked free at start. Components are added here as they are
+// built; PLANNED_COMPONENTS names the rest so the demo can say what it does not run yet.
 
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { freePort } from '../../net/index.ts';
+import { DEFAULT_CONTROL_NAMESPACE, DEFAULT_TRUST_DOMAIN, identityServiceName } from '../../tls/index.ts';
+import { createCaFiles } from '../identity/ca-files.ts';
+import { createKeyIfMissing } from '../identity/token-command.ts';
 import type { ComponentSpec } from './supervisor.ts';
 
 export interface DemoComponent {
@@ -17,13 +23,50 @@ export interface DemoComponentsOptions {
 }
 
 export const PLANNED_COMPONENTS: readonly string[] = [
-  'identity (issue 3)',
   'destination (issue 6)',
   'proxies (issues 4, 5)',
   'demo apps and traffic (issue 11)',
   'dashboard (issue 11)',
 ];
 
-export function demoComponents(_opts: DemoComponentsOptions): Promise<readonly DemoComponent[]> {
-  return Promise.resolve([]);
+const DAY_MS = 86_400_000;
+const DOMAIN = { trustDomain: DEFAULT_TRUST_DOMAIN, controlNamespace: DEFAULT_CONTROL_NAMESPACE };
+
+export async function demoComponents(opts: DemoComponentsOptions): Promise<readonly DemoComponent[]> {
+  return [await identityComponent(opts.stateDir)];
+}
+
+/** Identity with a fresh trust anchor each run, validating local tokens. */
+async function identityComponent(stateDir: string): Promise<DemoComponent> {
+  const dir = path.join(stateDir, 'identity');
+  await rm(path.join(dir, 'ca'), { recursive: true, force: true });
+  const ca = await createCaFiles({
+    dir: path.join(dir, 'ca'),
+    domain: DOMAIN,
+    anchorLifetimeMs: 30 * DAY_MS,
+    issuerLifetimeMs: 7 * DAY_MS,
+    force: true,
+    command: 'demo',
+  });
+  const tokenKey = path.join(dir, 'token.key');
+  await createKeyIfMissing(tokenKey);
+  const grpc = `127.0.0.1:${await freePort()}`;
+  const admin = `127.0.0.1:${await freePort()}`;
+  return {
+    spec: {
+      name: 'identity',
+      args: ['identity'],
+      env: {
+        NODEMESH_IDENTITY_LISTEN_ADDR: grpc,
+        NODEMESH_IDENTITY_ADMIN_LISTEN_ADDR: admin,
+        NODEMESH_IDENTITY_ISSUER_DIR: ca.files.issuerDir,
+        NODEMESH_IDENTITY_TRUST_ANCHORS_FILE: ca.files.anchor,
+        NODEMESH_IDENTITY_TOKEN_VALIDATOR: 'local',
+        NODEMESH_IDENTITY_LOCAL_TOKEN_KEYS_FILE: `${tokenKey}.pub`,
+        NODEMESH_LOG_FORMAT: 'json',
+      },
+      readyUrl: `http://${admin}/ready`,
+    },
+    addresses: { grpc, admin: `http://${admin}`, identity: identityServiceName(DOMAIN), trustAnchors: ca.files.anchor },
+  };
 }

@@ -1,0 +1,2 @@
+// Public surface of src/net.
+export { freePort } from './free-port.ts';
