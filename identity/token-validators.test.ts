@@ -13,7 +13,8 @@ import {
   mintLocalToken,
   type LocalSigningKey,
 } from '../src/tokens/index.ts';
-import { createTokenValidator, kubeConfigFromEnv } from './token-validators.ts';
+import { kubeConfigFromEnv } from './token-validators-kubernetes.ts';
+import { createTokenValidator } from './token-validators.ts';
 
 const log = createLogger({ config: { level: 'silent', format: 'json', trace: [] }, name: 'test' });
 const audience = 'identity.nodemesh.io';

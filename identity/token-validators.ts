@@ -10,13 +10,12 @@
 // without usable P-256 public keys, and TokenReviewError when the access check fails.
 
 import { readFile } from 'node:fs/promises';
-import { AuthorizationV1Api, KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { EnvSource } from '../src/config/index.ts';
 import { ConfigError } from '../src/errors/index.ts';
 import type { Logger } from '../src/log/index.ts';
 import { localTokenKeysFromPem } from '../src/tokens/index.ts';
 import { ENV_LOCAL_TOKEN_KEYS_FILE, type IdentityConfig } from './config.ts';
-import { KubernetesTokenValidator, checkTokenReviewAccess } from './token-validator-kubernetes.ts';
 import { LocalTokenValidator } from './token-validator-local.ts';
 import type { TokenValidator } from './token-validator.ts';
 
@@ -70,44 +69,9 @@ export async function createTokenValidator(
       return validator;
     }
     case 'kubernetes': {
-      const kubeConfig = deps.kubeConfig ?? kubeConfigFromEnv(deps.env);
-      await checkTokenReviewAccess({ authorization: kubeConfig.makeApiClient(AuthorizationV1Api) });
-      const server = kubeConfig.getCurrentCluster()?.server;
-      deps.log.info({ validator: 'kubernetes', audience: settings.tokenAudience, server }, 'token validator ready');
-      return KubernetesTokenValidator.fromKubeConfig(kubeConfig, { audiences: [settings.tokenAudience] });
+      // Loaded only here: @kubernetes/client-node costs ~55 MB, and local mode never needs it.
+      const { createKubernetesTokenValidator } = await import('./token-validators-kubernetes.ts');
+      return createKubernetesTokenValidator(settings, deps);
     }
   }
-}
-
-/** KUBECONFIG (its first file) when set, else the in-cluster service account. */
-export function kubeConfigFromEnv(env: EnvSource): KubeConfig {
-  const kubeConfig = new KubeConfig();
-  const path = env['KUBECONFIG']?.split(':').find((p) => p.length > 0);
-  try {
-    if (path !== undefined) {
-      kubeConfig.loadFromFile(path);
-      return kubeConfig;
-    }
-    if (env['KUBERNETES_SERVICE_HOST'] !== undefined) {
-      kubeConfig.loadFromCluster();
-      return kubeConfig;
-    }
-  } catch (err) {
-    throw new ConfigError(COMPONENT, [
-      {
-        name: 'KUBECONFIG',
-        value: path,
-        allowed: 'a readable kubeconfig file, or in-cluster service-account credentials',
-        detail: err instanceof Error ? err.message : String(err),
-      },
-    ]);
-  }
-  throw new ConfigError(COMPONENT, [
-    {
-      name: 'KUBECONFIG',
-      value: undefined,
-      allowed:
-        'a kubeconfig file path; or run in a pod (KUBERNETES_SERVICE_HOST is set there); or set NODEMESH_IDENTITY_TOKEN_VALIDATOR=local',
-    },
-  ]);
 }

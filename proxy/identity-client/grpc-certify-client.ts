@@ -15,6 +15,8 @@ export interface GrpcCertifyClientOptions {
   readonly serverName: string;
   readonly trust: TrustBundle;
   readonly timeoutMs?: number;
+  /** Extra grpc-js channel options (e.g. a private subchannel pool for one connection per client). */
+  readonly channelOptions?: Readonly<Record<string, string | number>>;
 }
 
 export class GrpcCertifyClient implements CertifyClient {
@@ -33,6 +35,7 @@ export class GrpcCertifyClient implements CertifyClient {
       'grpc.default_authority': opts.serverName,
       'grpc.initial_reconnect_backoff_ms': 200,
       'grpc.max_reconnect_backoff_ms': 5000,
+      ...opts.channelOptions,
     });
   }
 
