@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { dispatch, runVersion, VERSION_HELP, type CommandSpec } from '../src/cli/index.ts';
 import { DEMO_HELP } from '../src/cli/demo/demo-help.ts';
 import { IDENTITY_HELP, INIT_HELP, INSPECT_HELP, ISSUER_HELP, TOKEN_HELP } from '../src/cli/identity/identity-help.ts';
+import { PROXY_HELP } from '../proxy/help.ts';
+import { PROXY_INIT_HELP } from '../proxy/init/proxy-init-help.ts';
 import { COMMANDS_NOT_BUILT, notBuilt } from './not-built.ts';
 
 export const COMMANDS: readonly CommandSpec[] = [
@@ -16,6 +18,18 @@ export const COMMANDS: readonly CommandSpec[] = [
     help: c.help,
     load: () => Promise.resolve(notBuilt(c)),
   })),
+  {
+    name: 'proxy',
+    summary: 'run the sidecar proxy',
+    help: PROXY_HELP,
+    load: async () => (await import('../proxy/main.ts')).runProxy,
+  },
+  {
+    name: 'proxy-init',
+    summary: 'set up iptables interception in a pod (init container)',
+    help: PROXY_INIT_HELP,
+    load: async () => (await import('../proxy/init/index.ts')).runProxyInit,
+  },
   {
     name: 'identity',
     summary: 'run the identity service, or manage certificates (init, issuer, inspect, token)',

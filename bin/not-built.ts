@@ -25,12 +25,6 @@ function planned(name: string, summary: string, issue: number, detail: string): 
 
 export const COMMANDS_NOT_BUILT: readonly PlannedCommand[] = [
   planned(
-    'proxy',
-    'run the sidecar proxy',
-    4,
-    'Runs the sidecar proxy: outbound 127.0.0.1:4140, inbound 0.0.0.0:4143, admin 4191.',
-  ),
-  planned(
     'destination',
     'run the destination (discovery) service',
     6,
@@ -41,12 +35,6 @@ export const COMMANDS_NOT_BUILT: readonly PlannedCommand[] = [
     'run the proxy injector webhook',
     10,
     'Serves AdmissionReview v1 on 8443 and adds the sidecar to pods.',
-  ),
-  planned(
-    'proxy-init',
-    'set up iptables interception in a pod',
-    9,
-    'Writes the PROXY_INIT_REDIRECT and PROXY_INIT_OUTPUT nat chains.',
   ),
   planned(
     'cni',

@@ -22,12 +22,24 @@ export const ERROR_CODES = {
   MESH_ERR_CERT_REJECTED:
     'the identity service returned a certificate the workload must not use (wrong name, key or chain)',
   MESH_ERR_CERTIFY_CALL: 'a Certify call to the identity service failed or was refused',
+  MESH_ERR_LISTEN: 'a server could not listen on its address (in use, not permitted, not a local address)',
+  MESH_ERR_PROXY_FORWARD:
+    'the proxy could not deliver a request or connection (refused, timed out, reset, no target, loop)',
   MESH_ERR_TLS_KEY: 'a key could not be generated or parsed, is not ECDSA P-256, or does not match its certificate',
   MESH_ERR_TLS_CSR: 'a certificate signing request is unparsable, badly signed, or breaks the CSR rules',
   MESH_ERR_TLS_CERT: 'a certificate or PEM bundle could not be parsed or built',
   MESH_ERR_TLS_CHAIN:
     'a certificate does not chain to the trust anchors, is expired or not yet valid, is not a CA where one is needed, or does not name the expected identity',
   MESH_ERR_IDENTITY_NAME: 'an identity name or one of its labels is not a valid DNS-1123 name',
+  MESH_ERR_FIREWALL_BINARY_MISSING: 'an iptables binary (or nsenter) that proxy-init needs is not installed',
+  MESH_ERR_FIREWALL_PERMISSION: 'writing iptables rules was not permitted (NET_ADMIN and NET_RAW are needed)',
+  MESH_ERR_FIREWALL_COMMAND: 'an iptables command failed or timed out, or left the rules other than intended',
+  MESH_ERR_RESOURCE_DOCUMENT:
+    'a YAML document in the resource folder is unparsable, lacks apiVersion, kind or metadata.name, is of a kind nodemesh does not read, or repeats an object',
+  MESH_ERR_RESOURCE_FOLDER: 'the resource folder is missing, not a folder, or cannot be read',
+  MESH_ERR_RESOURCE_SYNC: 'the Kubernetes resource caches did not finish their first list in time',
+  MESH_ERR_PROFILE_INVALID: 'a ServiceProfile breaks the schema or the rules (every problem is listed with its field)',
+  MESH_ERR_PROFILE_YAML: 'a ServiceProfile file is not valid YAML',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

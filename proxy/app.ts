@@ -1,0 +1,300 @@
+// The sidecar proxy assembled: outbound and inbound listeners, protocol detection, the HTTP
+// proxies, opaque TCP forwarding, metrics, the admin server and graceful shutdown.
+//
+// Contract: start() binds every listener and resolves with their addresses; readiness() is true
+// once listening and (when identity is on) certified; shutdown(graceMs) stops accepting at once,
+// lets in-flight requests and connections finish for up to graceMs, then closes the rest.
+
+import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import type { Registry } from 'prom-client';
+import { AdminServer, type Readiness } from '../src/admin/index.ts';
+import type { SocketAddress } from '../src/config/index.ts';
+import type { Logger } from '../src/log/index.ts';
+import { componentLogger } from '../src/log/index.ts';
+import { createHttpMetrics, createTcpMetrics, type TcpMetrics } from '../src/metrics/index.ts';
+import { parseAuthority } from './authority.ts';
+import { ENV_INBOUND_LISTEN_ADDR, ENV_OUTBOUND_LISTEN_ADDRS, type ProxyConfig } from './config.ts';
+import { attachContext, type ConnectionContext, type Direction } from './connection.ts';
+import { HttpProxy, type Endpoint, type EndpointResolver } from './http/http-proxy.ts';
+import { ProxyError } from './http/proxy-error.ts';
+import { detect } from './transport/detect.ts';
+import { ProxyListener } from './transport/listener.ts';
+import { plainAddress, soOriginalDst, type OriginalDestinationReader } from './transport/original-dst.ts';
+import { forwardTcp, type TcpOutcome } from './transport/tcp-forward.ts';
+
+export interface ProxyAppOptions {
+  readonly config: ProxyConfig;
+  readonly log: Logger;
+  readonly registry: Registry;
+  readonly originalDestination?: OriginalDestinationReader;
+  /** Why the proxy is not ready yet (identity), or undefined when it may serve. */
+  readonly notReadyReason?: () => string | undefined;
+  /** Called when POST /shutdown is accepted. */
+  readonly onShutdownRequest?: () => void;
+}
+
+export interface ProxyAddresses {
+  readonly outbound: readonly SocketAddress[];
+  readonly inbound: SocketAddress;
+  readonly admin: SocketAddress;
+}
+
+const NO_TLS = { tls: 'no_identity', no_tls_reason: 'not_provided_by_remote' } as const;
+const TLS_DISABLED = { tls: 'disabled' } as const;
+
+export class ProxyApp {
+  readonly #opts: ProxyAppOptions;
+  readonly #log: Logger;
+  readonly #origDst: OriginalDestinationReader;
+  readonly #tcp: TcpMetrics;
+  readonly #outbound: HttpProxy;
+  readonly #inbound: HttpProxy;
+  readonly #outboundListeners: ProxyListener[];
+  readonly #inboundListener: ProxyListener;
+  readonly #admin: AdminServer;
+  readonly #localAddresses: ReadonlySet<string>;
+  #listening = false;
+  /** The proxy's own addresses once bound (ports chosen by the OS included). */
+  #own: readonly SocketAddress[] = [];
+  #draining = false;
+
+  constructor(opts: ProxyAppOptions) {
+    this.#opts = opts;
+    this.#log = componentLogger(opts.log, 'proxy');
+    this.#origDst = opts.originalDestination ?? soOriginalDst;
+    this.#localAddresses = new Set(
+      Object.values(networkInterfaces())
+        .flat()
+        .map((i) => i?.address)
+        .filter((a): a is string => a !== undefined),
+    );
+    const http = createHttpMetrics(opts.registry);
+    this.#tcp = createTcpMetrics(opts.registry);
+    const { config } = opts;
+    this.#outbound = new HttpProxy({
+      resolve: this.#resolver('outbound'),
+      metrics: http,
+      connectTimeoutMs: config.outboundConnectTimeoutMs,
+      dropRequestHeaders: config.ingressMode ? [] : ['l5d-dst-override'],
+    });
+    this.#inbound = new HttpProxy({
+      resolve: this.#resolver('inbound'),
+      metrics: http,
+      connectTimeoutMs: config.inboundConnectTimeoutMs,
+      dropRequestHeaders: ['l5d-client-id'],
+    });
+    this.#outboundListeners = config.outboundListenAddrs.map(
+      (_, i) => new ProxyListener(`outbound-${i}`, (s) => void this.#onConnection(s, 'outbound')),
+    );
+    this.#inboundListener = new ProxyListener('inbound', (s) => void this.#onConnection(s, 'inbound'));
+    this.#admin = new AdminServer({
+      address: config.adminListenAddr,
+      registry: opts.registry,
+      readiness: () => this.readiness(),
+      log: componentLogger(opts.log, 'admin'),
+      routes: { '/shutdown': (req, res) => this.#shutdownRoute(req.method, req.socket.remoteAddress, res) },
+    });
+  }
+
+  async start(): Promise<ProxyAddresses> {
+    const { config } = this.#opts;
+    const outbound = await Promise.all(
+      this.#outboundListeners.map((l, i) =>
+        l.listen(config.outboundListenAddrs[i] ?? config.outboundListenAddrs[0]!, ENV_OUTBOUND_LISTEN_ADDRS),
+      ),
+    );
+    const inbound = await this.#inboundListener.listen(config.inboundListenAddr, ENV_INBOUND_LISTEN_ADDR);
+    const admin = await this.#admin.start();
+    this.#own = [...outbound, inbound, admin, config.controlListenAddr];
+    this.#listening = true;
+    return { outbound, inbound, admin };
+  }
+
+  readiness(): Readiness {
+    if (this.#draining) return { ready: false, reason: 'shutting down' };
+    if (!this.#listening) return { ready: false, reason: 'listeners not bound yet' };
+    const reason = this.#opts.notReadyReason?.();
+    return reason === undefined ? { ready: true } : { ready: false, reason };
+  }
+
+  async shutdown(graceMs: number): Promise<void> {
+    if (this.#draining) return;
+    this.#draining = true;
+    const listeners = [...this.#outboundListeners, this.#inboundListener];
+    this.#log.info({ graceMs, connections: listeners.reduce((n, l) => n + l.connections, 0) }, 'draining');
+    const drained = Promise.all(listeners.map((l) => l.close()));
+    // Connections that finish a request while draining become idle; keep closing them.
+    const drain = (): void => {
+      this.#outbound.drain();
+      this.#inbound.drain();
+    };
+    drain();
+    const sweeper = setInterval(drain, 100);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([drained, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    clearTimeout(timer);
+    clearInterval(sweeper);
+    for (const l of listeners) l.destroyAll();
+    this.#outbound.close();
+    this.#inbound.close();
+    await this.#admin.close();
+  }
+
+  #resolver(direction: Direction): EndpointResolver {
+    return (conn, authority) => {
+      if (conn.origDst !== undefined) return this.#checkLoop(conn.origDst);
+      const parsed = parseAuthority(authority);
+      if (parsed === undefined) {
+        return new ProxyError(
+          'no-target',
+          `the request's authority ${JSON.stringify(authority ?? '')} is not a host and port`,
+        );
+      }
+      // Inbound traffic may only go to this pod's own address; the authority picks the port.
+      const endpoint: Endpoint = direction === 'inbound' ? { host: conn.localAddress, port: parsed.port } : parsed;
+      return this.#checkLoop(endpoint);
+    };
+  }
+
+  #checkLoop(endpoint: Endpoint): Endpoint | ProxyError {
+    const { config } = this.#opts;
+    const own =
+      this.#own.length > 0
+        ? this.#own
+        : [...config.outboundListenAddrs, config.inboundListenAddr, config.adminListenAddr, config.controlListenAddr];
+    const host = endpoint.host;
+    const loop = own.some(
+      (a) =>
+        a.port === endpoint.port &&
+        (a.host === host ||
+          (isUnspecified(a.host) && (this.#localAddresses.has(host) || isLoopback(host))) ||
+          (isLoopback(a.host) && isLoopback(host))),
+    );
+    if (loop) {
+      return new ProxyError('loop', `refusing to proxy to ${host}:${endpoint.port}: that is this proxy's own listener`);
+    }
+    return endpoint;
+  }
+
+  async #onConnection(socket: Socket, direction: Direction): Promise<void> {
+    const { config } = this.#opts;
+    socket.setNoDelay(true);
+    socket.on('error', () => undefined);
+    const localAddress = plainAddress(socket.localAddress ?? '');
+    const localPort = socket.localPort ?? 0;
+    const raw = this.#origDst.read(socket);
+    const redirected = raw !== undefined && !(plainAddress(raw.host) === localAddress && raw.port === localPort);
+    const ctx: ConnectionContext = {
+      direction,
+      origDst: redirected ? { host: plainAddress(raw.host), port: raw.port } : undefined,
+      localAddress,
+      localPort,
+      tls: config.identity === undefined ? TLS_DISABLED : NO_TLS,
+    };
+    attachContext(socket, ctx);
+    const labels = {
+      direction,
+      peer: 'src',
+      ...ctx.tls,
+      ...(ctx.origDst === undefined ? {} : targetLabels(ctx.origDst)),
+    };
+    this.#tcp.openTotal.inc(labels);
+    this.#tcp.openConnections.inc(labels);
+    socket.once('close', (hadError) => {
+      this.#tcp.openConnections.dec(labels);
+      this.#tcp.closeTotal.inc({ ...labels, classification: hadError ? 'failure' : 'success' });
+      this.#tcp.readBytesTotal.inc(labels, socket.bytesRead);
+      this.#tcp.writeBytesTotal.inc(labels, socket.bytesWritten);
+    });
+
+    const opaquePort =
+      direction === 'inbound' &&
+      ctx.origDst !== undefined &&
+      config.inboundPortsDisableProtocolDetection.includes(ctx.origDst.port);
+    if (opaquePort) {
+      this.#forwardOpaque(socket, ctx);
+      return;
+    }
+    const timeoutMs = direction === 'inbound' ? config.inboundDetectTimeoutMs : config.outboundDetectTimeoutMs;
+    const detected = await detect(socket, { timeoutMs });
+    switch (detected.kind) {
+      case 'h2':
+      case 'http1':
+        (direction === 'inbound' ? this.#inbound : this.#outbound).accept(socket, detected.kind);
+        return;
+      case 'opaque':
+        if (detected.reason === 'timeout')
+          this.#log.info({ direction, target: ctx.origDst }, 'continuing after detect timeout as opaque TCP');
+        this.#forwardOpaque(socket, ctx);
+        return;
+      case 'opaque-ended':
+        this.#forwardOpaque(socket, ctx, detected.bytes);
+        return;
+      case 'closed':
+        socket.destroy();
+        return;
+    }
+  }
+
+  #forwardOpaque(socket: Socket, ctx: ConnectionContext, initial?: Buffer): void {
+    const target = ctx.origDst === undefined ? undefined : this.#checkLoop(ctx.origDst);
+    if (target === undefined || target instanceof ProxyError) {
+      this.#log.info(
+        { direction: ctx.direction, reason: target?.message ?? 'not redirected: no original destination' },
+        'refusing opaque connection',
+      );
+      socket.destroy();
+      return;
+    }
+    const connectTimeoutMs =
+      ctx.direction === 'inbound'
+        ? this.#opts.config.inboundConnectTimeoutMs
+        : this.#opts.config.outboundConnectTimeoutMs;
+    void forwardTcp(socket, target, {
+      connectTimeoutMs,
+      ...(initial === undefined ? {} : { initial, clientEnded: true }),
+    }).then((outcome: TcpOutcome) => {
+      if (outcome.kind === 'error')
+        this.#log.info(
+          { direction: ctx.direction, target, stage: outcome.stage, errno: outcome.errno },
+          'opaque connection failed',
+        );
+    });
+  }
+
+  #shutdownRoute(method: string | undefined, remote: string | undefined, res: ServerResponse): void {
+    if (!this.#opts.config.shutdownEndpointEnabled) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      return;
+    }
+    const addr = plainAddress(remote ?? '');
+    if (addr !== '127.0.0.1' && addr !== '::1') {
+      res.writeHead(403, { 'content-type': 'text/plain' }).end('shutdown is only accepted from localhost\n');
+      return;
+    }
+    if (method !== 'POST') {
+      res.writeHead(405, { allow: 'POST', 'content-type': 'text/plain' }).end('use POST\n');
+      return;
+    }
+    res.writeHead(202, { 'content-type': 'text/plain' }).end('shutting down\n');
+    this.#opts.onShutdownRequest?.();
+  }
+}
+
+function targetLabels(t: { host: string; port: number }): Record<string, string> {
+  return {
+    target_addr: `${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}`,
+    target_ip: t.host,
+    target_port: String(t.port),
+  };
+}
+
+function isUnspecified(host: string): boolean {
+  return host === '0.0.0.0' || host === '::';
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host.startsWith('127.') || host === '::1';
+}

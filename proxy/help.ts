@@ -1,0 +1,20 @@
+// The help text of `nodemesh proxy`, kept apart so `--help` loads nothing else.
+
+export const PROXY_HELP = `Usage: nodemesh proxy
+
+Runs the sidecar proxy. Connections redirected by iptables (proxy-init or the CNI plugin) arrive
+on the outbound and inbound listeners; the proxy reads their original destination, detects
+HTTP/1.1, HTTP/2 (and gRPC) or opaque TCP, and forwards them, recording Linkerd's metrics.
+Apps may also send HTTP to the outbound listener directly: the request's authority picks the
+target. All settings come from NODEMESH_PROXY_* environment variables (see the README), checked at
+start: a bad value stops the proxy with a message naming every bad variable.
+
+Listeners (defaults):
+  outbound  127.0.0.1:4140   NODEMESH_PROXY_OUTBOUND_LISTEN_ADDRS
+  inbound   0.0.0.0:4143     NODEMESH_PROXY_INBOUND_LISTEN_ADDR
+  admin     127.0.0.1:4191   NODEMESH_PROXY_ADMIN_LISTEN_ADDR   (/metrics /ready /live /shutdown)
+
+Identity: NODEMESH_PROXY_IDENTITY_* (or NODEMESH_PROXY_IDENTITY_DISABLED=true for a plaintext proxy).
+Shutdown: SIGTERM, or POST /shutdown from localhost when NODEMESH_PROXY_SHUTDOWN_ENDPOINT_ENABLED=true;
+in-flight requests get NODEMESH_PROXY_SHUTDOWN_GRACE_PERIOD (default 2m) to finish.
+`;

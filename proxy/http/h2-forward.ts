@@ -1,0 +1,165 @@
+// Forwarding HTTP/2 streams (and so gRPC) to an endpoint over one multiplexed HTTP/2 session per
+// endpoint, with flow control end to end (streams are piped, never buffered) and trailers and
+// trailers-only responses passed through unchanged.
+//
+// Contract: H2SessionPool.session(endpoint) returns a connected or connecting session, replacing
+// closed ones; close() ends them all. forwardH2 resolves with the response status and grpc-status
+// once the client stream is finished, or rejects with ProxyError (before the response started the
+// caller synthesizes an error; after, the client stream is reset).
+
+import {
+  connect,
+  constants as h2,
+  type ClientHttp2Session,
+  type IncomingHttpHeaders,
+  type IncomingHttpStatusHeader,
+  type ServerHttp2Stream,
+} from 'node:http2';
+import { forwardableH2Headers, h2ResponseHeaders } from './headers.ts';
+import { ProxyError, upstreamError } from './proxy-error.ts';
+
+export interface H2Endpoint {
+  readonly host: string;
+  readonly port: number;
+}
+
+interface PooledSession {
+  readonly session: ClientHttp2Session;
+  connected: boolean;
+  /** The session's own error (e.g. ECONNREFUSED), which explains its streams' failures. */
+  error: Error | undefined;
+}
+
+export class H2SessionPool {
+  readonly #sessions = new Map<string, PooledSession>();
+  readonly #connectTimeoutMs: number;
+
+  constructor(opts: { readonly connectTimeoutMs: number }) {
+    this.#connectTimeoutMs = opts.connectTimeoutMs;
+  }
+
+  session(endpoint: H2Endpoint): PooledSession {
+    const key = `${endpoint.host}|${endpoint.port}`;
+    const existing = this.#sessions.get(key);
+    if (existing !== undefined && !existing.session.closed && !existing.session.destroyed) return existing;
+    const host = endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host;
+    const session = connect(`http://${host}:${endpoint.port}`, {
+      peerMaxConcurrentStreams: 1000,
+      settings: { initialWindowSize: 1 << 20 },
+    });
+    const pooled: PooledSession = { session, connected: false, error: undefined };
+    session.on('error', (err: Error) => {
+      pooled.error ??= err; // surfaced on the streams
+    });
+    const timer = setTimeout(() => {
+      if (!pooled.connected) session.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' }));
+    }, this.#connectTimeoutMs);
+    session.once('connect', () => {
+      pooled.connected = true;
+      clearTimeout(timer);
+      session.setLocalWindowSize(4 << 20);
+    });
+    session.once('close', () => {
+      clearTimeout(timer);
+      if (this.#sessions.get(key) === pooled) this.#sessions.delete(key);
+    });
+    session.unref();
+    this.#sessions.set(key, pooled);
+    return pooled;
+  }
+
+  close(): void {
+    for (const { session } of this.#sessions.values()) session.close();
+    this.#sessions.clear();
+  }
+}
+
+export interface H2Result {
+  readonly status: number;
+  readonly grpcStatus: string | undefined;
+}
+
+export interface H2ForwardOptions {
+  readonly addHeaders?: Readonly<Record<string, string>>;
+  readonly dropHeaders?: readonly string[];
+}
+
+export function forwardH2(
+  stream: ServerHttp2Stream,
+  headers: IncomingHttpHeaders,
+  endpoint: H2Endpoint,
+  pool: H2SessionPool,
+  opts: H2ForwardOptions = {},
+): Promise<H2Result> {
+  const target = `${endpoint.host}:${endpoint.port}`;
+  return new Promise((resolve, reject) => {
+    const pooled = pool.session(endpoint);
+    const out = forwardableH2Headers(headers);
+    for (const name of opts.dropHeaders ?? []) delete out[name];
+    Object.assign(out, opts.addHeaders);
+    let settled = false;
+    let status = 0;
+    let grpcStatus: string | undefined;
+    const settle = (fn: () => void): void => {
+      if (!settled) {
+        settled = true;
+        fn();
+      }
+    };
+    let upstream: ReturnType<ClientHttp2Session['request']>;
+    try {
+      upstream = pooled.session.request(out, { endStream: false, waitForTrailers: false });
+    } catch (err) {
+      reject(upstreamError(err, target, pooled.connected));
+      return;
+    }
+    upstream.on('response', (resHeaders: IncomingHttpHeaders & IncomingHttpStatusHeader, flags: number) => {
+      status = Number(resHeaders[':status'] ?? 502);
+      const rest = h2ResponseHeaders(resHeaders);
+      delete rest[':status'];
+      grpcStatus = single(resHeaders['grpc-status']);
+      if (stream.destroyed) return;
+      // A response with END_STREAM on its HEADERS is complete (gRPC trailers-only errors).
+      if ((flags & h2.NGHTTP2_FLAG_END_STREAM) !== 0) {
+        stream.respond({ ':status': status, ...rest }, { endStream: true });
+        return;
+      }
+      stream.respond({ ':status': status, ...rest }, { waitForTrailers: true });
+      upstream.pipe(stream);
+    });
+    let trailers: Record<string, string | string[] | undefined> | undefined;
+    upstream.on('trailers', (t: IncomingHttpHeaders) => {
+      trailers = h2ResponseHeaders(t) as Record<string, string | string[] | undefined>;
+      grpcStatus = single(t['grpc-status']) ?? grpcStatus;
+    });
+    stream.on('wantTrailers', () => {
+      if (trailers !== undefined && Object.keys(trailers).length > 0) stream.sendTrailers(trailers);
+      else stream.close();
+    });
+    // A stream fails before its session reports why; wait a turn and prefer the session's error.
+    const fail = (err: Error): void =>
+      void setImmediate(() => settle(() => reject(upstreamError(pooled.error ?? err, target, pooled.connected))));
+    upstream.on('error', fail);
+    upstream.on('close', () => {
+      if (upstream.rstCode !== undefined && upstream.rstCode !== h2.NGHTTP2_NO_ERROR && status === 0) {
+        fail(
+          Object.assign(new Error(`${target} reset the stream (code ${upstream.rstCode})`), {
+            code: 'ERR_HTTP2_STREAM_RESET',
+          }),
+        );
+      } else if (upstream.rstCode !== undefined && upstream.rstCode !== h2.NGHTTP2_NO_ERROR && !stream.closed) {
+        stream.close(upstream.rstCode);
+      }
+    });
+    stream.on('close', () => {
+      if (!upstream.closed) upstream.close(h2.NGHTTP2_CANCEL);
+      if (status !== 0) settle(() => resolve({ status, grpcStatus }));
+      else settle(() => reject(new ProxyError('upstream-reset', `the client cancelled the stream to ${target}`)));
+    });
+    stream.pipe(upstream);
+  });
+}
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -1,0 +1,68 @@
+// Header handling when forwarding (RFC 9110 §7.6.1): hop-by-hop fields belong to one connection
+// and are not forwarded; HTTP/2 forbids connection-specific fields altogether (RFC 9113 §8.2.2).
+
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+/** Headers for the next hop of an HTTP/1 message: hop-by-hop ones and those named in Connection removed. */
+export function forwardableH1Headers(headers: IncomingHttpHeaders, keepUpgrade = false): OutgoingHttpHeaders {
+  const named = connectionTokens(headers.connection);
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    if ((HOP_BY_HOP.has(name) || named.has(name)) && !(keepUpgrade && (name === 'upgrade' || name === 'connection'))) {
+      continue;
+    }
+    out[name] = value;
+  }
+  // te: trailers is end-to-end in meaning; keep it when that is all it says.
+  const te: unknown = headers.te;
+  if (typeof te === 'string' && te.trim().toLowerCase() === 'trailers') out.te = 'trailers';
+  return out;
+}
+
+/** Headers for the next hop of an HTTP/2 stream: pseudo-headers kept, connection-specific ones removed. */
+export function forwardableH2Headers(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name)) continue;
+    out[name] = value;
+  }
+  if (headers.te === 'trailers') out.te = 'trailers';
+  return out;
+}
+
+/** Response headers from an HTTP/2 upstream for an HTTP/2 client (drop :status, it is set separately). */
+export function h2ResponseHeaders(
+  headers: Readonly<Record<string, string | string[] | undefined | number>>,
+): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name)) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+function connectionTokens(value: string | undefined): Set<string> {
+  if (value === undefined) return new Set();
+  return new Set(
+    value
+      .split(',')
+      .map((t) => t.trim().toLowerCase())
+      .filter((t) => t !== ''),
+  );
+}

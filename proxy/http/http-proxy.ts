@@ -1,0 +1,225 @@
+// The HTTP side of a listener: an HTTP/1.1 server and an h2c server that detected connections are
+// handed to, and the per-request stack: resolve the endpoint, record metrics, forward, and
+// synthesize an error at the edge when the proxy itself failed.
+//
+// Stack per request (outermost first): metrics → error edge → endpoint resolution → forward.
+
+import {
+  Agent,
+  createServer as createH1Server,
+  type IncomingMessage,
+  type Server as H1Server,
+  type ServerResponse,
+} from 'node:http';
+import {
+  createServer as createH2Server,
+  type Http2Server,
+  type IncomingHttpHeaders,
+  type ServerHttp2Session,
+  type ServerHttp2Stream,
+} from 'node:http2';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { HttpLabels, HttpMetrics } from '../../src/metrics/index.ts';
+import { contextOf, type ConnectionContext } from '../connection.ts';
+import { classifyDefault } from './classify.ts';
+import { forwardH1 } from './h1-forward.ts';
+import { forwardUpgrade } from './h1-upgrade.ts';
+import { forwardH2, H2SessionPool } from './h2-forward.ts';
+import { ProxyError } from './proxy-error.ts';
+import { isGrpc, respondH1Error, respondH2Error, synthesize } from './synthesize.ts';
+
+export interface Endpoint {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Where a request goes: decided per request from the connection and its authority. */
+export type EndpointResolver = (conn: ConnectionContext, authority: string | undefined) => Endpoint | ProxyError;
+
+export interface HttpProxyOptions {
+  readonly resolve: EndpointResolver;
+  readonly metrics: HttpMetrics;
+  readonly connectTimeoutMs: number;
+  /** Headers added to every forwarded request (inbound: l5d-client-id). */
+  readonly requestHeaders?: (conn: ConnectionContext) => Readonly<Record<string, string>> | undefined;
+  /** Headers removed from every forwarded request (e.g. client-sent l5d-client-id). */
+  readonly dropRequestHeaders?: readonly string[];
+}
+
+export class HttpProxy {
+  readonly h1: H1Server;
+  readonly h2: Http2Server;
+  readonly #opts: HttpProxyOptions;
+  readonly #agent: Agent;
+  readonly #pool: H2SessionPool;
+  readonly #sessions = new Set<ServerHttp2Session>();
+  #draining = false;
+
+  constructor(opts: HttpProxyOptions) {
+    this.#opts = opts;
+    this.#agent = new Agent({ keepAlive: true, keepAliveMsecs: 10_000, maxFreeSockets: 256, scheduling: 'lifo' });
+    this.#pool = new H2SessionPool({ connectTimeoutMs: opts.connectTimeoutMs });
+    this.h1 = createH1Server({ keepAliveTimeout: 60_000, requestTimeout: 0, headersTimeout: 30_000 });
+    this.h1.on('request', (req: IncomingMessage, res: ServerResponse) => void this.#onH1(req, res));
+    this.h1.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => void this.#onH1(req, res));
+    this.h1.on(
+      'upgrade',
+      (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.#onUpgrade(req, socket, head),
+    );
+    this.h1.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+      if (socket.writable && err.code !== 'ECONNRESET')
+        socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+      else socket.destroy();
+    });
+    this.h2 = createH2Server({ settings: { initialWindowSize: 1 << 20, maxConcurrentStreams: 1000 } });
+    this.h2.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => void this.#onH2(stream, headers));
+    this.h2.on('session', (session: ServerHttp2Session) => {
+      this.#sessions.add(session);
+      session.once('close', () => this.#sessions.delete(session));
+      if (this.#draining) session.close();
+      session.on('error', () => undefined);
+      session.once('connect', () => session.setLocalWindowSize(4 << 20));
+    });
+  }
+
+  /** Hands a detected connection to the matching server. */
+  accept(socket: Socket, protocol: 'http1' | 'h2'): void {
+    (protocol === 'h2' ? this.h2 : this.h1).emit('connection', socket);
+    socket.resume();
+  }
+
+  /**
+   * Starts a graceful drain: HTTP/2 clients get GOAWAY (in-flight streams finish), HTTP/1
+   * responses carry `connection: close`, and idle keep-alive connections are closed.
+   */
+  drain(): void {
+    this.#draining = true;
+    for (const session of this.#sessions) session.close();
+    this.h1.closeIdleConnections();
+  }
+
+  /** Stops reusing idle upstream connections and closes idle client connections. */
+  close(): void {
+    this.h1.closeIdleConnections();
+    this.#agent.destroy();
+    this.#pool.close();
+  }
+
+  async #onH1(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (this.#draining) res.shouldKeepAlive = false;
+    const conn = contextOf(req.socket);
+    const started = performance.now();
+    const grpc = isGrpc(req.headers['content-type']);
+    const authority = req.headers.host;
+    const resolved =
+      conn === undefined
+        ? new ProxyError('no-target', 'connection has no context')
+        : this.#opts.resolve(conn, authority);
+    const labels = requestLabels(conn, authority, resolved);
+    this.#opts.metrics.requestTotal.inc(labels);
+    try {
+      if (resolved instanceof ProxyError) throw resolved;
+      const result = await forwardH1(req, res, resolved, {
+        agent: this.#agent,
+        connectTimeoutMs: this.#opts.connectTimeoutMs,
+        addHeaders: conn === undefined ? undefined : this.#opts.requestHeaders?.(conn),
+        dropHeaders: this.#opts.dropRequestHeaders,
+      });
+      this.#recordResponse(labels, result.status, result.grpcStatus, started);
+    } catch (err) {
+      const e = respondH1Error(res, err, grpc);
+      this.#recordResponse(labels, e.status, grpc ? String(e.grpcStatus) : undefined, started, errorLabel(err));
+    }
+  }
+
+  async #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const conn = contextOf(req.socket);
+    const started = performance.now();
+    const authority = req.headers.host;
+    const resolved =
+      conn === undefined
+        ? new ProxyError('no-target', 'connection has no context')
+        : this.#opts.resolve(conn, authority);
+    const labels = requestLabels(conn, authority, resolved);
+    this.#opts.metrics.requestTotal.inc(labels);
+    try {
+      if (resolved instanceof ProxyError) throw resolved;
+      const result = await forwardUpgrade(req, socket, head, resolved, {
+        connectTimeoutMs: this.#opts.connectTimeoutMs,
+        addHeaders: conn === undefined ? undefined : this.#opts.requestHeaders?.(conn),
+        dropHeaders: this.#opts.dropRequestHeaders,
+      });
+      this.#recordResponse(labels, result.status, undefined, started);
+    } catch (err) {
+      const e = synthesize(err);
+      if (socket.writable) {
+        socket.end(
+          `HTTP/1.1 ${e.status} Proxy Error\r\ncontent-type: text/plain\r\nl5d-proxy-error: ${e.message.replace(/[^\x20-\x7e]/g, ' ')}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`,
+        );
+      }
+      this.#recordResponse(labels, e.status, undefined, started, errorLabel(err));
+    }
+  }
+
+  async #onH2(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): Promise<void> {
+    const conn = contextOf(stream.session?.socket);
+    const started = performance.now();
+    const grpc = isGrpc(headers['content-type']);
+    const authority = headers[':authority'] ?? headers.host;
+    const resolved =
+      conn === undefined
+        ? new ProxyError('no-target', 'connection has no context')
+        : this.#opts.resolve(conn, authority);
+    const labels = requestLabels(conn, authority, resolved);
+    this.#opts.metrics.requestTotal.inc(labels);
+    try {
+      if (resolved instanceof ProxyError) throw resolved;
+      const result = await forwardH2(stream, headers, resolved, this.#pool, {
+        addHeaders: conn === undefined ? undefined : this.#opts.requestHeaders?.(conn),
+        dropHeaders: this.#opts.dropRequestHeaders,
+      });
+      this.#recordResponse(labels, result.status, result.grpcStatus, started);
+    } catch (err) {
+      const e = respondH2Error(stream, err, grpc);
+      this.#recordResponse(labels, e.status, grpc ? String(e.grpcStatus) : undefined, started, errorLabel(err));
+    }
+  }
+
+  #recordResponse(
+    labels: HttpLabels,
+    status: number,
+    grpcStatus: string | undefined,
+    started: number,
+    error?: string,
+  ): void {
+    const m = this.#opts.metrics;
+    const withStatus = { ...labels, status_code: String(status) };
+    m.responseLatencyMs.observe(withStatus, performance.now() - started);
+    m.responseTotal.inc({
+      ...withStatus,
+      classification: error === undefined ? classifyDefault(status, grpcStatus) : 'failure',
+      ...(grpcStatus === undefined ? {} : { grpc_status: grpcStatus }),
+      ...(error === undefined ? {} : { error }),
+    });
+  }
+}
+
+function requestLabels(
+  conn: ConnectionContext | undefined,
+  authority: string | undefined,
+  resolved: Endpoint | ProxyError,
+): HttpLabels {
+  const labels: HttpLabels = { direction: conn?.direction ?? 'unknown', ...conn?.tls };
+  if (conn?.direction === 'outbound' && authority !== undefined) labels.authority = authority;
+  if (!(resolved instanceof ProxyError)) {
+    labels.target_addr = `${resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host}:${resolved.port}`;
+    labels.target_ip = resolved.host;
+    labels.target_port = String(resolved.port);
+  }
+  return labels;
+}
+
+function errorLabel(err: unknown): string {
+  return err instanceof ProxyError ? err.failure : 'unexpected';
+}

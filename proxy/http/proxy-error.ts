@@ -1,0 +1,43 @@
+// Why the proxy itself could not deliver a request. The edge (synthesize.ts) turns these into
+// Linkerd's synthesized responses (linkerd.md §4.10): 502 for connect and upstream failures, 504
+// for timeouts, 403 for refused routes; gRPC callers get a grpc-status instead of a page.
+
+import { MeshError, type MeshErrorOptions } from '../../src/errors/index.ts';
+
+export type ProxyFailure =
+  /** The endpoint refused the connection or was unreachable. */
+  | 'connect-failed'
+  /** Connecting took longer than the connect timeout. */
+  | 'connect-timeout'
+  /** The endpoint reset or closed the connection before or during the response. */
+  | 'upstream-reset'
+  /** The request names no target the proxy may send it to. */
+  | 'no-target'
+  /** The target is the proxy itself. */
+  | 'loop';
+
+export class ProxyError extends MeshError {
+  readonly failure: ProxyFailure;
+
+  constructor(failure: ProxyFailure, message: string, options?: MeshErrorOptions) {
+    super('MESH_ERR_PROXY_FORWARD', message, { ...options, fields: { failure, ...options?.fields } });
+    this.failure = failure;
+  }
+}
+
+/** Classifies a socket-level error from connecting or talking to an upstream. */
+export function upstreamError(err: unknown, target: string, connected: boolean): ProxyError {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code ?? '';
+  if (!connected) {
+    if (code === 'ETIMEDOUT')
+      return new ProxyError('connect-timeout', `connecting to ${target} timed out`, { cause: err });
+    return new ProxyError('connect-failed', `connection to ${target} failed: ${code || describe(err)}`, { cause: err });
+  }
+  return new ProxyError('upstream-reset', `${target} closed the connection mid-request: ${code || describe(err)}`, {
+    cause: err,
+  });
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : 'unknown error';
+}

@@ -1,0 +1,70 @@
+// `nodemesh proxy`: the sidecar process. Reads its settings, obtains its identity (unless
+// disabled), starts the listeners and the admin server, and drains gracefully on SIGTERM or
+// POST /shutdown within NODEMESH_PROXY_SHUTDOWN_GRACE_PERIOD.
+
+import { EXIT_OK, type CommandContext } from '../src/cli/index.ts';
+import { componentLogger, createLogger } from '../src/log/index.ts';
+import { createRegistry } from '../src/metrics/index.ts';
+import { TrustBundle } from '../src/tls/index.ts';
+import { VERSION } from '../src/version.ts';
+import { ProxyApp } from './app.ts';
+import { parseProxyConfig } from './config.ts';
+import { GrpcCertifyClient, WorkloadIdentity, tokenFileReader } from './identity-client/index.ts';
+
+export async function runProxy(ctx: CommandContext): Promise<number> {
+  const config = parseProxyConfig(ctx.env);
+  const log = createLogger({ config: config.log, name: 'proxy' });
+  const registry = createRegistry({ component: 'proxy', version: VERSION });
+
+  let identity: WorkloadIdentity | undefined;
+  let certifyClient: GrpcCertifyClient | undefined;
+  if (config.identity !== undefined) {
+    const trust = TrustBundle.fromPem(config.identity.trustAnchorsPem, 'NODEMESH_PROXY_IDENTITY_TRUST_ANCHORS');
+    certifyClient = new GrpcCertifyClient({
+      address: config.identity.svcAddr,
+      serverName: config.identity.svcName,
+      trust,
+    });
+    identity = new WorkloadIdentity({
+      identity: config.identity.localName,
+      trust,
+      client: certifyClient,
+      readToken: tokenFileReader(config.identity.tokenFile),
+      log: componentLogger(log, 'identity'),
+      registry,
+      minRefreshMs: config.identity.minRefreshMs,
+      maxRefreshMs: config.identity.maxRefreshMs,
+    });
+  }
+
+  const stop = new AbortController();
+  ctx.signal.addEventListener('abort', () => stop.abort(), { once: true });
+  const app = new ProxyApp({
+    config,
+    log,
+    registry,
+    notReadyReason: () => identity?.notReadyReason,
+    onShutdownRequest: () => stop.abort(),
+  });
+  const addresses = await app.start();
+  await identity?.start();
+  log.info(
+    {
+      outbound: addresses.outbound.map((a) => `${a.host}:${a.port}`),
+      inbound: `${addresses.inbound.host}:${addresses.inbound.port}`,
+      admin: `${addresses.admin.host}:${addresses.admin.port}`,
+      identity: config.identity?.localName ?? 'disabled',
+    },
+    'proxy started',
+  );
+  const keepAlive = setInterval(() => undefined, 1 << 30);
+  if (!stop.signal.aborted)
+    await new Promise((resolve) => stop.signal.addEventListener('abort', resolve, { once: true }));
+  clearInterval(keepAlive);
+  log.info({ graceMs: config.shutdownGracePeriodMs }, 'proxy shutting down');
+  await app.shutdown(config.shutdownGracePeriodMs);
+  identity?.close();
+  certifyClient?.close();
+  log.info('proxy stopped');
+  return EXIT_OK;
+}

@@ -1,0 +1,183 @@
+// How the Kubernetes resource source lists each kind, and the informer it builds around that list:
+// client-node's ListWatch (what makeInformer returns) over a Watch that opens nothing once its
+// informer is retired.
+//
+// Contract:
+// - `listKind` returns the list exactly as the API server sent it (JSON): the typed list calls of
+//   client-node turn timestamps into Date and drop fields their models lack, while its watch
+//   delivers plain JSON; taking the raw body keeps list and watch objects, and the file source's,
+//   in one form. Every list has a deadline (`timeoutMs`).
+// - `createInformer` is `makeInformer` with one difference: once `isLive()` is false, the Watch
+//   opens no more requests. ListWatch re-watches after a reconnect delay without looking at
+//   stop() again; this closes that gap, so a closed source sends nothing.
+// - This file loads @kubernetes/client-node: only the controller imports it.
+
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  DiscoveryV1Api,
+  ListWatch,
+  Observable,
+  Watch,
+  type ConfigurationOptions,
+  type Informer,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+  type ObjectCache,
+  type ObservableMiddleware,
+  type RequestContext,
+  type ResponseContext,
+} from '@kubernetes/client-node';
+import { RESOURCE_KINDS, type ResourceKind } from './resource-source.ts';
+
+/** A list of one kind as the API server sent it. */
+export type RawList = KubernetesListObject<KubernetesObject>;
+
+/** Lists every object of `kind` across namespaces. */
+export type KindLister = () => Promise<RawList>;
+
+/** The collection path the informer watches for `kind` (every namespace). */
+export function watchPathOf(kind: ResourceKind): string {
+  const { group, version, plural } = RESOURCE_KINDS[kind];
+  return group === '' ? `/api/${version}/${plural}` : `/apis/${group}/${version}/${plural}`;
+}
+
+/** The list call of `kind` through client-node's typed APIs, returning the raw JSON list. */
+export function kindLister(kubeConfig: KubeConfig, kind: ResourceKind, timeoutMs: number): KindLister {
+  const call = listCall(kubeConfig, kind);
+  return async () => {
+    const capture = rawBodyCapture(AbortSignal.timeout(timeoutMs));
+    await call(capture.options);
+    const body = capture.body();
+    if (body === undefined) throw new Error(`list ${kind}: the response had no body`);
+    const list = JSON.parse(body) as Partial<RawList> | null;
+    if (list === null || typeof list !== 'object' || !Array.isArray(list.items)) {
+      throw new Error(`list ${kind}: the response is not a list`);
+    }
+    return list as RawList;
+  };
+}
+
+type ListCall = (options: ConfigurationOptions<ObservableMiddleware>) => Promise<unknown>;
+
+function listCall(kubeConfig: KubeConfig, kind: ResourceKind): ListCall {
+  const { group, version, plural } = RESOURCE_KINDS[kind];
+  switch (kind) {
+    case 'Service': {
+      const core = kubeConfig.makeApiClient(CoreV1Api);
+      return (options) => core.listServiceForAllNamespaces({}, options);
+    }
+    case 'Pod': {
+      const core = kubeConfig.makeApiClient(CoreV1Api);
+      return (options) => core.listPodForAllNamespaces({}, options);
+    }
+    case 'EndpointSlice': {
+      const discovery = kubeConfig.makeApiClient(DiscoveryV1Api);
+      return (options) => discovery.listEndpointSliceForAllNamespaces({}, options);
+    }
+    case 'ServiceProfile':
+    case 'HTTPRoute':
+    case 'GRPCRoute': {
+      const custom = kubeConfig.makeApiClient(CustomObjectsApi);
+      return (options) => custom.listClusterCustomObject({ group, version, plural }, options) as Promise<unknown>;
+    }
+  }
+}
+
+/**
+ * Per-call options that put `signal` on the request and take a successful response's body before
+ * the generated client deserializes it (the client is handed `{}` instead, which costs nothing).
+ * Error responses are left alone, so ApiException keeps the server's Status.
+ */
+function rawBodyCapture(signal: AbortSignal): {
+  options: ConfigurationOptions<ObservableMiddleware>;
+  body: () => string | undefined;
+} {
+  let captured: string | undefined;
+  const take = async (context: ResponseContext): Promise<ResponseContext> => {
+    if (context.httpStatusCode < 200 || context.httpStatusCode > 299) return context;
+    captured = await context.body.text();
+    const empty = Buffer.from('{}');
+    context.body = { text: () => Promise.resolve('{}'), binary: () => Promise.resolve(empty), stream: () => null };
+    return context;
+  };
+  const middleware: ObservableMiddleware = {
+    pre: (context: RequestContext) => {
+      context.setSignal(signal);
+      return new Observable(Promise.resolve(context));
+    },
+    post: (context: ResponseContext) => new Observable(take(context)),
+  };
+  return { options: { middleware: [middleware], middlewareMergeStrategy: 'append' }, body: () => captured };
+}
+
+/**
+ * A Watch that opens nothing (and answers with an aborted controller) once `isLive()` is false,
+ * and aborts a watch that was still connecting when its informer was retired: ListWatch.stop()
+ * cannot reach a watch whose response headers have not arrived yet.
+ */
+class RetirableWatch extends Watch {
+  readonly #isLive: () => boolean;
+  readonly #connecting = new Set<Promise<AbortController>>();
+
+  constructor(kubeConfig: KubeConfig, isLive: () => boolean) {
+    super(kubeConfig);
+    this.#isLive = isLive;
+  }
+
+  override async watch(
+    path: string,
+    queryParams: Record<string, string | number | boolean | undefined>,
+    callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
+    done: (err: unknown) => void,
+  ): Promise<AbortController> {
+    if (!this.#isLive()) {
+      const controller = new AbortController();
+      controller.abort();
+      return controller;
+    }
+    const connecting = super.watch(path, queryParams, callback, done);
+    this.#connecting.add(connecting);
+    try {
+      const controller = await connecting;
+      if (!this.#isLive()) controller.abort();
+      return controller;
+    } catch (err) {
+      // Watch rejects only before its request (credentials that cannot be applied, no cluster).
+      // ListWatch does not catch that when it re-watches on its own: report it as a failed watch
+      // instead, so the informer fires `error` and is restarted rather than rejecting unheard.
+      const controller = new AbortController();
+      controller.abort();
+      done(err);
+      return controller;
+    } finally {
+      this.#connecting.delete(connecting);
+    }
+  }
+
+  /** Resolves once no watch is connecting any more. */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.#connecting]);
+  }
+}
+
+export type KindInformer = Informer<KubernetesObject> & ObjectCache<KubernetesObject>;
+
+/** An informer and the way to wait until it has no watch request left in flight. */
+export interface RetirableInformer {
+  readonly informer: KindInformer;
+  /** After retirement: resolves once every watch that was connecting has been aborted. */
+  readonly settled: () => Promise<void>;
+}
+
+/** An informer on `path` (list + watch), not started, that goes quiet for good once `isLive()` is false. */
+export function createInformer(
+  kubeConfig: KubeConfig,
+  path: string,
+  list: KindLister,
+  isLive: () => boolean,
+): RetirableInformer {
+  const watch = new RetirableWatch(kubeConfig, isLive);
+  return { informer: new ListWatch<KubernetesObject>(path, watch, list, false), settled: () => watch.settled() };
+}
