@@ -6,9 +6,16 @@
 // lets in-flight requests and connections finish for up to graceMs, then closes the rest.
 
 import type { ServerResponse } from 'node:http';
+import { once } from 'node:events';
 import type { Socket } from 'node:net';
+import { TLSSocket, createSecureContext, type SecureContext } from 'node:tls';
+import { Counter } from 'prom-client';
 import { networkInterfaces } from 'node:os';
 import type { Registry } from 'prom-client';
+import type { TrustBundle } from '../src/tls/index.ts';
+import type { WorkloadCertificate } from './identity-client/index.ts';
+import { authenticatePeer } from './tls/peer-identity.ts';
+import { peekClientHello } from './tls/peek.ts';
 import { AdminServer, type Readiness } from '../src/admin/index.ts';
 import type { SocketAddress } from '../src/config/index.ts';
 import type { Logger } from '../src/log/index.ts';
@@ -33,6 +40,15 @@ export interface ProxyAppOptions {
   readonly notReadyReason?: () => string | undefined;
   /** Called when POST /shutdown is accepted. */
   readonly onShutdownRequest?: () => void;
+  /** This proxy's identity (certificate source) and the trust anchors; absent with identity disabled. */
+  readonly identity?: { readonly source: LocalIdentitySource; readonly trust: TrustBundle };
+}
+
+/** Where the proxy's own certificate comes from (WorkloadIdentity, or a fixed one in tests). */
+export interface LocalIdentitySource {
+  readonly identity: string;
+  readonly current: WorkloadCertificate | undefined;
+  subscribe(listener: (cert: WorkloadCertificate) => void): () => void;
 }
 
 export interface ProxyAddresses {
@@ -49,6 +65,7 @@ export class ProxyApp {
   readonly #log: Logger;
   readonly #origDst: OriginalDestinationReader;
   readonly #tcp: TcpMetrics;
+  readonly #tlsFailures: Counter<'direction' | 'reason'>;
   readonly #outbound: HttpProxy;
   readonly #inbound: HttpProxy;
   readonly #outboundListeners: ProxyListener[];
@@ -56,6 +73,9 @@ export class ProxyApp {
   readonly #admin: AdminServer;
   readonly #localAddresses: ReadonlySet<string>;
   #listening = false;
+  /** The inbound TLS context, replaced on each new certificate; live connections keep theirs. */
+  #serverContext: SecureContext | undefined;
+  #unsubscribe: (() => void) | undefined;
   /** The proxy's own addresses once bound (ports chosen by the OS included). */
   #own: readonly SocketAddress[] = [];
   #draining = false;
@@ -72,6 +92,12 @@ export class ProxyApp {
     );
     const http = createHttpMetrics(opts.registry);
     this.#tcp = createTcpMetrics(opts.registry);
+    this.#tlsFailures = new Counter({
+      name: 'tls_handshake_failures_total',
+      help: 'TLS handshakes that failed, by direction and reason.',
+      labelNames: ['direction', 'reason'],
+      registers: [opts.registry],
+    });
     const { config } = opts;
     this.#outbound = new HttpProxy({
       resolve: this.#resolver('outbound'),
@@ -84,6 +110,7 @@ export class ProxyApp {
       metrics: http,
       connectTimeoutMs: config.inboundConnectTimeoutMs,
       dropRequestHeaders: ['l5d-client-id'],
+      requestHeaders: (conn) => (conn.tls.client_id ? { 'l5d-client-id': conn.tls.client_id } : undefined),
     });
     this.#outboundListeners = config.outboundListenAddrs.map(
       (_, i) => new ProxyListener(`outbound-${i}`, (s) => void this.#onConnection(s, 'outbound')),
@@ -100,6 +127,18 @@ export class ProxyApp {
 
   async start(): Promise<ProxyAddresses> {
     const { config } = this.#opts;
+    const identity = this.#opts.identity;
+    if (identity !== undefined) {
+      this.#unsubscribe = identity.source.subscribe((cert) => {
+        this.#serverContext = createSecureContext({
+          cert: cert.chainPem,
+          key: cert.keyPem,
+          ca: identity.trust.pem,
+          minVersion: 'TLSv1.3',
+          maxVersion: 'TLSv1.3',
+        });
+      });
+    }
     const outbound = await Promise.all(
       this.#outboundListeners.map((l, i) =>
         l.listen(config.outboundListenAddrs[i] ?? config.outboundListenAddrs[0]!, ENV_OUTBOUND_LISTEN_ADDRS),
@@ -139,6 +178,7 @@ export class ProxyApp {
     for (const l of listeners) l.destroyAll();
     this.#outbound.close();
     this.#inbound.close();
+    this.#unsubscribe?.();
     await this.#admin.close();
   }
 
@@ -186,19 +226,14 @@ export class ProxyApp {
     const localPort = socket.localPort ?? 0;
     const raw = this.#origDst.read(socket);
     const redirected = raw !== undefined && !(plainAddress(raw.host) === localAddress && raw.port === localPort);
-    const ctx: ConnectionContext = {
-      direction,
-      origDst: redirected ? { host: plainAddress(raw.host), port: raw.port } : undefined,
-      localAddress,
-      localPort,
-      tls: config.identity === undefined ? TLS_DISABLED : NO_TLS,
-    };
-    attachContext(socket, ctx);
-    const labels = {
+    const origDst = redirected ? { host: plainAddress(raw.host), port: raw.port } : undefined;
+    const base = { direction, origDst, localAddress, localPort };
+    const plaintextTls = config.identity === undefined ? TLS_DISABLED : NO_TLS;
+    const labels: Record<string, string> = {
       direction,
       peer: 'src',
-      ...ctx.tls,
-      ...(ctx.origDst === undefined ? {} : targetLabels(ctx.origDst)),
+      ...plaintextTls,
+      ...(origDst === undefined ? {} : targetLabels(origDst)),
     };
     this.#tcp.openTotal.inc(labels);
     this.#tcp.openConnections.inc(labels);
@@ -209,6 +244,87 @@ export class ProxyApp {
       this.#tcp.writeBytesTotal.inc(labels, socket.bytesWritten);
     });
 
+    // Inbound with identity: a ClientHello for our identity is terminated here; other TLS passes through.
+    if (direction === 'inbound' && this.#opts.identity !== undefined) {
+      const hello = await peekClientHello(socket, config.inboundDetectTimeoutMs);
+      switch (hello.kind) {
+        case 'tls': {
+          if (hello.sni !== this.#opts.identity.source.identity) {
+            const ctx: ConnectionContext = {
+              ...base,
+              tls: { tls: 'opaque', ...(hello.sni === undefined ? {} : { sni: hello.sni }) },
+            };
+            attachContext(socket, ctx);
+            this.#forwardOpaque(socket, ctx);
+            return;
+          }
+          const terminated = await this.#terminateTls(socket);
+          if (terminated === undefined) return;
+          const ctx: ConnectionContext = { ...base, tls: terminated.labels };
+          attachContext(terminated.socket, ctx);
+          await this.#serve(terminated.socket, ctx);
+          return;
+        }
+        case 'ended':
+          this.#forwardOpaque(socket, { ...base, tls: plaintextTls }, hello.bytes);
+          return;
+        case 'closed':
+          socket.destroy();
+          return;
+        case 'not-tls':
+        case 'timeout':
+          break;
+      }
+    }
+    const ctx: ConnectionContext = { ...base, tls: plaintextTls };
+    attachContext(socket, ctx);
+    await this.#serve(socket, ctx);
+  }
+
+  /** Terminates mTLS with our current certificate; the client's certificate is optional here. */
+  async #terminateTls(socket: Socket): Promise<{ socket: TLSSocket; labels: ConnectionContext['tls'] } | undefined> {
+    const secureContext = this.#serverContext;
+    if (secureContext === undefined) {
+      this.#log.info('closing a TLS connection: no certificate yet');
+      socket.destroy();
+      return undefined;
+    }
+    const tlsSocket = new TLSSocket(socket, {
+      isServer: true,
+      secureContext,
+      requestCert: true,
+      rejectUnauthorized: false,
+    });
+    tlsSocket.on('error', () => undefined);
+    socket.resume();
+    const ok = await Promise.race([
+      once(tlsSocket, 'secure').then(() => true),
+      once(tlsSocket, 'close').then(() => false),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 10_000).unref()),
+    ]);
+    if (!ok) {
+      this.#tlsFailures.inc({ direction: 'inbound', reason: 'handshake' });
+      tlsSocket.destroy();
+      return undefined;
+    }
+    tlsSocket.pause();
+    const client = authenticatePeer(tlsSocket);
+    switch (client.kind) {
+      case 'authenticated':
+        return { socket: tlsSocket, labels: { tls: 'true', client_id: client.identity } };
+      case 'anonymous':
+        return { socket: tlsSocket, labels: { tls: 'true' } };
+      case 'rejected':
+        this.#tlsFailures.inc({ direction: 'inbound', reason: 'client_certificate' });
+        this.#log.info({ reason: client.reason }, 'refusing a TLS client whose certificate is not trusted');
+        tlsSocket.destroy();
+        return undefined;
+    }
+  }
+
+  async #serve(socket: Socket, ctx: ConnectionContext): Promise<void> {
+    const { config } = this.#opts;
+    const direction = ctx.direction;
     const opaquePort =
       direction === 'inbound' &&
       ctx.origDst !== undefined &&

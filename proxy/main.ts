@@ -18,8 +18,9 @@ export async function runProxy(ctx: CommandContext): Promise<number> {
 
   let identity: WorkloadIdentity | undefined;
   let certifyClient: GrpcCertifyClient | undefined;
+  let trust: TrustBundle | undefined;
   if (config.identity !== undefined) {
-    const trust = TrustBundle.fromPem(config.identity.trustAnchorsPem, 'NODEMESH_PROXY_IDENTITY_TRUST_ANCHORS');
+    trust = TrustBundle.fromPem(config.identity.trustAnchorsPem, 'NODEMESH_PROXY_IDENTITY_TRUST_ANCHORS');
     certifyClient = new GrpcCertifyClient({
       address: config.identity.svcAddr,
       serverName: config.identity.svcName,
@@ -45,6 +46,7 @@ export async function runProxy(ctx: CommandContext): Promise<number> {
     registry,
     notReadyReason: () => identity?.notReadyReason,
     onShutdownRequest: () => stop.abort(),
+    ...(identity === undefined || trust === undefined ? {} : { identity: { source: identity, trust } }),
   });
   const addresses = await app.start();
   await identity?.start();
