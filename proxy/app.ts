@@ -103,7 +103,8 @@ export class ProxyApp {
       resolve: this.#resolver('outbound'),
       metrics: http,
       connectTimeoutMs: config.outboundConnectTimeoutMs,
-      dropRequestHeaders: config.ingressMode ? [] : ['l5d-dst-override'],
+      dropRequestHeaders: ['l5d-dst-override'],
+      honourDstOverride: config.ingressMode,
     });
     this.#inbound = new HttpProxy({
       resolve: this.#resolver('inbound'),
@@ -183,7 +184,14 @@ export class ProxyApp {
   }
 
   #resolver(direction: Direction): EndpointResolver {
-    return (conn, authority) => {
+    return (conn, authority, dstOverride) => {
+      if (dstOverride !== undefined) {
+        const override = parseAuthority(dstOverride);
+        if (override === undefined) {
+          return new ProxyError('no-target', `l5d-dst-override ${JSON.stringify(dstOverride)} is not a host and port`);
+        }
+        return this.#checkLoop(override);
+      }
       if (conn.origDst !== undefined) return this.#checkLoop(conn.origDst);
       const parsed = parseAuthority(authority);
       if (parsed === undefined) {

@@ -52,7 +52,10 @@ export class H2SessionPool {
       pooled.error ??= err; // surfaced on the streams
     });
     const timer = setTimeout(() => {
-      if (!pooled.connected) session.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' }));
+      if (!pooled.connected) {
+        pooled.error = Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' });
+        session.destroy(pooled.error);
+      }
     }, this.#connectTimeoutMs);
     session.once('connect', () => {
       pooled.connected = true;

@@ -34,8 +34,15 @@ export interface Endpoint {
   readonly port: number;
 }
 
-/** Where a request goes: decided per request from the connection and its authority. */
-export type EndpointResolver = (conn: ConnectionContext, authority: string | undefined) => Endpoint | ProxyError;
+/**
+ * Where a request goes: decided per request from the connection, its authority and (ingress mode
+ * only) its `l5d-dst-override` header.
+ */
+export type EndpointResolver = (
+  conn: ConnectionContext,
+  authority: string | undefined,
+  dstOverride: string | undefined,
+) => Endpoint | ProxyError;
 
 export interface HttpProxyOptions {
   readonly resolve: EndpointResolver;
@@ -45,6 +52,8 @@ export interface HttpProxyOptions {
   readonly requestHeaders?: (conn: ConnectionContext) => Readonly<Record<string, string>> | undefined;
   /** Headers removed from every forwarded request (e.g. client-sent l5d-client-id). */
   readonly dropRequestHeaders?: readonly string[];
+  /** Ingress mode: route by `l5d-dst-override` when present (it is stripped either way). */
+  readonly honourDstOverride?: boolean;
 }
 
 export class HttpProxy {
@@ -112,10 +121,7 @@ export class HttpProxy {
     const started = performance.now();
     const grpc = isGrpc(req.headers['content-type']);
     const authority = req.headers.host;
-    const resolved =
-      conn === undefined
-        ? new ProxyError('no-target', 'connection has no context')
-        : this.#opts.resolve(conn, authority);
+    const resolved = this.#resolve(conn, authority, req.headers['l5d-dst-override']);
     const labels = requestLabels(conn, authority, resolved);
     this.#opts.metrics.requestTotal.inc(labels);
     try {
@@ -137,10 +143,7 @@ export class HttpProxy {
     const conn = contextOf(req.socket);
     const started = performance.now();
     const authority = req.headers.host;
-    const resolved =
-      conn === undefined
-        ? new ProxyError('no-target', 'connection has no context')
-        : this.#opts.resolve(conn, authority);
+    const resolved = this.#resolve(conn, authority, req.headers['l5d-dst-override']);
     const labels = requestLabels(conn, authority, resolved);
     this.#opts.metrics.requestTotal.inc(labels);
     try {
@@ -167,10 +170,7 @@ export class HttpProxy {
     const started = performance.now();
     const grpc = isGrpc(headers['content-type']);
     const authority = headers[':authority'] ?? headers.host;
-    const resolved =
-      conn === undefined
-        ? new ProxyError('no-target', 'connection has no context')
-        : this.#opts.resolve(conn, authority);
+    const resolved = this.#resolve(conn, authority, headers['l5d-dst-override']);
     const labels = requestLabels(conn, authority, resolved);
     this.#opts.metrics.requestTotal.inc(labels);
     try {
@@ -184,6 +184,17 @@ export class HttpProxy {
       const e = respondH2Error(stream, err, grpc);
       this.#recordResponse(labels, e.status, grpc ? String(e.grpcStatus) : undefined, started, errorLabel(err));
     }
+  }
+
+  #resolve(
+    conn: ConnectionContext | undefined,
+    authority: string | undefined,
+    override: string | string[] | undefined,
+  ): Endpoint | ProxyError {
+    if (conn === undefined) return new ProxyError('no-target', 'connection has no context');
+    const dstOverride =
+      this.#opts.honourDstOverride === true ? (Array.isArray(override) ? override[0] : override) : undefined;
+    return this.#opts.resolve(conn, authority, dstOverride);
   }
 
   #recordResponse(

@@ -243,6 +243,46 @@ describe('nodemesh proxy (HTTP on loopback)', () => {
     }
   });
 
+  test('synthesizes 504 when connecting to the endpoint times out, and DEADLINE_EXCEEDED for gRPC', async (t) => {
+    const stalled = await stalledListener();
+    if (stalled === undefined) return t.skip('needs python3 to hold a listener with a full accept queue');
+    try {
+      const { stdout } = await curl(['-i', `http://${outbound}/`, '-H', `Host: 127.0.0.1:${stalled.port}`]);
+      assert.match(stdout, /^HTTP\/1\.1 504/);
+      assert.match(stdout, /l5d-proxy-error: connecting to 127\.0\.0\.1:\d+ timed out/);
+      const client = echoClient(outbound, `127.0.0.1:${stalled.port}`);
+      try {
+        const err = await new Promise<ServiceError>((resolve) =>
+          client.makeUnaryRequest(
+            '/test.Echo/Unary',
+            (b: Buffer) => b,
+            (b: Buffer) => b,
+            Buffer.from('x'),
+            (e: ServiceError | null) => resolve(e as ServiceError),
+          ),
+        );
+        assert.equal(err.code, GrpcStatus.DEADLINE_EXCEEDED);
+      } finally {
+        client.close();
+      }
+    } finally {
+      stalled.close();
+    }
+  });
+
+  test('ignores and strips l5d-dst-override outside ingress mode', async () => {
+    const dead = await freePort();
+    const { stdout } = await curl([
+      `http://${outbound}/o`,
+      '-H',
+      `Host: 127.0.0.1:${h1.port}`,
+      '-H',
+      `l5d-dst-override: 127.0.0.1:${dead}`,
+    ]);
+    const echo = JSON.parse(stdout) as { headers: Record<string, string> };
+    assert.equal(echo.headers['l5d-dst-override'], undefined);
+  });
+
   test('closes the client connection when the endpoint resets mid-response, and counts it', async () => {
     await assert.rejects(curl([`http://${outbound}/reset`, '-H', `Host: 127.0.0.1:${h1.port}`]));
     const metrics = parsePrometheusText(await (await fetch(`http://${admin}/metrics`)).text());
@@ -352,4 +392,81 @@ describe('nodemesh proxy (HTTP on loopback)', () => {
 function peakRssMb(daemon: Daemon): number {
   const status = readFileSync(`/proc/${daemon.proc.pid}/status`, 'utf8');
   return Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) / 1024;
+}
+
+describe('nodemesh proxy (ingress mode and the shutdown endpoint)', () => {
+  let proxy: Daemon;
+  let outbound: string;
+  let admin: string;
+  let h1: Upstream;
+  before(async () => {
+    h1 = await h1Echo();
+    const [o, i, a] = [await freePort(), await freePort(), await freePort()];
+    outbound = `127.0.0.1:${o}`;
+    admin = `127.0.0.1:${a}`;
+    proxy = startDaemon(['proxy'], {
+      NODEMESH_PROXY_IDENTITY_DISABLED: 'true',
+      NODEMESH_PROXY_INGRESS_MODE: 'true',
+      NODEMESH_PROXY_SHUTDOWN_ENDPOINT_ENABLED: 'true',
+      NODEMESH_PROXY_OUTBOUND_LISTEN_ADDRS: outbound,
+      NODEMESH_PROXY_INBOUND_LISTEN_ADDR: `127.0.0.1:${i}`,
+      NODEMESH_PROXY_ADMIN_LISTEN_ADDR: admin,
+    });
+    await waitReady(proxy, `http://${admin}/ready`);
+  });
+  after(async () => {
+    await proxy?.stop();
+    killAll();
+    await h1?.close();
+  });
+
+  test('routes by l5d-dst-override in ingress mode and strips it', async () => {
+    const { stdout } = await run('curl', [
+      '-sS',
+      `http://${outbound}/ingress`,
+      '-H',
+      'Host: shop.example.com',
+      '-H',
+      `l5d-dst-override: 127.0.0.1:${h1.port}`,
+    ]);
+    const echo = JSON.parse(stdout) as { url: string; headers: Record<string, string> };
+    assert.equal(echo.url, '/ingress');
+    assert.equal(echo.headers.host, 'shop.example.com');
+    assert.equal(echo.headers['l5d-dst-override'], undefined);
+  });
+
+  test('/shutdown takes POST only, then drains and exits 0', async () => {
+    assert.equal((await fetch(`http://${admin}/shutdown`)).status, 405);
+    const res = await fetch(`http://${admin}/shutdown`, { method: 'POST' });
+    assert.equal(res.status, 202);
+    assert.equal(await proxy.exited, 0, proxy.output());
+  });
+});
+
+/** A loopback listener whose accept queue is full, so new connections hang in SYN (python3 holds it). */
+async function stalledListener(): Promise<{ port: number; close: () => void } | undefined> {
+  const { spawn } = await import('node:child_process');
+  const { connect } = await import('node:net');
+  const py = spawn(
+    'python3',
+    [
+      '-c',
+      'import socket,time\ns=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(0); print(s.getsockname()[1], flush=True); time.sleep(60)',
+    ],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  const port = await new Promise<number | undefined>((resolve) => {
+    py.once('error', () => resolve(undefined));
+    py.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+  });
+  if (port === undefined) return undefined;
+  const fillers = Array.from({ length: 3 }, () => connect(port, '127.0.0.1').on('error', () => undefined));
+  await new Promise((r) => setTimeout(r, 200));
+  return {
+    port,
+    close: () => {
+      for (const f of fillers) f.destroy();
+      py.kill();
+    },
+  };
 }
