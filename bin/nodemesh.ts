@@ -5,6 +5,7 @@
 
 import { fileURLToPath } from 'node:url';
 import { dispatch, runVersion, VERSION_HELP, type CommandSpec } from '../src/cli/index.ts';
+import { DESTINATION_HELP } from '../controller/destination/help.ts';
 import { DEMO_HELP } from '../src/cli/demo/demo-help.ts';
 import { IDENTITY_HELP, INIT_HELP, INSPECT_HELP, ISSUER_HELP, TOKEN_HELP } from '../src/cli/identity/identity-help.ts';
 import { PROXY_HELP } from '../proxy/help.ts';
@@ -29,6 +30,12 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'set up iptables interception in a pod (init container)',
     help: PROXY_INIT_HELP,
     load: async () => (await import('../proxy/init/index.ts')).runProxyInit,
+  },
+  {
+    name: 'destination',
+    summary: 'run the destination (discovery) service',
+    help: DESTINATION_HELP,
+    load: async () => (await import('../controller/destination/main.ts')).runDestination,
   },
   {
     name: 'identity',

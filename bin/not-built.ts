@@ -25,12 +25,6 @@ function planned(name: string, summary: string, issue: number, detail: string): 
 
 export const COMMANDS_NOT_BUILT: readonly PlannedCommand[] = [
   planned(
-    'destination',
-    'run the destination (discovery) service',
-    6,
-    'Serves io.linkerd.proxy.destination.Destination on 8086.',
-  ),
-  planned(
     'injector',
     'run the proxy injector webhook',
     10,

@@ -1,0 +1,28 @@
+// Help text of `nodemesh destination`, kept apart so `--help` loads nothing else.
+
+export const DESTINATION_HELP = `Usage: nodemesh destination
+
+Runs the destination service: io.linkerd.proxy.destination.Destination/Get and /GetProfile on
+NODEMESH_DESTINATION_LISTEN_ADDR (0.0.0.0:8086), admin (/metrics /ready /live) on 9996. Endpoints
+and profiles come from Kubernetes (informers on Services, EndpointSlices, Pods, ServiceProfiles) or,
+in local mode, from a watched folder of YAML.
+
+The gRPC server is plaintext unless both TLS files are set (the identity-issued certificate comes
+later); run it only where proxies reach it over a trusted network until then.
+
+Environment:
+  NODEMESH_DESTINATION_LISTEN_ADDR            gRPC address (default 0.0.0.0:8086)
+  NODEMESH_DESTINATION_ADMIN_LISTEN_ADDR      admin address (default 0.0.0.0:9996)
+  NODEMESH_DESTINATION_SOURCE                 kubernetes (default) or files
+  NODEMESH_DESTINATION_RESOURCES_DIR          folder of YAML, required with files
+  NODEMESH_DESTINATION_CLUSTER_DOMAIN         default cluster.local
+  NODEMESH_DESTINATION_CONTROL_NAMESPACE      default nodemesh (pods labelled nodemesh.io/control-plane-ns=<it> get identities)
+  NODEMESH_DESTINATION_TRUST_DOMAIN           default cluster.local
+  NODEMESH_DESTINATION_DEFAULT_OPAQUE_PORTS   default 25,587,3306,4444,5432,6379,9300,11211
+                                              (a Service's config.nodemesh.io/opaque-ports replaces it)
+  NODEMESH_DESTINATION_STREAM_QUEUE_CAPACITY  updates a stream may fall behind before it is closed
+                                              with RESOURCE_EXHAUSTED (default 100)
+  NODEMESH_DESTINATION_TLS_CERT_FILE          PEM certificate chain for the gRPC server (optional)
+  NODEMESH_DESTINATION_TLS_KEY_FILE           its PEM private key (set both or neither)
+  NODEMESH_LOG_LEVEL, NODEMESH_LOG_FORMAT     logging
+`;
