@@ -16,6 +16,10 @@ import type { TrustBundle } from '../src/tls/index.ts';
 import type { WorkloadCertificate } from './identity-client/index.ts';
 import { authenticatePeer } from './tls/peer-identity.ts';
 import { peekClientHello } from './tls/peek.ts';
+import { MeshConnector } from './mesh/mesh-connector.ts';
+import { jsDuplexOver } from './mesh/js-duplex.ts';
+import { readTransportHeader } from './mesh/read-transport-header.ts';
+import { TRANSPORT_HEADER_ALPN } from '../src/api/index.ts';
 import { AdminServer, type Readiness } from '../src/admin/index.ts';
 import type { SocketAddress } from '../src/config/index.ts';
 import type { Logger } from '../src/log/index.ts';
@@ -28,7 +32,12 @@ import { HttpProxy, type Endpoint, type EndpointResolver } from './http/http-pro
 import { ProxyError } from './http/proxy-error.ts';
 import { detect } from './transport/detect.ts';
 import { ProxyListener } from './transport/listener.ts';
-import { plainAddress, soOriginalDst, type OriginalDestinationReader } from './transport/original-dst.ts';
+import {
+  plainAddress,
+  soOriginalDst,
+  type OriginalDestinationReader,
+  type SocketAddressPort,
+} from './transport/original-dst.ts';
 import { forwardTcp, type TcpOutcome } from './transport/tcp-forward.ts';
 
 export interface ProxyAppOptions {
@@ -42,6 +51,18 @@ export interface ProxyAppOptions {
   readonly onShutdownRequest?: () => void;
   /** This proxy's identity (certificate source) and the trust anchors; absent with identity disabled. */
   readonly identity?: { readonly source: LocalIdentitySource; readonly trust: TrustBundle };
+  readonly outboundResolver?: OutboundResolver;
+}
+
+/**
+ * Where outbound traffic goes (the discovery client implements it; tests use a static one).
+ * Undefined means "no opinion": the original destination, or the request's authority, is used.
+ */
+export interface OutboundResolver {
+  resolve(target: {
+    readonly authority: string | undefined;
+    readonly origDst: SocketAddressPort | undefined;
+  }): Endpoint | undefined;
 }
 
 /** Where the proxy's own certificate comes from (WorkloadIdentity, or a fixed one in tests). */
@@ -57,6 +78,7 @@ export interface ProxyAddresses {
   readonly admin: SocketAddress;
 }
 
+const ALPN_WIRE = Buffer.concat([Buffer.from([TRANSPORT_HEADER_ALPN.length]), Buffer.from(TRANSPORT_HEADER_ALPN)]);
 const NO_TLS = { tls: 'no_identity', no_tls_reason: 'not_provided_by_remote' } as const;
 const TLS_DISABLED = { tls: 'disabled' } as const;
 
@@ -76,6 +98,7 @@ export class ProxyApp {
   /** The inbound TLS context, replaced on each new certificate; live connections keep theirs. */
   #serverContext: SecureContext | undefined;
   #unsubscribe: (() => void) | undefined;
+  readonly #mesh: MeshConnector | undefined;
   /** The proxy's own addresses once bound (ports chosen by the OS included). */
   #own: readonly SocketAddress[] = [];
   #draining = false;
@@ -91,13 +114,17 @@ export class ProxyApp {
         .filter((a): a is string => a !== undefined),
     );
     const http = createHttpMetrics(opts.registry);
-    this.#tcp = createTcpMetrics(opts.registry);
     this.#tlsFailures = new Counter({
       name: 'tls_handshake_failures_total',
       help: 'TLS handshakes that failed, by direction and reason.',
       labelNames: ['direction', 'reason'],
       registers: [opts.registry],
     });
+    this.#mesh =
+      opts.identity === undefined
+        ? undefined
+        : new MeshConnector(opts.identity.trust, (reason) => this.#tlsFailures.inc({ direction: 'outbound', reason }));
+    this.#tcp = createTcpMetrics(opts.registry);
     const { config } = opts;
     this.#outbound = new HttpProxy({
       resolve: this.#resolver('outbound'),
@@ -105,6 +132,7 @@ export class ProxyApp {
       connectTimeoutMs: config.outboundConnectTimeoutMs,
       dropRequestHeaders: ['l5d-dst-override'],
       honourDstOverride: config.ingressMode,
+      ...(this.#mesh === undefined ? {} : { mesh: this.#mesh }),
     });
     this.#inbound = new HttpProxy({
       resolve: this.#resolver('inbound'),
@@ -131,6 +159,7 @@ export class ProxyApp {
     const identity = this.#opts.identity;
     if (identity !== undefined) {
       this.#unsubscribe = identity.source.subscribe((cert) => {
+        this.#mesh?.update(cert);
         this.#serverContext = createSecureContext({
           cert: cert.chainPem,
           key: cert.keyPem,
@@ -191,6 +220,10 @@ export class ProxyApp {
           return new ProxyError('no-target', `l5d-dst-override ${JSON.stringify(dstOverride)} is not a host and port`);
         }
         return this.#checkLoop(override);
+      }
+      if (direction === 'outbound') {
+        const resolved = this.#opts.outboundResolver?.resolve({ authority, origDst: conn.origDst });
+        if (resolved !== undefined) return this.#checkLoop(resolved);
       }
       if (conn.origDst !== undefined) return this.#checkLoop(conn.origDst);
       const parsed = parseAuthority(authority);
@@ -268,6 +301,10 @@ export class ProxyApp {
           }
           const terminated = await this.#terminateTls(socket);
           if (terminated === undefined) return;
+          if (terminated.socket.alpnProtocol === TRANSPORT_HEADER_ALPN) {
+            await this.#serveTransportHeader(terminated.socket, base, terminated.labels);
+            return;
+          }
           const ctx: ConnectionContext = { ...base, tls: terminated.labels };
           attachContext(terminated.socket, ctx);
           await this.#serve(terminated.socket, ctx);
@@ -302,6 +339,8 @@ export class ProxyApp {
       secureContext,
       requestCert: true,
       rejectUnauthorized: false,
+      // A bare TLSSocket takes ALPN in wire format (tls.Server converts arrays; we must do it).
+      ALPNProtocols: ALPN_WIRE,
     });
     tlsSocket.on('error', () => undefined);
     socket.resume();
@@ -327,6 +366,39 @@ export class ProxyApp {
         this.#log.info({ reason: client.reason }, 'refusing a TLS client whose certificate is not trusted');
         tlsSocket.destroy();
         return undefined;
+    }
+  }
+
+  /**
+   * A peer proxy connected to our inbound port directly: its transport header names the port the
+   * app meant (on this pod's own address) and the session protocol, so no detection is needed.
+   */
+  async #serveTransportHeader(
+    socket: TLSSocket,
+    base: Omit<ConnectionContext, 'tls'>,
+    tls: ConnectionContext['tls'],
+  ): Promise<void> {
+    const read = await readTransportHeader(socket, this.#opts.config.inboundDetectTimeoutMs);
+    if (read.kind === 'error') {
+      this.#log.info({ reason: read.reason }, 'closing a connection with a bad transport header');
+      socket.destroy();
+      return;
+    }
+    const ctx: ConnectionContext = { ...base, origDst: { host: base.localAddress, port: read.header.port }, tls };
+    attachContext(socket, ctx);
+    switch (read.header.sessionProtocol) {
+      case 'http1':
+        this.#inbound.accept(socket, 'http1');
+        return;
+      case 'http2': {
+        const duplex = jsDuplexOver(socket);
+        attachContext(duplex, ctx);
+        this.#inbound.accept(duplex, 'h2');
+        return;
+      }
+      case undefined:
+        this.#forwardOpaque(socket, ctx);
+        return;
     }
   }
 
@@ -363,7 +435,12 @@ export class ProxyApp {
   }
 
   #forwardOpaque(socket: Socket, ctx: ConnectionContext, initial?: Buffer): void {
-    const target = ctx.origDst === undefined ? undefined : this.#checkLoop(ctx.origDst);
+    const resolved =
+      ctx.direction === 'outbound'
+        ? this.#opts.outboundResolver?.resolve({ authority: undefined, origDst: ctx.origDst })
+        : undefined;
+    const dst = resolved ?? ctx.origDst;
+    const target = dst === undefined ? undefined : this.#checkLoop(dst);
     if (target === undefined || target instanceof ProxyError) {
       this.#log.info(
         { direction: ctx.direction, reason: target?.message ?? 'not redirected: no original destination' },
@@ -376,9 +453,24 @@ export class ProxyApp {
       ctx.direction === 'inbound'
         ? this.#opts.config.inboundConnectTimeoutMs
         : this.#opts.config.outboundConnectTimeoutMs;
+    const mesh = target.mesh;
+    const connector = this.#mesh;
+    if (mesh !== undefined && connector === undefined) {
+      this.#log.info({ target }, 'refusing opaque connection to a meshed endpoint: no identity for mTLS');
+      socket.destroy();
+      return;
+    }
+    const open =
+      mesh === undefined || connector === undefined
+        ? undefined
+        : () => ({
+            socket: connector.connect({ host: target.host, port: target.port, mesh }, undefined) as Socket,
+            readyEvent: 'secureConnect' as const,
+          });
     void forwardTcp(socket, target, {
       connectTimeoutMs,
       ...(initial === undefined ? {} : { initial, clientEnded: true }),
+      ...(open === undefined ? {} : { open }),
     }).then((outcome: TcpOutcome) => {
       if (outcome.kind === 'error')
         this.#log.info(

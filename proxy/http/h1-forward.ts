@@ -61,15 +61,14 @@ export function forwardH1(
       if (!connected) upstream.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' }));
     }, opts.connectTimeoutMs);
     upstream.on('socket', (socket) => {
-      if (!socket.connecting) {
+      const markConnected = (): void => {
         connected = true;
         clearTimeout(connectTimer);
-      } else {
-        socket.once('connect', () => {
-          connected = true;
-          clearTimeout(connectTimer);
-        });
-      }
+      };
+      // A TLS socket (mTLS to a peer proxy) is connected once its handshake is done.
+      const tls = (socket as { encrypted?: boolean }).encrypted === true;
+      if (!tls && !socket.connecting) markConnected();
+      else socket.once(tls ? 'secureConnect' : 'connect', markConnected);
     });
     upstream.on('continue', () => res.writeContinue());
     upstream.on('information', (info) => {

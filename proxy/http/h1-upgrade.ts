@@ -16,7 +16,13 @@ export function forwardUpgrade(
   client: Duplex,
   head: Buffer,
   endpoint: { host: string; port: number },
-  opts: { connectTimeoutMs: number; addHeaders?: Readonly<Record<string, string>>; dropHeaders?: readonly string[] },
+  opts: {
+    connectTimeoutMs: number;
+    addHeaders?: Readonly<Record<string, string>>;
+    dropHeaders?: readonly string[];
+    /** Opens the upstream connection (meshed endpoints: mTLS to the peer proxy). */
+    createConnection?: () => Duplex;
+  },
 ): Promise<UpgradeResult> {
   const target = `${endpoint.host}:${endpoint.port}`;
   return new Promise((resolve, reject: (err: ProxyError) => void) => {
@@ -35,7 +41,14 @@ export function forwardUpgrade(
     const timer = setTimeout(() => {
       if (!connected) upstream.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' }));
     }, opts.connectTimeoutMs);
-    upstream.on('socket', (s) => s.once('connect', () => ((connected = true), clearTimeout(timer))));
+    upstream.on('socket', (s) => {
+      const markConnected = (): void => {
+        connected = true;
+        clearTimeout(timer);
+      };
+      s.once('connect', markConnected);
+      s.once('secureConnect', markConnected);
+    });
     upstream.on('error', (err) => {
       clearTimeout(timer);
       reject(upstreamError(err, target, connected));

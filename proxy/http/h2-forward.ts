@@ -16,11 +16,13 @@ import {
   type ServerHttp2Stream,
 } from 'node:http2';
 import { forwardableH2Headers, h2ResponseHeaders } from './headers.ts';
+import type { MeshConnector, MeshTarget } from '../mesh/mesh-connector.ts';
 import { ProxyError, upstreamError } from './proxy-error.ts';
 
 export interface H2Endpoint {
   readonly host: string;
   readonly port: number;
+  readonly mesh?: MeshTarget;
 }
 
 interface PooledSession {
@@ -31,21 +33,58 @@ interface PooledSession {
 }
 
 export class H2SessionPool {
-  readonly #sessions = new Map<string, PooledSession>();
+  readonly #sessions = new Map<string, Promise<PooledSession>>();
   readonly #connectTimeoutMs: number;
+  readonly #mesh: MeshConnector | undefined;
 
-  constructor(opts: { readonly connectTimeoutMs: number }) {
+  constructor(opts: { readonly connectTimeoutMs: number; readonly mesh?: MeshConnector }) {
     this.#connectTimeoutMs = opts.connectTimeoutMs;
+    this.#mesh = opts.mesh;
   }
 
-  session(endpoint: H2Endpoint): PooledSession {
-    const key = `${endpoint.host}|${endpoint.port}`;
+  /** The session for `endpoint`, reusing a live one; concurrent callers share one connection attempt. */
+  session(endpoint: H2Endpoint): Promise<PooledSession> {
+    const key = `${endpoint.host}|${endpoint.port}|${endpoint.mesh?.identity ?? ''}`;
     const existing = this.#sessions.get(key);
-    if (existing !== undefined && !existing.session.closed && !existing.session.destroyed) return existing;
+    if (existing !== undefined) {
+      return existing.then((p) => {
+        if (!p.session.closed && !p.session.destroyed) return p;
+        if (this.#sessions.get(key) === existing) this.#sessions.delete(key);
+        return this.session(endpoint);
+      });
+    }
+    const created = this.#create(endpoint, key);
+    this.#sessions.set(key, created);
+    created.catch(() => {
+      if (this.#sessions.get(key) === created) this.#sessions.delete(key);
+    });
+    return created;
+  }
+
+  async #create(endpoint: H2Endpoint, key: string): Promise<PooledSession> {
     const host = endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host;
+    const mesh = endpoint.mesh;
+    const connector = this.#mesh;
+    if (mesh !== undefined && connector === undefined) {
+      throw new ProxyError(
+        'connect-failed',
+        `${host}:${endpoint.port} is meshed but this proxy has no identity for mTLS`,
+      );
+    }
+    // Meshed endpoints: one mTLS connection to the peer proxy carrying HTTP/2, handed over only
+    // after its handshake and transport header, so the native session owns a quiet socket.
+    const tlsSocket =
+      mesh === undefined || connector === undefined
+        ? undefined
+        : await connector
+            .connected({ host: endpoint.host, port: endpoint.port, mesh }, 'http2', this.#connectTimeoutMs)
+            .catch((err: unknown) => {
+              throw upstreamError(err, `${host}:${mesh.inboundPort} (${mesh.identity})`, false);
+            });
     const session = connect(`http://${host}:${endpoint.port}`, {
       peerMaxConcurrentStreams: 1000,
       settings: { initialWindowSize: 1 << 20 },
+      ...(tlsSocket === undefined ? {} : { createConnection: () => tlsSocket }),
     });
     const pooled: PooledSession = { session, connected: false, error: undefined };
     session.on('error', (err: Error) => {
@@ -64,15 +103,19 @@ export class H2SessionPool {
     });
     session.once('close', () => {
       clearTimeout(timer);
-      if (this.#sessions.get(key) === pooled) this.#sessions.delete(key);
+      const current = this.#sessions.get(key);
+      if (current !== undefined) void current.then((p) => p === pooled && this.#sessions.delete(key));
     });
     session.unref();
-    this.#sessions.set(key, pooled);
     return pooled;
   }
 
   close(): void {
-    for (const { session } of this.#sessions.values()) session.close();
+    for (const pending of this.#sessions.values())
+      void pending.then(
+        (p) => p.session.close(),
+        () => undefined,
+      );
     this.#sessions.clear();
   }
 }
@@ -95,8 +138,17 @@ export function forwardH2(
   opts: H2ForwardOptions = {},
 ): Promise<H2Result> {
   const target = `${endpoint.host}:${endpoint.port}`;
+  return pool.session(endpoint).then((pooled) => streamOver(pooled, stream, headers, target, opts));
+}
+
+function streamOver(
+  pooled: PooledSession,
+  stream: ServerHttp2Stream,
+  headers: IncomingHttpHeaders,
+  target: string,
+  opts: H2ForwardOptions,
+): Promise<H2Result> {
   return new Promise((resolve, reject) => {
-    const pooled = pool.session(endpoint);
     const out = forwardableH2Headers(headers);
     for (const name of opts.dropHeaders ?? []) delete out[name];
     Object.assign(out, opts.addHeaders);

@@ -26,12 +26,16 @@ import { classifyDefault } from './classify.ts';
 import { forwardH1 } from './h1-forward.ts';
 import { forwardUpgrade } from './h1-upgrade.ts';
 import { forwardH2, H2SessionPool } from './h2-forward.ts';
+import type { MeshConnector} from '../mesh/mesh-connector.ts';
+import { type MeshEndpoint, type MeshTarget } from '../mesh/mesh-connector.ts';
 import { ProxyError } from './proxy-error.ts';
 import { isGrpc, respondH1Error, respondH2Error, synthesize } from './synthesize.ts';
 
 export interface Endpoint {
   readonly host: string;
   readonly port: number;
+  /** Set for meshed endpoints: reach them over mTLS through their proxy's inbound port. */
+  readonly mesh?: MeshTarget;
 }
 
 /**
@@ -54,6 +58,8 @@ export interface HttpProxyOptions {
   readonly dropRequestHeaders?: readonly string[];
   /** Ingress mode: route by `l5d-dst-override` when present (it is stripped either way). */
   readonly honourDstOverride?: boolean;
+  /** Opens mTLS connections to meshed endpoints (absent: meshed endpoints are refused). */
+  readonly mesh?: MeshConnector;
 }
 
 export class HttpProxy {
@@ -63,12 +69,17 @@ export class HttpProxy {
   readonly #agent: Agent;
   readonly #pool: H2SessionPool;
   readonly #sessions = new Set<ServerHttp2Session>();
+  /** One keep-alive pool per meshed endpoint, its sockets opened by the mesh connector. */
+  readonly #meshAgents = new Map<string, Agent>();
   #draining = false;
 
   constructor(opts: HttpProxyOptions) {
     this.#opts = opts;
     this.#agent = new Agent({ keepAlive: true, keepAliveMsecs: 10_000, maxFreeSockets: 256, scheduling: 'lifo' });
-    this.#pool = new H2SessionPool({ connectTimeoutMs: opts.connectTimeoutMs });
+    this.#pool = new H2SessionPool({
+      connectTimeoutMs: opts.connectTimeoutMs,
+      ...(opts.mesh === undefined ? {} : { mesh: opts.mesh }),
+    });
     this.h1 = createH1Server({ keepAliveTimeout: 60_000, requestTimeout: 0, headersTimeout: 30_000 });
     this.h1.on('request', (req: IncomingMessage, res: ServerResponse) => void this.#onH1(req, res));
     this.h1.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => void this.#onH1(req, res));
@@ -93,7 +104,7 @@ export class HttpProxy {
   }
 
   /** Hands a detected connection to the matching server. */
-  accept(socket: Socket, protocol: 'http1' | 'h2'): void {
+  accept(socket: Socket | Duplex, protocol: 'http1' | 'h2'): void {
     (protocol === 'h2' ? this.h2 : this.h1).emit('connection', socket);
     socket.resume();
   }
@@ -112,6 +123,8 @@ export class HttpProxy {
   close(): void {
     this.h1.closeIdleConnections();
     this.#agent.destroy();
+    for (const agent of this.#meshAgents.values()) agent.destroy();
+    this.#meshAgents.clear();
     this.#pool.close();
   }
 
@@ -127,7 +140,7 @@ export class HttpProxy {
     try {
       if (resolved instanceof ProxyError) throw resolved;
       const result = await forwardH1(req, res, resolved, {
-        agent: this.#agent,
+        agent: this.#agentFor(resolved),
         connectTimeoutMs: this.#opts.connectTimeoutMs,
         addHeaders: conn === undefined ? undefined : this.#opts.requestHeaders?.(conn),
         dropHeaders: this.#opts.dropRequestHeaders,
@@ -148,7 +161,9 @@ export class HttpProxy {
     this.#opts.metrics.requestTotal.inc(labels);
     try {
       if (resolved instanceof ProxyError) throw resolved;
+      const mesh = this.#meshEndpoint(resolved);
       const result = await forwardUpgrade(req, socket, head, resolved, {
+        ...(mesh === undefined ? {} : { createConnection: () => this.#opts.mesh!.connect(mesh, 'http1') }),
         connectTimeoutMs: this.#opts.connectTimeoutMs,
         addHeaders: conn === undefined ? undefined : this.#opts.requestHeaders?.(conn),
         dropHeaders: this.#opts.dropRequestHeaders,
@@ -184,6 +199,33 @@ export class HttpProxy {
       const e = respondH2Error(stream, err, grpc);
       this.#recordResponse(labels, e.status, grpc ? String(e.grpcStatus) : undefined, started, errorLabel(err));
     }
+  }
+
+  #meshEndpoint(endpoint: Endpoint): MeshEndpoint | undefined {
+    if (endpoint.mesh === undefined) return undefined;
+    if (this.#opts.mesh === undefined) {
+      throw new ProxyError(
+        'connect-failed',
+        `${endpoint.host}:${endpoint.port} is meshed but this proxy has no identity for mTLS`,
+      );
+    }
+    return { host: endpoint.host, port: endpoint.port, mesh: endpoint.mesh };
+  }
+
+  #agentFor(endpoint: Endpoint): Agent {
+    const mesh = this.#meshEndpoint(endpoint);
+    if (mesh === undefined) return this.#agent;
+    const key = `${mesh.host}|${mesh.port}|${mesh.mesh.identity}|${mesh.mesh.inboundPort}`;
+    let agent = this.#meshAgents.get(key);
+    if (agent === undefined) {
+      const connector = this.#opts.mesh!;
+      agent = new Agent({ keepAlive: true, keepAliveMsecs: 10_000, maxFreeSockets: 256, scheduling: 'lifo' });
+      // Every socket of this agent is an mTLS connection to the peer proxy carrying HTTP/1.
+      (agent as unknown as { createConnection: () => Duplex }).createConnection = () =>
+        connector.connect(mesh, 'http1');
+      this.#meshAgents.set(key, agent);
+    }
+    return agent;
   }
 
   #resolve(

@@ -27,6 +27,11 @@ export class ProxyError extends MeshError {
 
 /** Classifies a socket-level error from connecting or talking to an upstream. */
 export function upstreamError(err: unknown, target: string, connected: boolean): ProxyError {
+  if (err instanceof ProxyError) return err;
+  // Our own errors (a peer proxy that failed identity verification) explain themselves.
+  if (err instanceof MeshError) {
+    return new ProxyError('connect-failed', `connection to ${target} failed: ${err.message}`, { cause: err });
+  }
   const code = (err as NodeJS.ErrnoException | undefined)?.code ?? '';
   if (!connected) {
     if (code === 'ETIMEDOUT')

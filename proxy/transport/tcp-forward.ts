@@ -19,6 +19,8 @@ export interface TcpForwardOptions {
   /** The client already half-closed (its FIN arrived during detection). */
   readonly clientEnded?: boolean;
   readonly onConnected?: (upstream: Socket) => void;
+  /** Opens the upstream another way (meshed endpoints: mTLS to the peer proxy). */
+  readonly open?: () => { readonly socket: Socket; readonly readyEvent: 'connect' | 'secureConnect' };
 }
 
 export type TcpOutcome =
@@ -34,7 +36,19 @@ export type TcpOutcome =
 
 export function forwardTcp(client: Socket, target: TcpTarget, opts: TcpForwardOptions): Promise<TcpOutcome> {
   return new Promise((resolve) => {
-    const upstream = connect({ host: target.host, port: target.port, allowHalfOpen: true, noDelay: true });
+    let opened: { readonly socket: Socket; readonly readyEvent: 'connect' | 'secureConnect' };
+    try {
+      opened = opts.open?.() ?? {
+        socket: connect({ host: target.host, port: target.port, allowHalfOpen: true, noDelay: true }),
+        readyEvent: 'connect' as const,
+      };
+    } catch (err) {
+      client.destroy();
+      const message = err instanceof Error ? err.message : String(err);
+      resolve({ kind: 'error', stage: 'connect', errno: 'EIO', message, bytesFromClient: 0, bytesFromServer: 0 });
+      return;
+    }
+    const upstream = opened.socket;
     let connected = false;
     let failure: { stage: 'connect' | 'stream'; errno: string; message: string } | undefined;
     let closed = 0;
@@ -64,7 +78,7 @@ export function forwardTcp(client: Socket, target: TcpTarget, opts: TcpForwardOp
     client.once('close', onClosed);
     upstream.on('error', (err) => fail(connected ? 'stream' : 'connect', err));
     client.on('error', (err) => fail('stream', err));
-    upstream.once('connect', () => {
+    upstream.once(opened.readyEvent, () => {
       connected = true;
       clearTimeout(timer);
       opts.onConnected?.(upstream);

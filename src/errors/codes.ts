@@ -44,6 +44,8 @@ export const ERROR_CODES = {
     'a Get or GetProfile path is not host:port, or names something the destination service does not serve',
   MESH_ERR_DESTINATION_QUEUE_OVERFLOW:
     'a destination stream fell too many updates behind and was closed so the proxy reconnects',
+  MESH_ERR_DISCOVERY_STREAM:
+    'a Get or GetProfile stream from the proxy to the destination service failed; the last state is kept and the stream retried',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
