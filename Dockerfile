@@ -28,6 +28,8 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
     && rm -rf node_modules/@bufbuild/buf-linux-x64 \
     && npm cache clean --force
 COPY --from=build /src/dist ./
+# The local mesh's example cluster state (nodemesh demo).
+COPY examples ./examples
 ENV NODE_ENV=production
 # The proxy's user: iptables exempts its traffic from redirection by this UID.
 USER 2102:2102

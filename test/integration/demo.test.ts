@@ -59,6 +59,9 @@ describe('nodemesh demo', () => {
     const identity = state.components.find((c) => c.name === 'identity');
     assert.ok(identity !== undefined, 'the identity service is part of the local mesh');
     assert.equal((await fetch(`${identity.addresses.admin}/ready`)).status, 200);
+    const destination = state.components.find((c) => c.name === 'destination');
+    assert.ok(destination !== undefined, 'the destination service is part of the local mesh');
+    assert.equal((await fetch(`${destination.addresses.admin}/ready`)).status, 200);
 
     const second = start(['--state-dir', dir]);
     runs.push(second);
