@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { parseDurationMs } from '../src/config/index.ts';
 import { machineInfo } from './lib/machine.ts';
 import { identityMarkdown, runIdentityBench } from './scenarios/identity.ts';
+import { proxyHopScenario } from './scenarios/proxy-hop.ts';
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 
@@ -27,6 +28,9 @@ const SCENARIOS: Readonly<Record<string, Scenario>> = {
       return { json: result, markdown: identityMarkdown(result) };
     },
   },
+  'proxy-http1': proxyHopScenario('http1'),
+  'proxy-h2': proxyHopScenario('h2'),
+  'proxy-grpc': proxyHopScenario('grpc'),
 };
 
 async function main(): Promise<number> {

@@ -62,8 +62,11 @@ export interface OutboundResolver {
   resolve(target: {
     readonly authority: string | undefined;
     readonly origDst: SocketAddressPort | undefined;
-  }): Endpoint | undefined;
+  }): OutboundResolution | Promise<OutboundResolution>;
 }
+
+/** An endpoint; a reason to refuse (e.g. a known service with no endpoints); or no opinion. */
+export type OutboundResolution = Endpoint | ProxyError | undefined;
 
 /** Where the proxy's own certificate comes from (WorkloadIdentity, or a fixed one in tests). */
 export interface LocalIdentitySource {
@@ -213,7 +216,7 @@ export class ProxyApp {
   }
 
   #resolver(direction: Direction): EndpointResolver {
-    return (conn, authority, dstOverride) => {
+    return async (conn, authority, dstOverride) => {
       if (dstOverride !== undefined) {
         const override = parseAuthority(dstOverride);
         if (override === undefined) {
@@ -222,7 +225,8 @@ export class ProxyApp {
         return this.#checkLoop(override);
       }
       if (direction === 'outbound') {
-        const resolved = this.#opts.outboundResolver?.resolve({ authority, origDst: conn.origDst });
+        const resolved = await this.#opts.outboundResolver?.resolve({ authority, origDst: conn.origDst });
+        if (resolved instanceof ProxyError) return resolved;
         if (resolved !== undefined) return this.#checkLoop(resolved);
       }
       if (conn.origDst !== undefined) return this.#checkLoop(conn.origDst);
@@ -296,7 +300,7 @@ export class ProxyApp {
               tls: { tls: 'opaque', ...(hello.sni === undefined ? {} : { sni: hello.sni }) },
             };
             attachContext(socket, ctx);
-            this.#forwardOpaque(socket, ctx);
+            void this.#forwardOpaque(socket, ctx);
             return;
           }
           const terminated = await this.#terminateTls(socket);
@@ -311,7 +315,7 @@ export class ProxyApp {
           return;
         }
         case 'ended':
-          this.#forwardOpaque(socket, { ...base, tls: plaintextTls }, hello.bytes);
+          void this.#forwardOpaque(socket, { ...base, tls: plaintextTls }, hello.bytes);
           return;
         case 'closed':
           socket.destroy();
@@ -397,7 +401,7 @@ export class ProxyApp {
         return;
       }
       case undefined:
-        this.#forwardOpaque(socket, ctx);
+        void this.#forwardOpaque(socket, ctx);
         return;
     }
   }
@@ -410,7 +414,7 @@ export class ProxyApp {
       ctx.origDst !== undefined &&
       config.inboundPortsDisableProtocolDetection.includes(ctx.origDst.port);
     if (opaquePort) {
-      this.#forwardOpaque(socket, ctx);
+      void this.#forwardOpaque(socket, ctx);
       return;
     }
     const timeoutMs = direction === 'inbound' ? config.inboundDetectTimeoutMs : config.outboundDetectTimeoutMs;
@@ -423,10 +427,10 @@ export class ProxyApp {
       case 'opaque':
         if (detected.reason === 'timeout')
           this.#log.info({ direction, target: ctx.origDst }, 'continuing after detect timeout as opaque TCP');
-        this.#forwardOpaque(socket, ctx);
+        void this.#forwardOpaque(socket, ctx);
         return;
       case 'opaque-ended':
-        this.#forwardOpaque(socket, ctx, detected.bytes);
+        void this.#forwardOpaque(socket, ctx, detected.bytes);
         return;
       case 'closed':
         socket.destroy();
@@ -434,13 +438,13 @@ export class ProxyApp {
     }
   }
 
-  #forwardOpaque(socket: Socket, ctx: ConnectionContext, initial?: Buffer): void {
+  async #forwardOpaque(socket: Socket, ctx: ConnectionContext, initial?: Buffer): Promise<void> {
     const resolved =
       ctx.direction === 'outbound'
-        ? this.#opts.outboundResolver?.resolve({ authority: undefined, origDst: ctx.origDst })
+        ? await this.#opts.outboundResolver?.resolve({ authority: undefined, origDst: ctx.origDst })
         : undefined;
     const dst = resolved ?? ctx.origDst;
-    const target = dst === undefined ? undefined : this.#checkLoop(dst);
+    const target = dst === undefined ? undefined : dst instanceof ProxyError ? dst : this.#checkLoop(dst);
     if (target === undefined || target instanceof ProxyError) {
       this.#log.info(
         { direction: ctx.direction, reason: target?.message ?? 'not redirected: no original destination' },

@@ -9,7 +9,9 @@ import { TrustBundle } from '../src/tls/index.ts';
 import { VERSION } from '../src/version.ts';
 import { ProxyApp } from './app.ts';
 import { parseProxyConfig } from './config.ts';
+import { DestinationResolver, GrpcDiscoveryStreams } from './discovery/index.ts';
 import { GrpcCertifyClient, WorkloadIdentity, tokenFileReader } from './identity-client/index.ts';
+import { DiscoveryOutboundResolver } from './outbound/discovery-resolver.ts';
 
 export async function runProxy(ctx: CommandContext): Promise<number> {
   const config = parseProxyConfig(ctx.env);
@@ -38,6 +40,22 @@ export async function runProxy(ctx: CommandContext): Promise<number> {
     });
   }
 
+  // Discovery: when a destination service is configured, outbound targets are resolved through it.
+  let discovery:
+    { streams: GrpcDiscoveryStreams; resolver: DestinationResolver; outbound: DiscoveryOutboundResolver } | undefined;
+  if (config.destination.svcAddr !== undefined) {
+    const streams = new GrpcDiscoveryStreams({ addresses: [config.destination.svcAddr] });
+    const resolver = new DestinationResolver(
+      { streams, log: componentLogger(log, 'discovery'), registry },
+      { contextToken: config.destination.contextToken },
+    );
+    const outbound = new DiscoveryOutboundResolver(
+      { discovery: resolver, log: componentLogger(log, 'outbound-resolver') },
+      { profileSuffixes: config.destination.profileSuffixes },
+    );
+    discovery = { streams, resolver, outbound };
+  }
+
   const stop = new AbortController();
   ctx.signal.addEventListener('abort', () => stop.abort(), { once: true });
   const app = new ProxyApp({
@@ -47,6 +65,7 @@ export async function runProxy(ctx: CommandContext): Promise<number> {
     notReadyReason: () => identity?.notReadyReason,
     onShutdownRequest: () => stop.abort(),
     ...(identity === undefined || trust === undefined ? {} : { identity: { source: identity, trust } }),
+    ...(discovery === undefined ? {} : { outboundResolver: discovery.outbound }),
   });
   const addresses = await app.start();
   await identity?.start();
@@ -67,6 +86,9 @@ export async function runProxy(ctx: CommandContext): Promise<number> {
   await app.shutdown(config.shutdownGracePeriodMs);
   identity?.close();
   certifyClient?.close();
+  discovery?.outbound.close();
+  discovery?.resolver.close();
+  discovery?.streams.close();
   log.info('proxy stopped');
   return EXIT_OK;
 }

@@ -188,8 +188,9 @@ function streamOver(
       grpcStatus = single(t['grpc-status']) ?? grpcStatus;
     });
     stream.on('wantTrailers', () => {
-      if (trailers !== undefined && Object.keys(trailers).length > 0) stream.sendTrailers(trailers);
-      else stream.close();
+      // Without upstream trailers, an empty trailing HEADERS frame ends the stream cleanly
+      // (close() would reset it with NO_ERROR instead of END_STREAM, which clients count as failed).
+      stream.sendTrailers(trailers ?? {});
     });
     // A stream fails before its session reports why; wait a turn and prefer the session's error.
     const fail = (err: Error): void =>

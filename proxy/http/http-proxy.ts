@@ -26,7 +26,7 @@ import { classifyDefault } from './classify.ts';
 import { forwardH1 } from './h1-forward.ts';
 import { forwardUpgrade } from './h1-upgrade.ts';
 import { forwardH2, H2SessionPool } from './h2-forward.ts';
-import type { MeshConnector} from '../mesh/mesh-connector.ts';
+import type { MeshConnector } from '../mesh/mesh-connector.ts';
 import { type MeshEndpoint, type MeshTarget } from '../mesh/mesh-connector.ts';
 import { ProxyError } from './proxy-error.ts';
 import { isGrpc, respondH1Error, respondH2Error, synthesize } from './synthesize.ts';
@@ -46,7 +46,7 @@ export type EndpointResolver = (
   conn: ConnectionContext,
   authority: string | undefined,
   dstOverride: string | undefined,
-) => Endpoint | ProxyError;
+) => Endpoint | ProxyError | Promise<Endpoint | ProxyError>;
 
 export interface HttpProxyOptions {
   readonly resolve: EndpointResolver;
@@ -134,7 +134,7 @@ export class HttpProxy {
     const started = performance.now();
     const grpc = isGrpc(req.headers['content-type']);
     const authority = req.headers.host;
-    const resolved = this.#resolve(conn, authority, req.headers['l5d-dst-override']);
+    const resolved = await this.#resolve(conn, authority, req.headers['l5d-dst-override']);
     const labels = requestLabels(conn, authority, resolved);
     this.#opts.metrics.requestTotal.inc(labels);
     try {
@@ -156,7 +156,7 @@ export class HttpProxy {
     const conn = contextOf(req.socket);
     const started = performance.now();
     const authority = req.headers.host;
-    const resolved = this.#resolve(conn, authority, req.headers['l5d-dst-override']);
+    const resolved = await this.#resolve(conn, authority, req.headers['l5d-dst-override']);
     const labels = requestLabels(conn, authority, resolved);
     this.#opts.metrics.requestTotal.inc(labels);
     try {
@@ -185,7 +185,7 @@ export class HttpProxy {
     const started = performance.now();
     const grpc = isGrpc(headers['content-type']);
     const authority = headers[':authority'] ?? headers.host;
-    const resolved = this.#resolve(conn, authority, headers['l5d-dst-override']);
+    const resolved = await this.#resolve(conn, authority, headers['l5d-dst-override']);
     const labels = requestLabels(conn, authority, resolved);
     this.#opts.metrics.requestTotal.inc(labels);
     try {
@@ -232,7 +232,7 @@ export class HttpProxy {
     conn: ConnectionContext | undefined,
     authority: string | undefined,
     override: string | string[] | undefined,
-  ): Endpoint | ProxyError {
+  ): Endpoint | ProxyError | Promise<Endpoint | ProxyError> {
     if (conn === undefined) return new ProxyError('no-target', 'connection has no context');
     const dstOverride =
       this.#opts.honourDstOverride === true ? (Array.isArray(override) ? override[0] : override) : undefined;

@@ -14,7 +14,9 @@ export type ProxyFailure =
   /** The request names no target the proxy may send it to. */
   | 'no-target'
   /** The target is the proxy itself. */
-  | 'loop';
+  | 'loop'
+  /** Discovery knows the service and it has no ready endpoints. */
+  | 'no-endpoints';
 
 export class ProxyError extends MeshError {
   readonly failure: ProxyFailure;

@@ -28,6 +28,8 @@ export function synthesize(err: unknown): SynthesizedError {
         return { status: 502, grpcStatus: GRPC_UNAVAILABLE, message: err.message };
       case 'no-target':
         return { status: 400, grpcStatus: GRPC_INVALID_ARGUMENT, message: err.message };
+      case 'no-endpoints':
+        return { status: 503, grpcStatus: GRPC_UNAVAILABLE, message: err.message };
     }
   }
   return { status: 502, grpcStatus: GRPC_INTERNAL, message: 'unexpected proxy error' };

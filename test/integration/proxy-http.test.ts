@@ -12,6 +12,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { request } from 'node:http';
+import { connect as connectH2, createServer as createH2Server } from 'node:http2';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
@@ -111,6 +112,29 @@ describe('nodemesh proxy (HTTP on loopback)', () => {
     ]);
     const echo = JSON.parse(stdout) as { method: string; path: string; bodyBytes: number };
     assert.deepEqual([echo.method, echo.path, echo.bodyBytes], ['POST', '/h2path', 3]);
+  });
+
+  test('ends an HTTP/2 response without trailers with END_STREAM, not a reset', async () => {
+    const upstream = createH2Server();
+    upstream.on('stream', (s) => {
+      s.respond({ ':status': 200 });
+      s.end('no trailers here');
+    });
+    upstream.listen(0, '127.0.0.1');
+    await once(upstream, 'listening');
+    const port = (upstream.address() as { port: number }).port;
+    const session = connectH2(`http://${outbound}`);
+    try {
+      const req = session.request({ ':path': '/', ':authority': `127.0.0.1:${port}` });
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      await once(req, 'end');
+      assert.equal(body, 'no trailers here');
+      assert.equal(req.rstCode, 0);
+    } finally {
+      session.close();
+      upstream.close();
+    }
   });
 
   test('HTTP/1.1 trailers pass through', async () => {

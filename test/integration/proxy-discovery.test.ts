@@ -1,0 +1,140 @@
+// The proxy routing through discovery: a real `nodemesh proxy` process asks a destination service
+// (in process, on a watched folder of YAML) where web.shop.svc.cluster.local is, and follows the
+// folder's edits: new endpoints get traffic, and a Service without ready endpoints answers 503.
+
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { Registry } from 'prom-client';
+import { DestinationController } from '../../controller/destination/index.ts';
+import { FileResourceSource } from '../../src/k8s/index.ts';
+import { createLogger } from '../../src/log/index.ts';
+import { freePort } from '../../src/net/index.ts';
+import { killAll, startDaemon, waitReady, type Daemon } from '../support/processes.ts';
+
+const run = promisify(execFile);
+const log = createLogger({ config: { level: 'silent', format: 'json', trace: [] }, name: 'test' });
+const IPS = ['127.0.0.21', '127.0.0.22'];
+
+const service = (port: number): string => `apiVersion: v1
+kind: Service
+metadata: { name: web, namespace: shop }
+spec:
+  clusterIP: 10.96.0.10
+  ports: [{ name: http, port: 80, targetPort: ${port} }]
+`;
+const slice = (ips: readonly string[], port: number): string => `apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: { name: web-1, namespace: shop, labels: { kubernetes.io/service-name: web } }
+addressType: IPv4
+ports: [{ name: http, port: ${port} }]
+endpoints: ${JSON.stringify(ips.map((ip) => ({ addresses: [ip], conditions: { ready: true } })))}
+`;
+
+async function writeAtomically(file: string, text: string): Promise<void> {
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.tmp`);
+  await writeFile(temp, text);
+  await rename(temp, file);
+}
+
+describe('nodemesh proxy routing through the destination service', () => {
+  let dir: string;
+  let source: FileResourceSource;
+  let controller: DestinationController;
+  let proxy: Daemon;
+  let outbound: string;
+  let appPort: number;
+  const apps: Server[] = [];
+
+  before(async () => {
+    appPort = await freePort(IPS[0]);
+    for (const ip of IPS) {
+      const app = createServer((req, res) => res.end(`hello from ${ip}`));
+      app.listen(appPort, ip);
+      await once(app, 'listening');
+      apps.push(app);
+    }
+    dir = await mkdtemp(path.join(tmpdir(), 'nodemesh-proxy-discovery-'));
+    await writeFile(path.join(dir, 'web.yaml'), service(appPort));
+    await writeFile(path.join(dir, 'slice.yaml'), slice([IPS[0] ?? ''], appPort));
+    source = new FileResourceSource({ log }, { folder: dir, pollIntervalMs: 100 });
+    controller = new DestinationController(
+      { source, log, registry: new Registry() },
+      {
+        listenAddr: { host: '127.0.0.1', port: 0 },
+        clusterDomain: 'cluster.local',
+        controlNamespace: 'nodemesh',
+        trustDomain: 'cluster.local',
+        defaultOpaquePorts: [],
+        streamQueueCapacity: 100,
+      },
+    );
+    const destinationPort = await controller.start();
+    const [o, i, a] = [await freePort(), await freePort(), await freePort()];
+    outbound = `127.0.0.1:${o}`;
+    proxy = startDaemon(['proxy'], {
+      NODEMESH_PROXY_IDENTITY_DISABLED: 'true',
+      NODEMESH_PROXY_DESTINATION_SVC_ADDR: `127.0.0.1:${destinationPort}`,
+      NODEMESH_PROXY_DESTINATION_CONTEXT: '{"ns":"shop"}',
+      NODEMESH_PROXY_OUTBOUND_LISTEN_ADDRS: outbound,
+      NODEMESH_PROXY_INBOUND_LISTEN_ADDR: `127.0.0.1:${i}`,
+      NODEMESH_PROXY_ADMIN_LISTEN_ADDR: `127.0.0.1:${a}`,
+    });
+    await waitReady(proxy, `http://127.0.0.1:${a}/ready`);
+  });
+
+  after(async () => {
+    await proxy?.stop();
+    killAll();
+    await controller?.close(500);
+    await source?.close();
+    for (const app of apps) app.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const get = async (): Promise<string> =>
+    (
+      await run('curl', [
+        '-sS',
+        '-i',
+        '--max-time',
+        '10',
+        `http://${outbound}/`,
+        '-H',
+        'Host: web.shop.svc.cluster.local',
+      ])
+    ).stdout;
+
+  test('sends a request for a Service name to its endpoint from discovery', async () => {
+    assert.match(await get(), /hello from 127\.0\.0\.21$/);
+  });
+
+  test('spreads requests over endpoints added while it runs', async () => {
+    await writeAtomically(path.join(dir, 'slice.yaml'), slice(IPS, appPort));
+    const seen = new Set<string>();
+    for (let i = 0; i < 100 && seen.size < 2; i++) {
+      const body = /hello from (\S+)$/.exec(await get())?.[1];
+      if (body !== undefined) seen.add(body);
+      if (seen.size < 2) await new Promise((r) => setTimeout(r, 30));
+    }
+    assert.deepEqual([...seen].sort(), IPS);
+  });
+
+  test('answers 503 when the Service has no ready endpoints', async () => {
+    await writeAtomically(path.join(dir, 'slice.yaml'), slice([], appPort));
+    let response = '';
+    for (let i = 0; i < 100; i++) {
+      response = await get();
+      if (response.startsWith('HTTP/1.1 503')) break;
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    assert.match(response, /^HTTP\/1\.1 503/);
+    assert.match(response, /l5d-proxy-error: web\.shop\.svc\.cluster\.local:80 has no ready endpoints/);
+  });
+});
