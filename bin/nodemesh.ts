@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { dispatch, runVersion, VERSION_HELP, type CommandSpec } from '../src/cli/index.ts';
 import { DESTINATION_HELP } from '../controller/destination/help.ts';
 import { DEMO_HELP } from '../src/cli/demo/demo-help.ts';
+import { DEMO_APP_HELP } from '../src/cli/demo/demo-app-help.ts';
 import { IDENTITY_HELP, INIT_HELP, INSPECT_HELP, ISSUER_HELP, TOKEN_HELP } from '../src/cli/identity/identity-help.ts';
 import { PROXY_HELP } from '../proxy/help.ts';
 import { PROXY_INIT_HELP } from '../proxy/init/proxy-init-help.ts';
@@ -80,6 +81,12 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'run the whole mesh locally (what npm start runs)',
     help: DEMO_HELP,
     load: async () => (await import('../src/cli/demo/demo-command.ts')).runDemo,
+  },
+  {
+    name: 'demo-app',
+    summary: "the local mesh's example applications (started by demo)",
+    help: DEMO_APP_HELP,
+    load: async () => (await import('../src/cli/demo/demo-apps.ts')).runDemoApp,
   },
   {
     name: 'version',

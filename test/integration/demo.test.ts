@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { parsePrometheusText, sumSamples } from '../../src/metrics/index.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/nodemesh.ts', import.meta.url));
 
@@ -48,7 +49,7 @@ describe('nodemesh demo', () => {
     dirs.push(dir);
     const first = start(['--state-dir', dir]);
     runs.push(first);
-    await waitFor(first, /press Ctrl-C to stop/, 30_000);
+    await waitFor(first, /press Ctrl-C to stop/, 60_000);
     const state = JSON.parse(await readFile(path.join(dir, 'state.json'), 'utf8')) as {
       pid: number;
       stateDir: string;
@@ -62,6 +63,23 @@ describe('nodemesh demo', () => {
     const destination = state.components.find((c) => c.name === 'destination');
     assert.ok(destination !== undefined, 'the destination service is part of the local mesh');
     assert.equal((await fetch(`${destination.addresses.admin}/ready`)).status, 200);
+
+    // Traffic flows from front to both web replicas, over mTLS, with front's identity.
+    const front = 'front.shop.serviceaccount.identity.nodemesh.cluster.local';
+    for (const pod of ['web-0', 'web-1']) {
+      const proxy = state.components.find((c) => c.name === `${pod}-proxy`);
+      assert.ok(proxy !== undefined, `${pod} has a proxy`);
+      let served = 0;
+      let plaintext = 0;
+      for (let i = 0; i < 150 && served === 0; i++) {
+        const metrics = parsePrometheusText(await (await fetch(`${proxy.addresses.admin}/metrics`)).text());
+        served = sumSamples(metrics, 'request_total', { direction: 'inbound', tls: 'true', client_id: front });
+        plaintext = sumSamples(metrics, 'request_total', { direction: 'inbound', tls: 'no_identity' });
+        if (served === 0) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(served > 0, `${pod} received mTLS requests from front`);
+      assert.equal(plaintext, 0, `${pod} received no plaintext requests`);
+    }
 
     const second = start(['--state-dir', dir]);
     runs.push(second);

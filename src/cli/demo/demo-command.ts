@@ -60,7 +60,7 @@ export async function runDemo(ctx: CommandContext): Promise<number> {
   const stopped = new AbortController();
   const stop = (): void => stopped.abort();
   ctx.signal.addEventListener('abort', stop, { once: true });
-  const timer = durationMs === undefined ? undefined : setTimeout(stop, durationMs);
+  let timer: NodeJS.Timeout | undefined;
 
   try {
     const started: DemoState['components'][number][] = [];
@@ -83,6 +83,8 @@ export async function runDemo(ctx: CommandContext): Promise<number> {
     };
     await writeFile(path.join(stateDir, 'state.json'), `${JSON.stringify(state, null, 2)}\n`);
     printState(ctx, state, durationMs);
+    // --duration counts from when everything is up, so a bounded run always shows traffic.
+    if (durationMs !== undefined) timer = setTimeout(stop, durationMs);
     await untilAborted(stopped.signal);
     writeLine(ctx.stdout, 'nodemesh demo: stopping');
   } finally {

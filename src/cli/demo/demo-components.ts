@@ -4,11 +4,12 @@
 // child process on loopback, on ports picked free at start. Components are added here as they are
 // built; PLANNED_COMPONENTS names the rest so the demo can say what it does not run yet.
 
-import { cp, rm } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../net/index.ts';
-import { DEFAULT_CONTROL_NAMESPACE, DEFAULT_TRUST_DOMAIN, identityServiceName } from '../../tls/index.ts';
+import { DEFAULT_CONTROL_NAMESPACE, DEFAULT_TRUST_DOMAIN, identityName, identityServiceName } from '../../tls/index.ts';
+import { mintLocalToken } from '../../tokens/index.ts';
 import { createCaFiles } from '../identity/ca-files.ts';
 import { createKeyIfMissing } from '../identity/token-command.ts';
 import type { ComponentSpec } from './supervisor.ts';
@@ -23,17 +24,105 @@ export interface DemoComponentsOptions {
   readonly stateDir: string;
 }
 
-export const PLANNED_COMPONENTS: readonly string[] = [
-  'proxies with discovery (issues 4, 5, 7)',
-  'demo apps and traffic (issue 11)',
-  'dashboard (issue 11)',
-];
+export const PLANNED_COMPONENTS: readonly string[] = ['dashboard (issue 11)'];
 
 const DAY_MS = 86_400_000;
 const DOMAIN = { trustDomain: DEFAULT_TRUST_DOMAIN, controlNamespace: DEFAULT_CONTROL_NAMESPACE };
 
 export async function demoComponents(opts: DemoComponentsOptions): Promise<readonly DemoComponent[]> {
-  return [await identityComponent(opts.stateDir), await destinationComponent(opts.stateDir)];
+  const identity = await identityComponent(opts.stateDir);
+  const destination = await destinationComponent(opts.stateDir);
+  const control: ControlPlane = {
+    identityAddr: identity.addresses.grpc ?? '',
+    trustAnchorsPem: await readFile(identity.addresses.trustAnchors ?? '', 'utf8'),
+    destinationAddr: destination.addresses.grpc ?? '',
+    tokenKey: path.join(opts.stateDir, 'identity', 'token.key'),
+    stateDir: opts.stateDir,
+  };
+  return [
+    identity,
+    destination,
+    ...(await workload(control, {
+      pod: 'web-0',
+      sa: 'web',
+      ip: '127.0.10.1',
+      app: ['web', '--listen', '127.0.10.1:8080', '--name', 'web-0'],
+    })),
+    ...(await workload(control, {
+      pod: 'web-1',
+      sa: 'web',
+      ip: '127.0.10.2',
+      app: ['web', '--listen', '127.0.10.2:8080', '--name', 'web-1'],
+    })),
+    ...(await workload(control, {
+      pod: 'front-0',
+      sa: 'front',
+      ip: '127.0.11.1',
+      app: ['traffic', '--via', '127.0.11.1:4140', '--target', 'web.shop.svc.cluster.local', '--interval', '200'],
+      appAfterProxy: true,
+    })),
+  ];
+}
+
+interface ControlPlane {
+  readonly identityAddr: string;
+  readonly trustAnchorsPem: string;
+  readonly destinationAddr: string;
+  readonly tokenKey: string;
+  readonly stateDir: string;
+}
+
+interface WorkloadSpec {
+  readonly pod: string;
+  readonly sa: string;
+  readonly ip: string;
+  /** `nodemesh demo-app` arguments. */
+  readonly app: readonly string[];
+  /** Start the app once its proxy is ready (clients), instead of before it (servers). */
+  readonly appAfterProxy?: boolean;
+}
+
+/** An application and its sidecar proxy on the workload's own loopback address. */
+async function workload(control: ControlPlane, w: WorkloadSpec): Promise<DemoComponent[]> {
+  const dir = path.join(control.stateDir, 'workloads', w.pod);
+  await mkdir(dir, { recursive: true });
+  const tokenFile = path.join(dir, 'token');
+  const token = mintLocalToken({
+    key: await readFile(control.tokenKey, 'utf8'),
+    namespace: 'shop',
+    serviceAccount: w.sa,
+  });
+  await writeFile(tokenFile, token, { mode: 0o600 });
+  const identity = identityName({ serviceAccount: w.sa, namespace: 'shop', ...DOMAIN });
+  const app: DemoComponent = {
+    spec: { name: `${w.pod}-app`, args: ['demo-app', ...w.app], env: { NODEMESH_LOG_FORMAT: 'json' } },
+    addresses: { app: w.app.join(' ') },
+  };
+  const proxy: DemoComponent = {
+    spec: {
+      name: `${w.pod}-proxy`,
+      args: ['proxy'],
+      env: {
+        NODEMESH_PROXY_OUTBOUND_LISTEN_ADDRS: `${w.ip}:4140`,
+        NODEMESH_PROXY_INBOUND_LISTEN_ADDR: `${w.ip}:4143`,
+        NODEMESH_PROXY_ADMIN_LISTEN_ADDR: `${w.ip}:4191`,
+        NODEMESH_PROXY_CONTROL_LISTEN_ADDR: `${w.ip}:4190`,
+        NODEMESH_PROXY_IDENTITY_TRUST_ANCHORS: control.trustAnchorsPem,
+        NODEMESH_PROXY_IDENTITY_SVC_ADDR: control.identityAddr,
+        NODEMESH_PROXY_IDENTITY_SVC_NAME: identityServiceName(DOMAIN),
+        NODEMESH_PROXY_IDENTITY_LOCAL_NAME: identity,
+        NODEMESH_PROXY_IDENTITY_TOKEN_FILE: tokenFile,
+        NODEMESH_PROXY_IDENTITY_DIR: dir,
+        NODEMESH_PROXY_DESTINATION_SVC_ADDR: control.destinationAddr,
+        NODEMESH_PROXY_DESTINATION_CONTEXT: JSON.stringify({ ns: 'shop', pod: w.pod }),
+        NODEMESH_PROXY_SHUTDOWN_GRACE_PERIOD: '2s',
+        NODEMESH_LOG_FORMAT: 'json',
+      },
+      readyUrl: `http://${w.ip}:4191/ready`,
+    },
+    addresses: { identity, outbound: `${w.ip}:4140`, inbound: `${w.ip}:4143`, admin: `http://${w.ip}:4191` },
+  };
+  return w.appAfterProxy === true ? [proxy, app] : [app, proxy];
 }
 
 /** The example cluster state shipped with the repository (examples/local-mesh). */
