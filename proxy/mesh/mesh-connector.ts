@@ -73,21 +73,8 @@ export class MeshConnector {
     sessionProtocol: SessionProtocolName | undefined,
     timeoutMs: number,
   ): Promise<TLSSocket> {
-    const secureContext = this.#context;
-    if (secureContext === undefined) {
-      return Promise.reject(
-        new ProxyError('connect-failed', 'this proxy has no certificate yet, so it cannot open mTLS connections'),
-      );
-    }
     return new Promise((resolve, reject) => {
-      const socket = tlsConnect({
-        host: endpoint.host,
-        port: endpoint.mesh.inboundPort,
-        ...clientTlsOptions({ serverIdentity: endpoint.mesh.identity, secureContext }),
-        ALPNProtocols: [TRANSPORT_HEADER_ALPN],
-      });
-      socket.setNoDelay(true);
-      this.#watch(socket);
+      const socket = this.#open(endpoint);
       const timer = setTimeout(
         () => socket.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })),
         timeoutMs,
@@ -106,7 +93,14 @@ export class MeshConnector {
     });
   }
 
+  /** A TLS connection to the peer proxy with the transport header queued before any app byte. */
   connect(endpoint: MeshEndpoint, sessionProtocol: SessionProtocolName | undefined): TLSSocket {
+    const socket = this.#open(endpoint);
+    socket.write(encodeTransportHeader({ port: endpoint.port, sessionProtocol }));
+    return socket;
+  }
+
+  #open(endpoint: MeshEndpoint): TLSSocket {
     const secureContext = this.#context;
     if (secureContext === undefined) {
       throw new ProxyError('connect-failed', 'this proxy has no certificate yet, so it cannot open mTLS connections');
@@ -119,7 +113,6 @@ export class MeshConnector {
     });
     socket.setNoDelay(true);
     this.#watch(socket);
-    socket.write(encodeTransportHeader({ port: endpoint.port, sessionProtocol }));
     return socket;
   }
 }

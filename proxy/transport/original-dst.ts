@@ -8,6 +8,7 @@
 
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
+import { formatIpv6 } from '../../src/api/index.ts';
 
 export interface SocketAddressPort {
   readonly host: string;
@@ -63,31 +64,11 @@ export function decodeSockaddr(buf: Buffer): SocketAddressPort | undefined {
   const port = buf.readUInt16BE(2);
   if (family === 2 && buf.length >= 8) return { host: `${buf[4]}.${buf[5]}.${buf[6]}.${buf[7]}`, port };
   if (family === 10 && buf.length >= 24) {
-    const groups: string[] = [];
-    for (let i = 0; i < 8; i++) groups.push(buf.readUInt16BE(8 + i * 2).toString(16));
-    return { host: compressIpv6(groups), port };
+    const hextets: number[] = [];
+    for (let i = 0; i < 8; i++) hextets.push(buf.readUInt16BE(8 + i * 2));
+    return { host: formatIpv6(hextets), port };
   }
   return undefined;
-}
-
-function compressIpv6(groups: string[]): string {
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== '0') {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === '0') j++;
-    if (j - i > bestLen && j - i > 1) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  if (bestStart < 0) return groups.join(':');
-  return `${groups.slice(0, bestStart).join(':')}::${groups.slice(bestStart + bestLen).join(':')}`;
 }
 
 /** Strips the IPv4-mapped prefix (`::ffff:10.0.0.1` → `10.0.0.1`). */

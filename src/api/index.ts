@@ -84,6 +84,7 @@ export type { DeepPartial, MessageFns } from './gen/io/linkerd/proxy/net/net.ts'
 // Helpers
 export {
   InvalidAddressError,
+  formatIpv6,
   formatTcpAddress,
   ipAddressFromString,
   ipAddressToString,

@@ -191,7 +191,7 @@ function formatIpv4(value: number): string {
 }
 
 /** RFC 5952 §4: lower-case hex without leading zeros, the longest run (2+) of zero hextets as `::`. */
-function formatIpv6(hextets: readonly number[]): string {
+export function formatIpv6(hextets: readonly number[]): string {
   if (isIpv4Mapped(hextets)) return `::ffff:${formatIpv4(((hextets[6] << 16) | hextets[7]) >>> 0)}`;
   let bestStart = -1;
   let bestLength = 1; // a single zero hextet is never shortened
