@@ -5,7 +5,6 @@
 // Stack per request (outermost first): metrics → error edge → endpoint resolution → forward.
 
 import {
-  Agent,
   createServer as createH1Server,
   type IncomingMessage,
   type Server as H1Server,
@@ -23,7 +22,8 @@ import type { Duplex } from 'node:stream';
 import type { HttpLabels, HttpMetrics } from '../../src/metrics/index.ts';
 import { contextOf, type ConnectionContext } from '../connection.ts';
 import { classifyDefault } from './classify.ts';
-import { forwardH1 } from './h1-forward.ts';
+import { H1Pool } from './h1-client.ts';
+import { forwardH1, type H1ForwardOptions } from './h1-forward.ts';
 import { forwardUpgrade } from './h1-upgrade.ts';
 import { forwardH2, H2SessionPool } from './h2-forward.ts';
 import type { MeshConnector } from '../mesh/mesh-connector.ts';
@@ -66,16 +66,15 @@ export class HttpProxy {
   readonly h1: H1Server;
   readonly h2: Http2Server;
   readonly #opts: HttpProxyOptions;
-  readonly #agent: Agent;
+  /** Keep-alive HTTP/1 connections per endpoint; meshed endpoints' ones opened by the mesh connector. */
+  readonly #h1Pool: H1Pool;
   readonly #pool: H2SessionPool;
   readonly #sessions = new Set<ServerHttp2Session>();
-  /** One keep-alive pool per meshed endpoint, its sockets opened by the mesh connector. */
-  readonly #meshAgents = new Map<string, Agent>();
   #draining = false;
 
   constructor(opts: HttpProxyOptions) {
     this.#opts = opts;
-    this.#agent = new Agent({ keepAlive: true, keepAliveMsecs: 10_000, maxFreeSockets: 256, scheduling: 'lifo' });
+    this.#h1Pool = new H1Pool(opts.connectTimeoutMs);
     this.#pool = new H2SessionPool({
       connectTimeoutMs: opts.connectTimeoutMs,
       ...(opts.mesh === undefined ? {} : { mesh: opts.mesh }),
@@ -122,9 +121,7 @@ export class HttpProxy {
   /** Stops reusing idle upstream connections and closes idle client connections. */
   close(): void {
     this.h1.closeIdleConnections();
-    this.#agent.destroy();
-    for (const agent of this.#meshAgents.values()) agent.destroy();
-    this.#meshAgents.clear();
+    this.#h1Pool.close();
     this.#pool.close();
   }
 
@@ -140,8 +137,7 @@ export class HttpProxy {
     try {
       if (resolved instanceof ProxyError) throw resolved;
       const result = await forwardH1(req, res, resolved, {
-        agent: this.#agentFor(resolved),
-        connectTimeoutMs: this.#opts.connectTimeoutMs,
+        ...this.#h1Upstream(resolved),
         addHeaders: conn === undefined ? undefined : this.#opts.requestHeaders?.(conn),
         dropHeaders: this.#opts.dropRequestHeaders,
       });
@@ -212,20 +208,17 @@ export class HttpProxy {
     return { host: endpoint.host, port: endpoint.port, mesh: endpoint.mesh };
   }
 
-  #agentFor(endpoint: Endpoint): Agent {
+  /** The pool (and, for a meshed endpoint, its pool key and mTLS connector) for an HTTP/1 request. */
+  #h1Upstream(endpoint: Endpoint): Pick<H1ForwardOptions, 'pool' | 'poolKey' | 'connect'> {
     const mesh = this.#meshEndpoint(endpoint);
-    if (mesh === undefined) return this.#agent;
-    const key = `${mesh.host}|${mesh.port}|${mesh.mesh.identity}|${mesh.mesh.inboundPort}`;
-    let agent = this.#meshAgents.get(key);
-    if (agent === undefined) {
-      const connector = this.#opts.mesh!;
-      agent = new Agent({ keepAlive: true, keepAliveMsecs: 10_000, maxFreeSockets: 256, scheduling: 'lifo' });
-      // Every socket of this agent is an mTLS connection to the peer proxy carrying HTTP/1.
-      (agent as unknown as { createConnection: () => Duplex }).createConnection = () =>
-        connector.connect(mesh, 'http1');
-      this.#meshAgents.set(key, agent);
-    }
-    return agent;
+    if (mesh === undefined) return { pool: this.#h1Pool };
+    const connector = this.#opts.mesh!;
+    // Every connection under this key is an mTLS connection to the peer proxy carrying HTTP/1.
+    return {
+      pool: this.#h1Pool,
+      poolKey: `mesh|${mesh.host}|${mesh.port}|${mesh.mesh.identity}|${mesh.mesh.inboundPort}`,
+      connect: () => connector.connect(mesh, 'http1'),
+    };
   }
 
   #resolve(
