@@ -14,6 +14,7 @@ import { networkInterfaces } from 'node:os';
 import type { Registry } from 'prom-client';
 import type { TrustBundle } from '../src/tls/index.ts';
 import type { WorkloadCertificate } from './identity-client/index.ts';
+import { InboundPolicy } from './inbound/policy.ts';
 import { authenticatePeer } from './tls/peer-identity.ts';
 import { peekClientHello } from './tls/peek.ts';
 import { MeshConnector } from './mesh/mesh-connector.ts';
@@ -102,6 +103,8 @@ export class ProxyApp {
   #serverContext: SecureContext | undefined;
   #unsubscribe: (() => void) | undefined;
   readonly #mesh: MeshConnector | undefined;
+  readonly #policy: InboundPolicy;
+  readonly #authz: Counter<'protocol' | 'decision' | 'target_port'>;
   /** The proxy's own addresses once bound (ports chosen by the OS included). */
   #own: readonly SocketAddress[] = [];
   #draining = false;
@@ -123,6 +126,17 @@ export class ProxyApp {
       labelNames: ['direction', 'reason'],
       registers: [opts.registry],
     });
+    this.#policy = new InboundPolicy({
+      defaultPolicy: opts.config.inboundDefaultPolicy,
+      requireIdentityPorts: opts.config.inboundPortsRequireIdentity,
+      clusterNetworks: opts.config.clusterNetworks,
+    });
+    this.#authz = new Counter({
+      name: 'inbound_authz_total',
+      help: 'Inbound authorization decisions by protocol (http per request, tcp per connection).',
+      labelNames: ['protocol', 'decision', 'target_port'],
+      registers: [opts.registry],
+    });
     this.#mesh =
       opts.identity === undefined
         ? undefined
@@ -142,6 +156,7 @@ export class ProxyApp {
       metrics: http,
       connectTimeoutMs: config.inboundConnectTimeoutMs,
       dropRequestHeaders: ['l5d-client-id'],
+      authorize: (conn, endpoint) => this.#authorize('http', conn, endpoint.port),
       requestHeaders: (conn) => (conn.tls.client_id ? { 'l5d-client-id': conn.tls.client_id } : undefined),
     });
     this.#outboundListeners = config.outboundListenAddrs.map(
@@ -243,6 +258,18 @@ export class ProxyApp {
     };
   }
 
+  /** Applies the inbound policy; a refusal is a ProxyError('forbidden') naming the reason. */
+  #authorize(protocol: 'http' | 'tcp', conn: ConnectionContext, port: number): ProxyError | undefined {
+    const decision = this.#policy.check({ port, clientIp: conn.clientIp, tls: conn.tls });
+    this.#authz.inc({ protocol, decision: decision.allowed ? 'allow' : 'deny', target_port: String(port) });
+    if (decision.allowed) return undefined;
+    this.#log.info(
+      { protocol, port, client: conn.clientIp, clientId: conn.tls.client_id, reason: decision.reason },
+      'inbound request refused by policy',
+    );
+    return new ProxyError('forbidden', decision.reason);
+  }
+
   #checkLoop(endpoint: Endpoint): Endpoint | ProxyError {
     const { config } = this.#opts;
     const own =
@@ -272,7 +299,7 @@ export class ProxyApp {
     const raw = this.#origDst.read(socket);
     const redirected = raw !== undefined && !(plainAddress(raw.host) === localAddress && raw.port === localPort);
     const origDst = redirected ? { host: plainAddress(raw.host), port: raw.port } : undefined;
-    const base = { direction, origDst, localAddress, localPort };
+    const base = { direction, origDst, localAddress, localPort, clientIp: plainAddress(socket.remoteAddress ?? '') };
     const plaintextTls = config.identity === undefined ? TLS_DISABLED : NO_TLS;
     const labels: Record<string, string> = {
       direction,
@@ -444,7 +471,10 @@ export class ProxyApp {
         ? await this.#opts.outboundResolver?.resolve({ authority: undefined, origDst: ctx.origDst })
         : undefined;
     const dst = resolved ?? ctx.origDst;
-    const target = dst === undefined ? undefined : dst instanceof ProxyError ? dst : this.#checkLoop(dst);
+    let target = dst === undefined ? undefined : dst instanceof ProxyError ? dst : this.#checkLoop(dst);
+    if (ctx.direction === 'inbound' && target !== undefined && !(target instanceof ProxyError)) {
+      target = this.#authorize('tcp', ctx, target.port) ?? target;
+    }
     if (target === undefined || target instanceof ProxyError) {
       this.#log.info(
         { direction: ctx.direction, reason: target?.message ?? 'not redirected: no original destination' },

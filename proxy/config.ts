@@ -8,6 +8,7 @@
 
 import { SettingsReader, type EnvSource, type HostPort, type SocketAddress } from '../src/config/index.ts';
 import { readLogConfig, type LogConfig } from '../src/log/index.ts';
+import { formatCidr, parseCidr } from './init/cidr.ts';
 
 export const ENV_OUTBOUND_LISTEN_ADDRS = 'NODEMESH_PROXY_OUTBOUND_LISTEN_ADDRS';
 export const ENV_INBOUND_LISTEN_ADDR = 'NODEMESH_PROXY_INBOUND_LISTEN_ADDR';
@@ -20,6 +21,7 @@ export const ENV_OUTBOUND_CONNECT_TIMEOUT = 'NODEMESH_PROXY_OUTBOUND_CONNECT_TIM
 export const ENV_INBOUND_DEFAULT_POLICY = 'NODEMESH_PROXY_INBOUND_DEFAULT_POLICY';
 export const ENV_INBOUND_PORTS_REQUIRE_IDENTITY = 'NODEMESH_PROXY_INBOUND_PORTS_REQUIRE_IDENTITY';
 export const ENV_INBOUND_PORTS_DISABLE_PROTOCOL_DETECTION = 'NODEMESH_PROXY_INBOUND_PORTS_DISABLE_PROTOCOL_DETECTION';
+export const ENV_POLICY_CLUSTER_NETWORKS = 'NODEMESH_PROXY_POLICY_CLUSTER_NETWORKS';
 export const ENV_SHUTDOWN_GRACE_PERIOD = 'NODEMESH_PROXY_SHUTDOWN_GRACE_PERIOD';
 export const ENV_SHUTDOWN_ENDPOINT_ENABLED = 'NODEMESH_PROXY_SHUTDOWN_ENDPOINT_ENABLED';
 export const ENV_INGRESS_MODE = 'NODEMESH_PROXY_INGRESS_MODE';
@@ -70,6 +72,8 @@ export interface ProxyConfig {
   readonly inboundDefaultPolicy: InboundPolicy;
   readonly inboundPortsRequireIdentity: readonly number[];
   readonly inboundPortsDisableProtocolDetection: readonly number[];
+  /** The cluster's pod and service networks, for the cluster-* inbound policies. */
+  readonly clusterNetworks: readonly string[];
   readonly shutdownGracePeriodMs: number;
   readonly shutdownEndpointEnabled: boolean;
   readonly ingressMode: boolean;
@@ -106,6 +110,7 @@ export function parseProxyConfig(env: EnvSource): ProxyConfig {
     inboundDefaultPolicy: r.oneOf(ENV_INBOUND_DEFAULT_POLICY, INBOUND_POLICIES, { default: 'all-unauthenticated' }),
     inboundPortsRequireIdentity: r.ports(ENV_INBOUND_PORTS_REQUIRE_IDENTITY, { default: [] }),
     inboundPortsDisableProtocolDetection: r.ports(ENV_INBOUND_PORTS_DISABLE_PROTOCOL_DETECTION, { default: [] }),
+    clusterNetworks: readCidrs(r, ENV_POLICY_CLUSTER_NETWORKS, DEFAULT_CLUSTER_NETWORKS),
     shutdownGracePeriodMs: r.durationMs(ENV_SHUTDOWN_GRACE_PERIOD, { default: 120 * SECOND, min: 0, max: DAY }),
     shutdownEndpointEnabled: r.bool(ENV_SHUTDOWN_ENDPOINT_ENABLED, { default: false }),
     ingressMode: r.bool(ENV_INGRESS_MODE, { default: false }),
@@ -160,4 +165,36 @@ function requiredHostPort(r: SettingsReader, name: string, required: string): Ho
   if (r.raw(name) === undefined)
     r.problem({ name, value: undefined, allowed: `a host name or IP and a port (${required})` });
   return { host: '', port: 0 };
+}
+
+/** Linkerd's default clusterNetworks. */
+export const DEFAULT_CLUSTER_NETWORKS: readonly string[] = Object.freeze([
+  '10.0.0.0/8',
+  '100.64.0.0/10',
+  '172.16.0.0/12',
+  '192.168.0.0/16',
+  'fd00::/8',
+]);
+
+function readCidrs(r: SettingsReader, name: string, fallback: readonly string[]): readonly string[] {
+  const raw = r.raw(name);
+  if (raw === undefined) return fallback;
+  const out: string[] = [];
+  for (const item of raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')) {
+    const cidr = parseCidr(item);
+    if (cidr === undefined) {
+      r.problem({
+        name,
+        value: raw,
+        allowed: 'CIDRs separated by commas, e.g. 10.0.0.0/8,fd00::/8',
+        detail: `${JSON.stringify(item)} is not a CIDR`,
+      });
+      return fallback;
+    }
+    out.push(formatCidr(cidr));
+  }
+  return out;
 }

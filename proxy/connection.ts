@@ -21,6 +21,8 @@ export interface ConnectionContext {
   readonly origDst: SocketAddressPort | undefined;
   /** The proxy's own address on this connection (IPv4-mapped prefixes removed). */
   readonly localAddress: string;
+  /** The client's address (IPv4-mapped prefixes removed). */
+  readonly clientIp: string;
   readonly localPort: number;
   readonly tls: TlsLabels;
 }

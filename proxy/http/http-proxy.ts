@@ -60,6 +60,8 @@ export interface HttpProxyOptions {
   readonly honourDstOverride?: boolean;
   /** Opens mTLS connections to meshed endpoints (absent: meshed endpoints are refused). */
   readonly mesh?: MeshConnector;
+  /** Inbound authorization: a refusal becomes 403 (gRPC PERMISSION_DENIED) and is not forwarded. */
+  readonly authorize?: (conn: ConnectionContext, endpoint: Endpoint) => ProxyError | undefined;
 }
 
 export class HttpProxy {
@@ -229,7 +231,12 @@ export class HttpProxy {
     if (conn === undefined) return new ProxyError('no-target', 'connection has no context');
     const dstOverride =
       this.#opts.honourDstOverride === true ? (Array.isArray(override) ? override[0] : override) : undefined;
-    return this.#opts.resolve(conn, authority, dstOverride);
+    const resolved = this.#opts.resolve(conn, authority, dstOverride);
+    const authorize = this.#opts.authorize;
+    if (authorize === undefined) return resolved;
+    const check = (r: Endpoint | ProxyError): Endpoint | ProxyError =>
+      r instanceof ProxyError ? r : (authorize(conn, r) ?? r);
+    return resolved instanceof Promise ? resolved.then(check) : check(resolved);
   }
 
   #recordResponse(

@@ -16,7 +16,9 @@ export type ProxyFailure =
   /** The target is the proxy itself. */
   | 'loop'
   /** Discovery knows the service and it has no ready endpoints. */
-  | 'no-endpoints';
+  | 'no-endpoints'
+  /** The inbound policy does not allow this client (403; gRPC PERMISSION_DENIED). */
+  | 'forbidden';
 
 export class ProxyError extends MeshError {
   readonly failure: ProxyFailure;

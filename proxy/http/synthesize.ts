@@ -16,6 +16,7 @@ const GRPC_UNAVAILABLE = 14;
 const GRPC_DEADLINE_EXCEEDED = 4;
 const GRPC_INTERNAL = 13;
 const GRPC_INVALID_ARGUMENT = 3;
+const GRPC_PERMISSION_DENIED = 7;
 
 export function synthesize(err: unknown): SynthesizedError {
   if (err instanceof ProxyError) {
@@ -30,6 +31,8 @@ export function synthesize(err: unknown): SynthesizedError {
         return { status: 400, grpcStatus: GRPC_INVALID_ARGUMENT, message: err.message };
       case 'no-endpoints':
         return { status: 503, grpcStatus: GRPC_UNAVAILABLE, message: err.message };
+      case 'forbidden':
+        return { status: 403, grpcStatus: GRPC_PERMISSION_DENIED, message: err.message };
     }
   }
   return { status: 502, grpcStatus: GRPC_INTERNAL, message: 'unexpected proxy error' };
