@@ -5,32 +5,29 @@
 // once listening and (when identity is on) certified; shutdown(graceMs) stops accepting at once,
 // lets in-flight requests and connections finish for up to graceMs, then closes the rest.
 
-import type { ServerResponse } from 'node:http';
-import { once } from 'node:events';
 import type { Socket } from 'node:net';
-import { TLSSocket, createSecureContext, type SecureContext } from 'node:tls';
-import { Counter } from 'prom-client';
-import { networkInterfaces } from 'node:os';
-import type { Registry } from 'prom-client';
-import type { TrustBundle } from '../src/tls/index.ts';
-import type { WorkloadCertificate } from './identity-client/index.ts';
-import { InboundPolicy } from './inbound/policy.ts';
-import { authenticatePeer } from './tls/peer-identity.ts';
-import { peekClientHello } from './tls/peek.ts';
-import { MeshConnector } from './mesh/mesh-connector.ts';
-import { jsDuplexOver } from './mesh/js-duplex.ts';
-import { readTransportHeader } from './mesh/read-transport-header.ts';
-import { TRANSPORT_HEADER_ALPN } from '../src/api/index.ts';
+import { createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
+import { Counter, type Registry } from 'prom-client';
 import { AdminServer, type Readiness } from '../src/admin/index.ts';
+import { TRANSPORT_HEADER_ALPN } from '../src/api/index.ts';
 import type { SocketAddress } from '../src/config/index.ts';
-import type { Logger } from '../src/log/index.ts';
-import { componentLogger } from '../src/log/index.ts';
+import { componentLogger, type Logger } from '../src/log/index.ts';
 import { createHttpMetrics, createTcpMetrics, type TcpMetrics } from '../src/metrics/index.ts';
+import type { TrustBundle } from '../src/tls/index.ts';
 import { parseAuthority } from './authority.ts';
 import { ENV_INBOUND_LISTEN_ADDR, ENV_OUTBOUND_LISTEN_ADDRS, type ProxyConfig } from './config.ts';
 import { attachContext, type ConnectionContext, type Direction } from './connection.ts';
 import { HttpProxy, type Endpoint, type EndpointResolver } from './http/http-proxy.ts';
 import { ProxyError } from './http/proxy-error.ts';
+import type { WorkloadCertificate } from './identity-client/index.ts';
+import { InboundPolicy } from './inbound/policy.ts';
+import { jsDuplexOver } from './mesh/js-duplex.ts';
+import { MeshConnector } from './mesh/mesh-connector.ts';
+import { readTransportHeader } from './mesh/read-transport-header.ts';
+import { SelfAddresses } from './self-addresses.ts';
+import { shutdownRoute } from './shutdown-route.ts';
+import { peekClientHello } from './tls/peek.ts';
+import { terminateMeshTls } from './tls/terminate.ts';
 import { detect } from './transport/detect.ts';
 import { ProxyListener } from './transport/listener.ts';
 import {
@@ -82,7 +79,6 @@ export interface ProxyAddresses {
   readonly admin: SocketAddress;
 }
 
-const ALPN_WIRE = Buffer.concat([Buffer.from([TRANSPORT_HEADER_ALPN.length]), Buffer.from(TRANSPORT_HEADER_ALPN)]);
 const NO_TLS = { tls: 'no_identity', no_tls_reason: 'not_provided_by_remote' } as const;
 const TLS_DISABLED = { tls: 'disabled' } as const;
 
@@ -97,7 +93,7 @@ export class ProxyApp {
   readonly #outboundListeners: ProxyListener[];
   readonly #inboundListener: ProxyListener;
   readonly #admin: AdminServer;
-  readonly #localAddresses: ReadonlySet<string>;
+  readonly #self = new SelfAddresses();
   #listening = false;
   /** The inbound TLS context, replaced on each new certificate; live connections keep theirs. */
   #serverContext: SecureContext | undefined;
@@ -113,12 +109,6 @@ export class ProxyApp {
     this.#opts = opts;
     this.#log = componentLogger(opts.log, 'proxy');
     this.#origDst = opts.originalDestination ?? soOriginalDst;
-    this.#localAddresses = new Set(
-      Object.values(networkInterfaces())
-        .flat()
-        .map((i) => i?.address)
-        .filter((a): a is string => a !== undefined),
-    );
     const http = createHttpMetrics(opts.registry);
     this.#tlsFailures = new Counter({
       name: 'tls_handshake_failures_total',
@@ -168,7 +158,7 @@ export class ProxyApp {
       registry: opts.registry,
       readiness: () => this.readiness(),
       log: componentLogger(opts.log, 'admin'),
-      routes: { '/shutdown': (req, res) => this.#shutdownRoute(req.method, req.socket.remoteAddress, res) },
+      routes: { '/shutdown': shutdownRoute(config.shutdownEndpointEnabled, () => opts.onShutdownRequest?.()) },
     });
   }
 
@@ -276,16 +266,11 @@ export class ProxyApp {
       this.#own.length > 0
         ? this.#own
         : [...config.outboundListenAddrs, config.inboundListenAddr, config.adminListenAddr, config.controlListenAddr];
-    const host = endpoint.host;
-    const loop = own.some(
-      (a) =>
-        a.port === endpoint.port &&
-        (a.host === host ||
-          (isUnspecified(a.host) && (this.#localAddresses.has(host) || isLoopback(host))) ||
-          (isLoopback(a.host) && isLoopback(host))),
-    );
-    if (loop) {
-      return new ProxyError('loop', `refusing to proxy to ${host}:${endpoint.port}: that is this proxy's own listener`);
+    if (this.#self.isListener(endpoint, own)) {
+      return new ProxyError(
+        'loop',
+        `refusing to proxy to ${endpoint.host}:${endpoint.port}: that is this proxy's own listener`,
+      );
     }
     return endpoint;
   }
@@ -365,28 +350,12 @@ export class ProxyApp {
       socket.destroy();
       return undefined;
     }
-    const tlsSocket = new TLSSocket(socket, {
-      isServer: true,
-      secureContext,
-      requestCert: true,
-      rejectUnauthorized: false,
-      // A bare TLSSocket takes ALPN in wire format (tls.Server converts arrays; we must do it).
-      ALPNProtocols: ALPN_WIRE,
-    });
-    tlsSocket.on('error', () => undefined);
-    socket.resume();
-    const ok = await Promise.race([
-      once(tlsSocket, 'secure').then(() => true),
-      once(tlsSocket, 'close').then(() => false),
-      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 10_000).unref()),
-    ]);
-    if (!ok) {
+    const result = await terminateMeshTls(socket, secureContext, 10_000);
+    if (result.kind === 'failed') {
       this.#tlsFailures.inc({ direction: 'inbound', reason: 'handshake' });
-      tlsSocket.destroy();
       return undefined;
     }
-    tlsSocket.pause();
-    const client = authenticatePeer(tlsSocket);
+    const { client, socket: tlsSocket } = result;
     switch (client.kind) {
       case 'authenticated':
         return { socket: tlsSocket, labels: { tls: 'true', client_id: client.identity } };
@@ -513,24 +482,6 @@ export class ProxyApp {
         );
     });
   }
-
-  #shutdownRoute(method: string | undefined, remote: string | undefined, res: ServerResponse): void {
-    if (!this.#opts.config.shutdownEndpointEnabled) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-      return;
-    }
-    const addr = plainAddress(remote ?? '');
-    if (addr !== '127.0.0.1' && addr !== '::1') {
-      res.writeHead(403, { 'content-type': 'text/plain' }).end('shutdown is only accepted from localhost\n');
-      return;
-    }
-    if (method !== 'POST') {
-      res.writeHead(405, { allow: 'POST', 'content-type': 'text/plain' }).end('use POST\n');
-      return;
-    }
-    res.writeHead(202, { 'content-type': 'text/plain' }).end('shutting down\n');
-    this.#opts.onShutdownRequest?.();
-  }
 }
 
 function targetLabels(t: { host: string; port: number }): Record<string, string> {
@@ -539,12 +490,4 @@ function targetLabels(t: { host: string; port: number }): Record<string, string>
     target_ip: t.host,
     target_port: String(t.port),
   };
-}
-
-function isUnspecified(host: string): boolean {
-  return host === '0.0.0.0' || host === '::';
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host.startsWith('127.') || host === '::1';
 }
