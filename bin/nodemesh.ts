@@ -6,7 +6,9 @@
 import { fileURLToPath } from 'node:url';
 import { dispatch, runVersion, VERSION_HELP, type CommandSpec } from '../src/cli/index.ts';
 import { DESTINATION_HELP } from '../controller/destination/help.ts';
+import { CHECK_HELP, CHECK_SUMMARY } from '../src/cli/check/check-help.ts';
 import { DEMO_HELP } from '../src/cli/demo/demo-help.ts';
+import { STAT_HELP, STAT_SUMMARY } from '../src/cli/stat/stat-help.ts';
 import { DEMO_APP_HELP } from '../src/cli/demo/demo-app-help.ts';
 import { IDENTITY_HELP, INIT_HELP, INSPECT_HELP, ISSUER_HELP, TOKEN_HELP } from '../src/cli/identity/identity-help.ts';
 import { PROXY_HELP } from '../proxy/help.ts';
@@ -83,6 +85,18 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: async () => (await import('../src/cli/demo/demo-command.ts')).runDemo,
   },
   {
+    name: 'check',
+    summary: CHECK_SUMMARY,
+    help: CHECK_HELP,
+    load: async () => (await import('../src/cli/check/check-command.ts')).runCheck,
+  },
+  {
+    name: 'stat',
+    summary: STAT_SUMMARY,
+    help: STAT_HELP,
+    load: async () => (await import('../src/cli/stat/stat-command.ts')).runStat,
+  },
+  {
     name: 'demo-app',
     summary: "the local mesh's example applications (started by demo)",
     help: DEMO_APP_HELP,
@@ -98,14 +112,19 @@ export const COMMANDS: readonly CommandSpec[] = [
 
 async function main(): Promise<void> {
   const controller = new AbortController();
-  let signals = 0;
+  // One Ctrl-C can arrive twice: from the terminal and forwarded by npm (npm start). A second
+  // signal within 2 s is that same Ctrl-C; one after that means "stop now".
+  let firstSignalAt = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
-    signals++;
-    if (signals > 1) {
-      process.stderr.write(`received ${signal} again; exiting now\n`);
-      process.exit(130);
+    const now = Date.now();
+    if (firstSignalAt === 0) {
+      firstSignalAt = now;
+      controller.abort(new Error(`received ${signal}`));
+      return;
     }
-    controller.abort(new Error(`received ${signal}`));
+    if (now - firstSignalAt < 2000) return;
+    process.stderr.write(`received ${signal} again; exiting now\n`);
+    process.exit(130);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

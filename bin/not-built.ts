@@ -37,22 +37,10 @@ export const COMMANDS_NOT_BUILT: readonly PlannedCommand[] = [
     'A CNI 1.0 plugin (ADD, DEL, CHECK, VERSION) applying the proxy-init rules.',
   ),
   planned(
-    'check',
-    'check the control plane and proxies',
-    11,
-    'Checks health, certificates and clocks, with a hint per failed check.',
-  ),
-  planned(
     'inject',
     'add the sidecar to Kubernetes YAML',
     10,
     'Reads YAML files or stdin and writes them with the proxy injected.',
-  ),
-  planned(
-    'stat',
-    'golden metrics per workload',
-    11,
-    'Success rate, requests/s, latency percentiles and mTLS share per workload.',
   ),
   planned('routes', 'golden metrics per route', 11, 'The same metrics per ServiceProfile or HTTPRoute route.'),
   planned(

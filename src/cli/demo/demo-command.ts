@@ -49,6 +49,8 @@ export async function runDemo(ctx: CommandContext): Promise<number> {
     logDir,
     inheritEnv: { PATH: ctx.env.PATH, HOME: ctx.env.HOME },
     onExit: (name, code, signal) => {
+      // A Ctrl-C in the terminal reaches the children too: their exit is then expected.
+      if (ctx.signal.aborted || stopped.signal.aborted) return;
       failed = true;
       writeLine(
         ctx.stderr,
