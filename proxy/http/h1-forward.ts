@@ -9,7 +9,7 @@
 
 import { validateHeaderValue, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { forwardableH1Headers } from './headers.ts';
+import { HOP_BY_HOP, forwardableH1Headers } from './headers.ts';
 import type { H1Connection, H1Exchange, H1Pool } from './h1-client.ts';
 import type { H1ResponseHead } from './h1-response-parser.ts';
 import { ProxyError, upstreamError } from './proxy-error.ts';
@@ -38,19 +38,6 @@ export interface H1Result {
 
 /** Methods for which a request without a framed body is sent chunked, as node:http's client does. */
 const CHUNKED_BY_DEFAULT = new Set(['POST', 'PUT', 'PATCH']);
-
-/** Response fields that belong to the upstream connection (RFC 9110 §7.6.1). */
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-]);
 
 export function forwardH1(
   req: IncomingMessage,

@@ -133,15 +133,12 @@ export class HttpProxy {
     const started = performance.now();
     const grpc = isGrpc(req.headers['content-type']);
     const authority = req.headers.host;
-    const resolved = await this.#resolve(conn, authority, req.headers['l5d-dst-override']);
-    const labels = requestLabels(conn, authority, resolved);
-    this.#opts.metrics.requestTotal.inc(labels);
+    const { resolved, labels } = await this.#begin(conn, authority, req.headers['l5d-dst-override']);
     try {
       if (resolved instanceof ProxyError) throw resolved;
       const result = await forwardH1(req, res, resolved, {
         ...this.#h1Upstream(resolved),
-        addHeaders: conn === undefined ? undefined : this.#opts.requestHeaders?.(conn),
-        dropHeaders: this.#opts.dropRequestHeaders,
+        ...this.#headerEdits(conn),
       });
       this.#recordResponse(labels, result.status, result.grpcStatus, started);
     } catch (err) {
@@ -154,17 +151,14 @@ export class HttpProxy {
     const conn = contextOf(req.socket);
     const started = performance.now();
     const authority = req.headers.host;
-    const resolved = await this.#resolve(conn, authority, req.headers['l5d-dst-override']);
-    const labels = requestLabels(conn, authority, resolved);
-    this.#opts.metrics.requestTotal.inc(labels);
+    const { resolved, labels } = await this.#begin(conn, authority, req.headers['l5d-dst-override']);
     try {
       if (resolved instanceof ProxyError) throw resolved;
       const mesh = this.#meshEndpoint(resolved);
       const result = await forwardUpgrade(req, socket, head, resolved, {
         ...(mesh === undefined ? {} : { createConnection: () => this.#opts.mesh!.connect(mesh, 'http1') }),
         connectTimeoutMs: this.#opts.connectTimeoutMs,
-        addHeaders: conn === undefined ? undefined : this.#opts.requestHeaders?.(conn),
-        dropHeaders: this.#opts.dropRequestHeaders,
+        ...this.#headerEdits(conn),
       });
       this.#recordResponse(labels, result.status, undefined, started);
     } catch (err) {
@@ -183,14 +177,11 @@ export class HttpProxy {
     const started = performance.now();
     const grpc = isGrpc(headers['content-type']);
     const authority = headers[':authority'] ?? headers.host;
-    const resolved = await this.#resolve(conn, authority, headers['l5d-dst-override']);
-    const labels = requestLabels(conn, authority, resolved);
-    this.#opts.metrics.requestTotal.inc(labels);
+    const { resolved, labels } = await this.#begin(conn, authority, headers['l5d-dst-override']);
     try {
       if (resolved instanceof ProxyError) throw resolved;
       const result = await forwardH2(stream, headers, resolved, this.#pool, {
-        addHeaders: conn === undefined ? undefined : this.#opts.requestHeaders?.(conn),
-        dropHeaders: this.#opts.dropRequestHeaders,
+        ...this.#headerEdits(conn),
       });
       this.#recordResponse(labels, result.status, result.grpcStatus, started);
     } catch (err) {
@@ -220,6 +211,29 @@ export class HttpProxy {
       pool: this.#h1Pool,
       poolKey: `mesh|${mesh.host}|${mesh.port}|${mesh.mesh.identity}|${mesh.mesh.inboundPort}`,
       connect: () => connector.connect(mesh, 'http1'),
+    };
+  }
+
+  /** Resolves the request's endpoint and counts it in request_total. */
+  async #begin(
+    conn: ConnectionContext | undefined,
+    authority: string | undefined,
+    override: string | string[] | undefined,
+  ): Promise<{ resolved: Endpoint | ProxyError; labels: HttpLabels }> {
+    const resolved = await this.#resolve(conn, authority, override);
+    const labels = requestLabels(conn, authority, resolved);
+    this.#opts.metrics.requestTotal.inc(labels);
+    return { resolved, labels };
+  }
+
+  /** The request headers this side adds and removes. */
+  #headerEdits(conn: ConnectionContext | undefined): {
+    addHeaders: Readonly<Record<string, string>> | undefined;
+    dropHeaders: readonly string[] | undefined;
+  } {
+    return {
+      addHeaders: conn === undefined ? undefined : this.#opts.requestHeaders?.(conn),
+      dropHeaders: this.#opts.dropRequestHeaders,
     };
   }
 
