@@ -17,7 +17,10 @@ import type { TrustBundle } from '../src/tls/index.ts';
 import { parseAuthority } from './authority.ts';
 import { ENV_INBOUND_LISTEN_ADDR, ENV_OUTBOUND_LISTEN_ADDRS, type ProxyConfig } from './config.ts';
 import { attachContext, type ConnectionContext, type Direction } from './connection.ts';
-import { HttpProxy, type Endpoint, type EndpointResolver } from './http/http-proxy.ts';
+import { endpointMetricsLayer } from './http/endpoint-metrics.ts';
+import { Forwarder } from './http/forward.ts';
+import { HttpProxy, type Endpoint } from './http/http-proxy.ts';
+import { resolveLayer, type EndpointResolver } from './http/resolve-layer.ts';
 import { ProxyError } from './http/proxy-error.ts';
 import type { WorkloadCertificate } from './identity-client/index.ts';
 import { InboundPolicy } from './inbound/policy.ts';
@@ -133,21 +136,28 @@ export class ProxyApp {
         : new MeshConnector(opts.identity.trust, (reason) => this.#tlsFailures.inc({ direction: 'outbound', reason }));
     this.#tcp = createTcpMetrics(opts.registry);
     const { config } = opts;
-    this.#outbound = new HttpProxy({
-      resolve: this.#resolver('outbound'),
-      metrics: http,
+    const outboundForwarder = new Forwarder({
       connectTimeoutMs: config.outboundConnectTimeoutMs,
-      dropRequestHeaders: ['l5d-dst-override'],
-      honourDstOverride: config.ingressMode,
       ...(this.#mesh === undefined ? {} : { mesh: this.#mesh }),
     });
-    this.#inbound = new HttpProxy({
-      resolve: this.#resolver('inbound'),
+    this.#outbound = new HttpProxy({
+      service: resolveLayer(this.#resolver('outbound'))(endpointMetricsLayer(http)(outboundForwarder.service)),
       metrics: http,
-      connectTimeoutMs: config.inboundConnectTimeoutMs,
+      dropRequestHeaders: ['l5d-dst-override'],
+      onClose: () => outboundForwarder.close(),
+    });
+    const inboundForwarder = new Forwarder({ connectTimeoutMs: config.inboundConnectTimeoutMs });
+    const inboundResolver = this.#resolver('inbound');
+    this.#inbound = new HttpProxy({
+      service: resolveLayer(async (req) => {
+        const endpoint = await inboundResolver(req);
+        if (endpoint instanceof ProxyError) return endpoint;
+        return this.#authorize('http', req.conn, endpoint.port) ?? endpoint;
+      })(endpointMetricsLayer(http)(inboundForwarder.service)),
+      metrics: http,
       dropRequestHeaders: ['l5d-client-id'],
-      authorize: (conn, endpoint) => this.#authorize('http', conn, endpoint.port),
       requestHeaders: (conn) => (conn.tls.client_id ? { 'l5d-client-id': conn.tls.client_id } : undefined),
+      onClose: () => inboundForwarder.close(),
     });
     this.#outboundListeners = config.outboundListenAddrs.map(
       (_, i) => new ProxyListener(`outbound-${i}`, (s) => void this.#onConnection(s, 'outbound')),
@@ -221,7 +231,11 @@ export class ProxyApp {
   }
 
   #resolver(direction: Direction): EndpointResolver {
-    return async (conn, authority, dstOverride) => {
+    const ingress = this.#opts.config.ingressMode;
+    return async ({ conn, authority, headers }) => {
+      const override = headers['l5d-dst-override'];
+      const dstOverride =
+        ingress && direction === 'outbound' ? (Array.isArray(override) ? override[0] : override) : undefined;
       if (dstOverride !== undefined) {
         const override = parseAuthority(dstOverride);
         if (override === undefined) {

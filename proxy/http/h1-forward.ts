@@ -2,22 +2,27 @@
 // streaming both bodies without buffering them, passing 100-continue and trailers through.
 //
 // Contract: forwardH1 resolves with the response status once the response has been fully written
-// to the client, or rejects with ProxyError when the upstream failed (before the response started,
-// the caller synthesizes an error; after, the client connection is closed). Never buffers a body:
-// reads pause on either side while the other side's writes are backed up. The request head goes out
-// as one write; a response that arrives in one read goes to the client as one write.
+// to the client (or discarded by the attempt's onHead, see stack.ts), or rejects with ProxyError
+// when the upstream failed or the attempt's signal was aborted before the response head (before the
+// response started, the caller synthesizes an error; after, the client connection is closed). Never
+// buffers a body: reads pause on either side while the other side's writes are backed up. The
+// request head goes out as one write; a response that arrives in one read goes to the client as one
+// write.
 
 import { validateHeaderValue, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import { HOP_BY_HOP, forwardableH1Headers } from './headers.ts';
 import type { H1Connection, H1Exchange, H1Pool } from './h1-client.ts';
 import type { H1ResponseHead } from './h1-response-parser.ts';
 import { ProxyError, upstreamError } from './proxy-error.ts';
-
-export interface H1Endpoint {
-  readonly host: string;
-  readonly port: number;
-}
+import {
+  formatEndpoint,
+  type EndpointRequest,
+  type HeadVerdict,
+  type HttpOutcome,
+  type ResponseHead,
+} from './stack.ts';
 
 export interface H1ForwardOptions {
   readonly pool: H1Pool;
@@ -25,29 +30,21 @@ export interface H1ForwardOptions {
   readonly poolKey?: string;
   /** Opens a new connection to the endpoint (default: TCP to host:port); e.g. mTLS to a peer proxy. */
   readonly connect?: () => Socket;
-  /** Extra request headers (e.g. l5d-client-id on inbound). */
-  readonly addHeaders?: Readonly<Record<string, string>> | undefined;
-  /** Request headers to drop (e.g. a client-sent l5d-client-id). */
-  readonly dropHeaders?: readonly string[] | undefined;
-}
-
-export interface H1Result {
-  readonly status: number;
-  readonly grpcStatus: string | undefined;
 }
 
 /** Methods for which a request without a framed body is sent chunked, as node:http's client does. */
 const CHUNKED_BY_DEFAULT = new Set(['POST', 'PUT', 'PATCH']);
 
 export function forwardH1(
+  attempt: EndpointRequest,
   req: IncomingMessage,
   res: ServerResponse,
-  endpoint: H1Endpoint,
   opts: H1ForwardOptions,
-): Promise<H1Result> {
-  const target = `${endpoint.host}:${endpoint.port}`;
+): Promise<HttpOutcome> {
+  const endpoint = attempt.endpoint;
+  const target = formatEndpoint(endpoint);
   return new Promise((resolve, reject) => {
-    const request = requestHead(req, opts);
+    const request = requestHead(req, attempt);
     let conn: H1Connection;
     try {
       conn = opts.pool.acquire(opts.poolKey ?? target, endpoint.host, endpoint.port, opts.connect);
@@ -55,7 +52,7 @@ export function forwardH1(
       reject(upstreamError(err, target, false));
       return;
     }
-    new Forward(req, res, conn, target, resolve, reject).start(request);
+    new Forward(attempt.body ?? req, res, conn, target, attempt.onHead, resolve, reject).start(request, attempt.signal);
   });
 }
 
@@ -66,7 +63,13 @@ interface RequestHead {
 }
 
 /** The request head for the upstream as one string, and how its body is framed. */
-function requestHead(req: IncomingMessage, opts: H1ForwardOptions): RequestHead {
+function requestHead(
+  req: IncomingMessage,
+  opts: {
+    readonly addHeaders?: Readonly<Record<string, string>> | undefined;
+    readonly dropHeaders?: readonly string[] | undefined;
+  },
+): RequestHead {
   const headers = forwardableH1Headers(req.headers);
   if (opts.dropHeaders !== undefined) for (const name of opts.dropHeaders) delete headers[name];
   if (opts.addHeaders !== undefined) {
@@ -92,15 +95,16 @@ function requestHead(req: IncomingMessage, opts: H1ForwardOptions): RequestHead 
 type BodyMode = 'none' | 'length' | 'chunked';
 
 class Forward implements H1Exchange {
-  readonly #req: IncomingMessage;
+  readonly #body: Readable;
   readonly #res: ServerResponse;
   readonly #conn: H1Connection;
   readonly #target: string;
-  readonly #resolve: (r: H1Result) => void;
+  readonly #onHead: ((head: ResponseHead) => HeadVerdict) | undefined;
+  readonly #resolve: (r: HttpOutcome) => void;
   readonly #reject: (e: ProxyError) => void;
   #settled = false;
   #headReceived = false;
-  readonly #onDrain = (): void => void this.#req.resume();
+  readonly #onDrain = (): void => void this.#body.resume();
   #requestDone = false;
   #responseDone = false;
   #keepAlive = false;
@@ -108,27 +112,33 @@ class Forward implements H1Exchange {
   #grpcStatus: string | undefined;
   /** The last body chunk of the current read, held back so the final one can go out with end(). */
   #pending: Buffer | undefined;
+  #onData: ((chunk: Buffer) => void) | undefined;
+  #onClientClose: (() => void) | undefined;
+  #signal: AbortSignal | undefined;
+  #onAbort: (() => void) | undefined;
 
   constructor(
-    req: IncomingMessage,
+    body: Readable,
     res: ServerResponse,
     conn: H1Connection,
     target: string,
-    resolve: (r: H1Result) => void,
+    onHead: ((head: ResponseHead) => HeadVerdict) | undefined,
+    resolve: (r: HttpOutcome) => void,
     reject: (e: ProxyError) => void,
   ) {
-    this.#req = req;
+    this.#body = body;
     this.#res = res;
     this.#conn = conn;
     this.#target = target;
+    this.#onHead = onHead;
     this.#resolve = resolve;
     this.#reject = reject;
   }
 
-  start({ head, mode, noResponseBody }: RequestHead): void {
-    const req = this.#req;
+  start({ head, mode, noResponseBody }: RequestHead, signal: AbortSignal | undefined): void {
+    const body = this.#body;
     this.#conn.begin(this, noResponseBody);
-    this.#res.once('close', () => {
+    this.#onClientClose = () => {
       if (!this.#settled && !this.#res.writableFinished) {
         this.#conn.abort();
         this.#settle(
@@ -139,14 +149,24 @@ class Forward implements H1Exchange {
           ),
         );
       }
-    });
+    };
+    this.#res.once('close', this.#onClientClose);
+    if (signal !== undefined) {
+      if (signal.aborted) {
+        this.#abort(signal);
+        return;
+      }
+      this.#signal = signal;
+      this.#onAbort = () => this.#abort(signal);
+      signal.addEventListener('abort', this.#onAbort, { once: true });
+    }
     const socket = this.#conn.socket;
     socket.write(head, 'latin1');
     if (mode === 'none') {
       this.#requestDone = true;
       return;
     }
-    req.on('data', (chunk: Buffer) => {
+    this.#onData = (chunk: Buffer) => {
       if (this.#responseDone || socket.destroyed) return;
       let ok: boolean;
       if (mode === 'chunked') {
@@ -158,11 +178,12 @@ class Forward implements H1Exchange {
         socket.uncork();
       } else ok = socket.write(chunk);
       if (!ok) {
-        req.pause();
+        body.pause();
         socket.once('drain', this.#onDrain);
       }
-    });
-    req.once('end', () => {
+    };
+    body.on('data', this.#onData);
+    body.once('end', () => {
       if (this.#responseDone) return;
       if (mode === 'chunked' && !socket.destroyed) socket.write('0\r\n\r\n', 'latin1');
       this.#requestDone = true;
@@ -178,6 +199,16 @@ class Forward implements H1Exchange {
     this.#headReceived = true;
     this.#status = head.status;
     this.#grpcStatus = head.grpcStatus;
+    this.#stopSignal();
+    if (this.#onHead !== undefined && this.#onHead(head) === 'discard') {
+      // Nobody will read the rest of this response: drop the connection with it.
+      this.#conn.abort();
+      this.#detach();
+      this.#settled = true;
+      this.#responseDone = true;
+      this.#resolve({ status: head.status, grpcStatus: head.grpcStatus, committed: false });
+      return;
+    }
     this.#keepAlive = head.http10 ? head.connection.has('keep-alive') : !head.connection.has('close');
     const raw = head.raw;
     const out: string[] = [];
@@ -223,9 +254,10 @@ class Forward implements H1Exchange {
     if (socket.isPaused()) socket.resume();
     socket.removeListener('drain', this.#onDrain);
     this.#conn.finish(this.#keepAlive && this.#requestDone);
-    if (!this.#requestDone) this.#req.resume();
+    if (!this.#requestDone) this.#body.resume();
     this.#settled = true;
-    this.#resolve({ status: this.#status, grpcStatus: this.#grpcStatus });
+    this.#detach();
+    this.#resolve({ status: this.#status, grpcStatus: this.#grpcStatus, committed: true });
   }
 
   fail(err: Error, connected: boolean): void {
@@ -249,6 +281,32 @@ class Forward implements H1Exchange {
     if (this.#settled) return;
     this.#settled = true;
     this.#responseDone = true;
+    this.#stopSignal();
+    this.#detach();
     this.#reject(err);
+  }
+
+  /** The attempt's deadline passed before the response head: cancel the exchange. */
+  #abort(signal: AbortSignal): void {
+    if (this.#settled || this.#headReceived) return;
+    this.#conn.abort();
+    const reason: unknown = signal.reason;
+    this.#settle(
+      reason instanceof ProxyError
+        ? reason
+        : new ProxyError('response-timeout', `request to ${this.#target} was cancelled`),
+    );
+  }
+
+  #stopSignal(): void {
+    if (this.#onAbort !== undefined) this.#signal?.removeEventListener('abort', this.#onAbort);
+    this.#onAbort = undefined;
+  }
+
+  /** Removes this attempt's listeners from the shared request body and response. */
+  #detach(): void {
+    if (this.#onData !== undefined) this.#body.removeListener('data', this.#onData);
+    if (this.#onClientClose !== undefined) this.#res.removeListener('close', this.#onClientClose);
+    this.#conn.socket.removeListener('drain', this.#onDrain);
   }
 }

@@ -4,20 +4,27 @@
 //
 // Contract: H2SessionPool.session(endpoint) returns a connected or connecting session, replacing
 // closed ones; close() ends them all. forwardH2 resolves with the response status and grpc-status
-// once the client stream is finished, or rejects with ProxyError (before the response started the
-// caller synthesizes an error; after, the client stream is reset).
+// once the client stream is finished (or the response was discarded by the attempt's onHead, see
+// stack.ts), or rejects with ProxyError (before the response started the caller synthesizes an
+// error; after, the client stream is reset). For gRPC with an onHead hook, the decision waits for
+// the first message or the trailers, so a grpc-status sent in trailers right after the headers is
+// classified before anything reaches the client.
 
+import type { OutgoingHttpHeaders } from 'node:http';
 import {
   connect,
   constants as h2,
   type ClientHttp2Session,
+  type ClientHttp2Stream,
   type IncomingHttpHeaders,
   type IncomingHttpStatusHeader,
   type ServerHttp2Stream,
 } from 'node:http2';
+import type { Readable } from 'node:stream';
 import { forwardableH2Headers, h2ResponseHeaders } from './headers.ts';
 import type { MeshConnector, MeshTarget } from '../mesh/mesh-connector.ts';
 import { ProxyError, upstreamError } from './proxy-error.ts';
+import { formatEndpoint, type EndpointRequest, type HttpOutcome, type ResponseHead } from './stack.ts';
 
 export interface H2Endpoint {
   readonly host: string;
@@ -120,100 +127,209 @@ export class H2SessionPool {
   }
 }
 
-export interface H2Result {
-  readonly status: number;
-  readonly grpcStatus: string | undefined;
-}
-
-export interface H2ForwardOptions {
-  readonly addHeaders?: Readonly<Record<string, string>>;
-  readonly dropHeaders?: readonly string[];
-}
-
 export function forwardH2(
+  attempt: EndpointRequest,
   stream: ServerHttp2Stream,
-  headers: IncomingHttpHeaders,
-  endpoint: H2Endpoint,
   pool: H2SessionPool,
-  opts: H2ForwardOptions = {},
-): Promise<H2Result> {
-  const target = `${endpoint.host}:${endpoint.port}`;
-  return pool.session(endpoint).then((pooled) => streamOver(pooled, stream, headers, target, opts));
+): Promise<HttpOutcome> {
+  const target = formatEndpoint(attempt.endpoint);
+  return pool.session(attempt.endpoint).then((pooled) => new H2Forward(attempt, stream, pooled, target).run());
 }
 
-function streamOver(
-  pooled: PooledSession,
-  stream: ServerHttp2Stream,
-  headers: IncomingHttpHeaders,
-  target: string,
-  opts: H2ForwardOptions,
-): Promise<H2Result> {
-  return new Promise((resolve, reject) => {
-    const out = forwardableH2Headers(headers);
-    for (const name of opts.dropHeaders ?? []) delete out[name];
-    Object.assign(out, opts.addHeaders);
-    let settled = false;
-    let status = 0;
-    let grpcStatus: string | undefined;
-    const settle = (fn: () => void): void => {
-      if (!settled) {
-        settled = true;
-        fn();
-      }
-    };
-    let upstream: ReturnType<ClientHttp2Session['request']>;
-    try {
-      upstream = pooled.session.request(out, { endStream: false, waitForTrailers: false });
-    } catch (err) {
-      reject(upstreamError(err, target, pooled.connected));
-      return;
-    }
-    upstream.on('response', (resHeaders: IncomingHttpHeaders & IncomingHttpStatusHeader, flags: number) => {
-      status = Number(resHeaders[':status'] ?? 502);
-      const rest = h2ResponseHeaders(resHeaders);
-      delete rest[':status'];
-      grpcStatus = single(resHeaders['grpc-status']);
-      if (stream.destroyed) return;
-      // A response with END_STREAM on its HEADERS is complete (gRPC trailers-only errors).
-      if ((flags & h2.NGHTTP2_FLAG_END_STREAM) !== 0) {
-        stream.respond({ ':status': status, ...rest }, { endStream: true });
+class H2Forward {
+  readonly #attempt: EndpointRequest;
+  readonly #stream: ServerHttp2Stream;
+  readonly #body: Readable;
+  readonly #pooled: PooledSession;
+  readonly #target: string;
+  #upstream: ClientHttp2Stream | undefined;
+  #settled = false;
+  #committed = false;
+  #status = 0;
+  #grpcStatus: string | undefined;
+  #trailers: OutgoingHttpHeaders | undefined;
+  #resolve: (r: HttpOutcome) => void = () => undefined;
+  #reject: (e: ProxyError) => void = () => undefined;
+  readonly #onClientClose = (): void => this.#clientClosed();
+  readonly #onWantTrailers = (): void => {
+    // Without upstream trailers, an empty trailing HEADERS frame ends the stream cleanly
+    // (close() would reset it with NO_ERROR instead of END_STREAM, which clients count as failed).
+    this.#stream.sendTrailers(this.#trailers ?? {});
+  };
+  readonly #onAbort = (): void => this.#abort();
+
+  constructor(attempt: EndpointRequest, stream: ServerHttp2Stream, pooled: PooledSession, target: string) {
+    this.#attempt = attempt;
+    this.#stream = stream;
+    this.#body = attempt.body ?? stream;
+    this.#pooled = pooled;
+    this.#target = target;
+  }
+
+  run(): Promise<HttpOutcome> {
+    return new Promise((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+      const attempt = this.#attempt;
+      const out = forwardableH2Headers(attempt.headers);
+      for (const name of attempt.dropHeaders ?? []) delete out[name];
+      Object.assign(out, attempt.addHeaders);
+      let upstream: ClientHttp2Stream;
+      try {
+        upstream = this.#pooled.session.request(out, { endStream: false, waitForTrailers: false });
+      } catch (err) {
+        reject(upstreamError(err, this.#target, this.#pooled.connected));
         return;
       }
-      stream.respond({ ':status': status, ...rest }, { waitForTrailers: true });
-      upstream.pipe(stream);
-    });
-    let trailers: Record<string, string | string[] | undefined> | undefined;
-    upstream.on('trailers', (t: IncomingHttpHeaders) => {
-      trailers = h2ResponseHeaders(t) as Record<string, string | string[] | undefined>;
-      grpcStatus = single(t['grpc-status']) ?? grpcStatus;
-    });
-    stream.on('wantTrailers', () => {
-      // Without upstream trailers, an empty trailing HEADERS frame ends the stream cleanly
-      // (close() would reset it with NO_ERROR instead of END_STREAM, which clients count as failed).
-      stream.sendTrailers(trailers ?? {});
-    });
-    // A stream fails before its session reports why; wait a turn and prefer the session's error.
-    const fail = (err: Error): void =>
-      void setImmediate(() => settle(() => reject(upstreamError(pooled.error ?? err, target, pooled.connected))));
-    upstream.on('error', fail);
-    upstream.on('close', () => {
-      if (upstream.rstCode !== undefined && upstream.rstCode !== h2.NGHTTP2_NO_ERROR && status === 0) {
-        fail(
-          Object.assign(new Error(`${target} reset the stream (code ${upstream.rstCode})`), {
-            code: 'ERR_HTTP2_STREAM_RESET',
-          }),
-        );
-      } else if (upstream.rstCode !== undefined && upstream.rstCode !== h2.NGHTTP2_NO_ERROR && !stream.closed) {
-        stream.close(upstream.rstCode);
+      this.#upstream = upstream;
+      const signal = attempt.signal;
+      if (signal !== undefined) {
+        if (signal.aborted) {
+          this.#abort();
+          return;
+        }
+        signal.addEventListener('abort', this.#onAbort, { once: true });
       }
+      upstream.on('response', (headers: IncomingHttpHeaders & IncomingHttpStatusHeader, flags: number) =>
+        this.#onResponse(headers, flags),
+      );
+      upstream.on('trailers', (t: IncomingHttpHeaders) => {
+        this.#trailers = h2ResponseHeaders(t);
+        this.#grpcStatus = single(t['grpc-status']) ?? this.#grpcStatus;
+      });
+      upstream.on('error', (err: Error) => this.#fail(err));
+      upstream.on('close', () => this.#upstreamClosed());
+      this.#stream.on('wantTrailers', this.#onWantTrailers);
+      this.#stream.on('close', this.#onClientClose);
+      this.#body.pipe(upstream);
     });
-    stream.on('close', () => {
+  }
+
+  #onResponse(headers: IncomingHttpHeaders & IncomingHttpStatusHeader, flags: number): void {
+    this.#status = Number(headers[':status'] ?? 502);
+    this.#grpcStatus = single(headers['grpc-status']);
+    const rest = h2ResponseHeaders(headers);
+    delete rest[':status'];
+    const upstream = this.#upstream!;
+    // A response with END_STREAM on its HEADERS is complete (gRPC trailers-only responses).
+    const endStream = (flags & h2.NGHTTP2_FLAG_END_STREAM) !== 0;
+    if (endStream || this.#attempt.onHead === undefined || !this.#attempt.grpc) {
+      this.#commit(rest, endStream);
+      return;
+    }
+    // gRPC with a layer watching: wait for the first message or the trailers, so a status that
+    // arrives in trailers right after the headers is seen before deciding.
+    const onData = (chunk: Buffer): void => {
+      upstream.pause();
+      off();
+      if (this.#commit(rest, false, true) && !this.#stream.destroyed) this.#stream.write(chunk);
+      upstream.resume();
+    };
+    const onTrailers = (): void => {
+      off();
+      this.#commit(rest, false);
+    };
+    const off = (): void => {
+      upstream.removeListener('data', onData);
+      upstream.removeListener('trailers', onTrailers);
+    };
+    upstream.on('data', onData);
+    upstream.once('trailers', onTrailers);
+  }
+
+  /** Asks onHead, then sends the head to the client and pipes the rest; false when discarded. */
+  #commit(rest: OutgoingHttpHeaders, endStream: boolean, piping = false): boolean {
+    this.#attempt.signal?.removeEventListener('abort', this.#onAbort);
+    const head: ResponseHead = { status: this.#status, grpcStatus: this.#grpcStatus };
+    if (this.#attempt.onHead?.(head) === 'discard') {
+      this.#discard();
+      return false;
+    }
+    this.#committed = true;
+    const stream = this.#stream;
+    if (stream.destroyed) return false;
+    if (endStream) {
+      stream.respond({ ':status': this.#status, ...rest }, { endStream: true });
+      return true;
+    }
+    stream.respond({ ':status': this.#status, ...rest }, { waitForTrailers: true });
+    const upstream = this.#upstream!;
+    if (piping || upstream.readableEnded === false) upstream.pipe(stream);
+    else stream.end();
+    return true;
+  }
+
+  /** Drops the response: the upstream stream is cancelled and the client sees nothing of it. */
+  #discard(): void {
+    const upstream = this.#upstream!;
+    this.#body.unpipe(upstream);
+    this.#detach();
+    if (!upstream.closed) upstream.close(h2.NGHTTP2_CANCEL);
+    this.#settle(() => this.#resolve({ status: this.#status, grpcStatus: this.#grpcStatus, committed: false }));
+  }
+
+  #abort(): void {
+    if (this.#committed || this.#settled) return;
+    const upstream = this.#upstream;
+    if (upstream !== undefined) {
+      this.#body.unpipe(upstream);
       if (!upstream.closed) upstream.close(h2.NGHTTP2_CANCEL);
-      if (status !== 0) settle(() => resolve({ status, grpcStatus }));
-      else settle(() => reject(new ProxyError('upstream-reset', `the client cancelled the stream to ${target}`)));
-    });
-    stream.pipe(upstream);
-  });
+    }
+    this.#detach();
+    const reason: unknown = this.#attempt.signal?.reason;
+    this.#settle(() =>
+      this.#reject(
+        reason instanceof ProxyError
+          ? reason
+          : new ProxyError('response-timeout', `request to ${this.#target} was cancelled`),
+      ),
+    );
+  }
+
+  // A stream fails before its session reports why; wait a turn and prefer the session's error.
+  #fail(err: Error): void {
+    setImmediate(() =>
+      this.#settle(() => this.#reject(upstreamError(this.#pooled.error ?? err, this.#target, this.#pooled.connected))),
+    );
+  }
+
+  #upstreamClosed(): void {
+    const upstream = this.#upstream!;
+    const code = upstream.rstCode;
+    if (code === undefined || code === h2.NGHTTP2_NO_ERROR || this.#settled) return;
+    if (!this.#committed) {
+      this.#fail(
+        Object.assign(new Error(`${this.#target} reset the stream (code ${code})`), {
+          code: 'ERR_HTTP2_STREAM_RESET',
+        }),
+      );
+    } else if (!this.#stream.closed) this.#stream.close(code);
+  }
+
+  #clientClosed(): void {
+    const upstream = this.#upstream!;
+    if (!upstream.closed) upstream.close(h2.NGHTTP2_CANCEL);
+    this.#detach();
+    if (this.#committed) {
+      this.#settle(() => this.#resolve({ status: this.#status, grpcStatus: this.#grpcStatus, committed: true }));
+    } else {
+      this.#settle(() =>
+        this.#reject(new ProxyError('upstream-reset', `the client cancelled the stream to ${this.#target}`)),
+      );
+    }
+  }
+
+  #detach(): void {
+    this.#attempt.signal?.removeEventListener('abort', this.#onAbort);
+    this.#stream.removeListener('close', this.#onClientClose);
+    this.#stream.removeListener('wantTrailers', this.#onWantTrailers);
+  }
+
+  #settle(fn: () => void): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    fn();
+  }
 }
 
 function single(value: string | string[] | undefined): string | undefined {

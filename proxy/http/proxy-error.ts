@@ -18,7 +18,15 @@ export type ProxyFailure =
   /** Discovery knows the service and it has no ready endpoints. */
   | 'no-endpoints'
   /** The inbound policy does not allow this client (403; gRPC PERMISSION_DENIED). */
-  | 'forbidden';
+  | 'forbidden'
+  /** The route's timeout passed before a response head arrived (504; gRPC DEADLINE_EXCEEDED). */
+  | 'response-timeout'
+  /** No endpoint became ready within the fail-fast timeout, or the balancer is in fail-fast (504). */
+  | 'fail-fast'
+  /** The balancer's queue is full (503). */
+  | 'load-shed'
+  /** `l5d-require-id` names an identity the chosen endpoint does not have (502). */
+  | 'identity-required';
 
 export class ProxyError extends MeshError {
   readonly failure: ProxyFailure;

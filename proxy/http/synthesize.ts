@@ -33,6 +33,14 @@ export function synthesize(err: unknown): SynthesizedError {
         return { status: 503, grpcStatus: GRPC_UNAVAILABLE, message: err.message };
       case 'forbidden':
         return { status: 403, grpcStatus: GRPC_PERMISSION_DENIED, message: err.message };
+      case 'response-timeout':
+        return { status: 504, grpcStatus: GRPC_DEADLINE_EXCEEDED, message: err.message };
+      case 'fail-fast':
+        return { status: 504, grpcStatus: GRPC_UNAVAILABLE, message: err.message };
+      case 'load-shed':
+        return { status: 503, grpcStatus: GRPC_UNAVAILABLE, message: err.message };
+      case 'identity-required':
+        return { status: 502, grpcStatus: GRPC_UNAVAILABLE, message: err.message };
     }
   }
   return { status: 502, grpcStatus: GRPC_INTERNAL, message: 'unexpected proxy error' };

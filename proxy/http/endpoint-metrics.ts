@@ -1,0 +1,77 @@
+// The endpoint metrics layer: Linkerd's request_total, response_total and response_latency_ms for
+// every attempt sent to an endpoint (retries are attempts of their own, as in Linkerd's proxy),
+// labelled with the connection's direction and TLS labels, the endpoint's address and its
+// discovery labels (`dst_*`), and on outbound the request's authority.
+//
+// Contract: counts request_total when the attempt starts and response_total / the latency when it
+// ends — delivered, discarded by a layer above, or failed (then `classification="failure"` and
+// `error` naming the failure). Marks the request's state so the edge does not count it again.
+
+import type { HttpLabels, HttpMetrics } from '../../src/metrics/index.ts';
+import { classifyDefault } from './classify.ts';
+import { ProxyError } from './proxy-error.ts';
+import { synthesize } from './synthesize.ts';
+import type { EndpointRequest, HttpLayer, HttpOutcome } from './stack.ts';
+
+export function endpointMetricsLayer(metrics: HttpMetrics): HttpLayer<EndpointRequest> {
+  return (inner) => async (req) => {
+    const labels = endpointLabels(req);
+    metrics.requestTotal.inc(labels);
+    req.state.attemptsRecorded++;
+    const started = performance.now();
+    let outcome: HttpOutcome;
+    try {
+      outcome = await inner(req);
+    } catch (err) {
+      const e = synthesize(err);
+      recordResponse(metrics, labels, started, undefined, err, {
+        status: e.status,
+        grpcStatus: req.grpc ? String(e.grpcStatus) : undefined,
+      });
+      throw err;
+    }
+    recordResponse(metrics, labels, started, outcome, undefined);
+    return outcome;
+  };
+}
+
+/** Records a response (or a failure, when `outcome` is undefined) under `labels`. */
+export function recordResponse(
+  metrics: HttpMetrics,
+  labels: HttpLabels,
+  started: number,
+  outcome: { readonly status: number; readonly grpcStatus: string | undefined } | undefined,
+  err: unknown,
+  synthesized?: { readonly status: number; readonly grpcStatus: string | undefined },
+): void {
+  const status = outcome?.status ?? synthesized?.status;
+  const grpcStatus = outcome?.grpcStatus ?? synthesized?.grpcStatus;
+  const withStatus = status === undefined ? labels : { ...labels, status_code: String(status) };
+  metrics.responseLatencyMs.observe(withStatus, performance.now() - started);
+  metrics.responseTotal.inc({
+    ...withStatus,
+    classification: outcome === undefined ? 'failure' : classifyDefault(outcome.status, outcome.grpcStatus),
+    ...(grpcStatus === undefined ? {} : { grpc_status: grpcStatus }),
+    ...(outcome === undefined ? { error: err instanceof ProxyError ? err.failure : 'unexpected' } : {}),
+  });
+}
+
+/** Labels of a request before an endpoint is known: direction, TLS, and the outbound authority. */
+export function requestLabels(req: Pick<EndpointRequest, 'conn' | 'authority'>): HttpLabels {
+  const conn = req.conn;
+  const labels: HttpLabels = { direction: conn.direction, ...conn.tls };
+  if (conn.direction === 'outbound' && req.authority !== undefined) labels.authority = req.authority;
+  return labels;
+}
+
+function endpointLabels(req: EndpointRequest): HttpLabels {
+  const labels = requestLabels(req);
+  const { endpoint } = req;
+  labels.target_addr = endpoint.host.includes(':')
+    ? `[${endpoint.host}]:${endpoint.port}`
+    : `${endpoint.host}:${endpoint.port}`;
+  labels.target_ip = endpoint.host;
+  labels.target_port = String(endpoint.port);
+  if (endpoint.labels !== undefined) Object.assign(labels, endpoint.labels);
+  return labels;
+}

@@ -1,0 +1,88 @@
+// The innermost HTTP service: sends one attempt to its chosen endpoint and streams the response to
+// the client. HTTP/1 goes over pooled keep-alive connections, HTTP/2 over one multiplexed session
+// per endpoint, Upgrades through a tunnel; meshed endpoints are reached over mTLS through the mesh
+// connector (plain TCP otherwise).
+//
+// Contract: `service` is an HttpService over attempts with an endpoint (stack.ts); close() stops
+// reusing idle upstream connections and sessions (connections in use finish their exchange).
+
+import { ProxyError } from './proxy-error.ts';
+import { H1Pool } from './h1-client.ts';
+import { forwardH1, type H1ForwardOptions } from './h1-forward.ts';
+import { forwardUpgrade } from './h1-upgrade.ts';
+import { forwardH2, H2SessionPool } from './h2-forward.ts';
+import type { MeshConnector, MeshEndpoint } from '../mesh/mesh-connector.ts';
+import type { Endpoint, EndpointRequest, HttpOutcome } from './stack.ts';
+
+export interface ForwarderOptions {
+  readonly connectTimeoutMs: number;
+  /** Opens mTLS connections to meshed endpoints (absent: meshed endpoints are refused). */
+  readonly mesh?: MeshConnector;
+}
+
+export class Forwarder {
+  readonly #opts: ForwarderOptions;
+  readonly #h1Pool: H1Pool;
+  readonly #h2Pool: H2SessionPool;
+  readonly service = (attempt: EndpointRequest): Promise<HttpOutcome> => this.#forward(attempt);
+
+  constructor(opts: ForwarderOptions) {
+    this.#opts = opts;
+    this.#h1Pool = new H1Pool(opts.connectTimeoutMs);
+    this.#h2Pool = new H2SessionPool({
+      connectTimeoutMs: opts.connectTimeoutMs,
+      ...(opts.mesh === undefined ? {} : { mesh: opts.mesh }),
+    });
+  }
+
+  close(): void {
+    this.#h1Pool.close();
+    this.#h2Pool.close();
+  }
+
+  async #forward(attempt: EndpointRequest): Promise<HttpOutcome> {
+    const down = attempt.downstream;
+    switch (down.kind) {
+      case 'h1':
+        return forwardH1(attempt, down.req, down.res, this.#h1Upstream(attempt.endpoint));
+      case 'h2':
+        return forwardH2(attempt, down.stream, this.#h2Pool);
+      case 'upgrade': {
+        const mesh = this.#meshEndpoint(attempt.endpoint);
+        const connector = this.#opts.mesh;
+        return forwardUpgrade(down.req, down.socket, down.head, attempt.endpoint, {
+          ...(mesh === undefined || connector === undefined
+            ? {}
+            : { createConnection: () => connector.connect(mesh, 'http1') }),
+          connectTimeoutMs: this.#opts.connectTimeoutMs,
+          ...(attempt.addHeaders === undefined ? {} : { addHeaders: attempt.addHeaders }),
+          ...(attempt.dropHeaders === undefined ? {} : { dropHeaders: attempt.dropHeaders }),
+        }).then((r) => ({ status: r.status, grpcStatus: undefined, committed: true }));
+      }
+    }
+  }
+
+  #meshEndpoint(endpoint: Endpoint): MeshEndpoint | undefined {
+    if (endpoint.mesh === undefined) return undefined;
+    if (this.#opts.mesh === undefined) {
+      throw new ProxyError(
+        'connect-failed',
+        `${endpoint.host}:${endpoint.port} is meshed but this proxy has no identity for mTLS`,
+      );
+    }
+    return { host: endpoint.host, port: endpoint.port, mesh: endpoint.mesh };
+  }
+
+  /** The pool (and, for a meshed endpoint, its pool key and mTLS connector) for an HTTP/1 request. */
+  #h1Upstream(endpoint: Endpoint): H1ForwardOptions {
+    const mesh = this.#meshEndpoint(endpoint);
+    if (mesh === undefined) return { pool: this.#h1Pool };
+    const connector = this.#opts.mesh!;
+    // Every connection under this key is an mTLS connection to the peer proxy carrying HTTP/1.
+    return {
+      pool: this.#h1Pool,
+      poolKey: `mesh|${mesh.host}|${mesh.port}|${mesh.mesh.identity}|${mesh.mesh.inboundPort}`,
+      connect: () => connector.connect(mesh, 'http1'),
+    };
+  }
+}

@@ -1,0 +1,93 @@
+// The contract every HTTP layer of the proxy shares (STYLE.md rule 7): a layer is
+// `(inner: HttpService) => HttpService`, and an HttpService takes one request attempt and resolves
+// with its outcome once the response has been delivered (or discarded), or rejects with a
+// ProxyError the edge turns into a synthesized response.
+//
+// The response is written to the client by the innermost service (the forwarder) as it streams,
+// never buffered. Layers that must see a response before the client does (retries, the balancer's
+// latency and breaker bookkeeping, route timeouts) hook `onHead`: the forwarder calls it with the
+// response head before anything reaches the client, and a 'discard' verdict makes it drop that
+// response (the upstream exchange is cancelled) and resolve with `committed: false`.
+//
+// Attempts are plain objects; a layer that changes one (choosing the endpoint, wrapping onHead,
+// replaying a buffered body) passes a shallow copy down, so retries never see a previous attempt's
+// choices. Fields a layer needs are stated as structural constraints on its input.
+
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerHttp2Stream } from 'node:http2';
+import type { Duplex, Readable } from 'node:stream';
+import type { ConnectionContext } from '../connection.ts';
+import type { MeshTarget } from '../mesh/mesh-connector.ts';
+
+export interface Endpoint {
+  readonly host: string;
+  readonly port: number;
+  /** Set for meshed endpoints: reach them over mTLS through their proxy's inbound port. */
+  readonly mesh?: MeshTarget;
+  /** Discovery metadata for metrics (`dst_*` labels), already prefixed. */
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+/** Where the response goes: an HTTP/1 exchange, an HTTP/2 stream, or an HTTP/1 Upgrade. */
+export type Downstream =
+  | { readonly kind: 'h1'; readonly req: IncomingMessage; readonly res: ServerResponse }
+  | { readonly kind: 'h2'; readonly stream: ServerHttp2Stream }
+  | { readonly kind: 'upgrade'; readonly req: IncomingMessage; readonly socket: Duplex; readonly head: Buffer };
+
+/** What a layer may learn of a response before the client sees it. */
+export interface ResponseHead {
+  readonly status: number;
+  /** grpc-status from the headers (trailers-only), or from trailers that followed at once. */
+  readonly grpcStatus: string | undefined;
+}
+
+export type HeadVerdict = 'commit' | 'discard';
+
+/** Per logical request state shared by all of its attempts. */
+export interface RequestState {
+  /** Attempts whose outcome some layer recorded in request_total/response_total. */
+  attemptsRecorded: number;
+}
+
+export interface HttpRequest {
+  readonly conn: ConnectionContext;
+  readonly downstream: Downstream;
+  readonly method: string;
+  /** The request target as received (path and query, or an absolute URI). */
+  readonly target: string;
+  readonly authority: string | undefined;
+  readonly headers: IncomingHttpHeaders;
+  readonly grpc: boolean;
+  /** The request body for this attempt; undefined means the downstream request itself. */
+  readonly body?: Readable;
+  /** Headers added to / removed from the forwarded request. */
+  readonly addHeaders?: Readonly<Record<string, string>> | undefined;
+  readonly dropHeaders?: readonly string[] | undefined;
+  readonly state: RequestState;
+  /** Set by the layer that chooses where the attempt goes. */
+  readonly endpoint?: Endpoint;
+  /** Called with the response head before it reaches the client (see the file header). */
+  readonly onHead?: (head: ResponseHead) => HeadVerdict;
+  /** Aborting it before the response head is committed cancels the attempt with the reason. */
+  readonly signal?: AbortSignal;
+}
+
+export interface HttpOutcome {
+  readonly status: number;
+  readonly grpcStatus: string | undefined;
+  /** False when onHead discarded the response: nothing was written to the client. */
+  readonly committed: boolean;
+}
+
+export type HttpService<R extends HttpRequest = HttpRequest> = (req: R) => Promise<HttpOutcome>;
+
+export type HttpLayer<In extends HttpRequest = HttpRequest, Out extends HttpRequest = In> = (
+  inner: HttpService<Out>,
+) => HttpService<In>;
+
+/** An attempt whose endpoint has been chosen. */
+export type EndpointRequest = HttpRequest & { readonly endpoint: Endpoint };
+
+export function formatEndpoint(endpoint: { readonly host: string; readonly port: number }): string {
+  return endpoint.host.includes(':') ? `[${endpoint.host}]:${endpoint.port}` : `${endpoint.host}:${endpoint.port}`;
+}
