@@ -12,7 +12,7 @@ import { AdminServer, type Readiness } from '../src/admin/index.ts';
 import { TRANSPORT_HEADER_ALPN } from '../src/api/index.ts';
 import type { SocketAddress } from '../src/config/index.ts';
 import { componentLogger, type Logger } from '../src/log/index.ts';
-import { createHttpMetrics, createTcpMetrics, type TcpMetrics } from '../src/metrics/index.ts';
+import { createHttpMetrics, createRouteMetrics, createTcpMetrics, type TcpMetrics } from '../src/metrics/index.ts';
 import type { TrustBundle } from '../src/tls/index.ts';
 import { parseAuthority } from './authority.ts';
 import { ENV_INBOUND_LISTEN_ADDR, ENV_OUTBOUND_LISTEN_ADDRS, type ProxyConfig } from './config.ts';
@@ -21,7 +21,10 @@ import { endpointMetricsLayer } from './http/endpoint-metrics.ts';
 import { Forwarder } from './http/forward.ts';
 import { HttpProxy, type Endpoint } from './http/http-proxy.ts';
 import { resolveLayer, type EndpointResolver } from './http/resolve-layer.ts';
+import { REQUIRE_ID_HEADER } from './layers/require-identity.ts';
+import { DST_OVERRIDE_HEADER, outboundHttpStack, type OutboundTargetSource } from './outbound/sidecar.ts';
 import { ProxyError } from './http/proxy-error.ts';
+import { PICK_FAILURE, PICK_SUCCESS, type ReadyPick } from './balance/index.ts';
 import type { WorkloadCertificate } from './identity-client/index.ts';
 import { InboundPolicy } from './inbound/policy.ts';
 import { jsDuplexOver } from './mesh/js-duplex.ts';
@@ -33,12 +36,7 @@ import { peekClientHello } from './tls/peek.ts';
 import { terminateMeshTls } from './tls/terminate.ts';
 import { detect } from './transport/detect.ts';
 import { ProxyListener } from './transport/listener.ts';
-import {
-  plainAddress,
-  soOriginalDst,
-  type OriginalDestinationReader,
-  type SocketAddressPort,
-} from './transport/original-dst.ts';
+import { plainAddress, soOriginalDst, type OriginalDestinationReader } from './transport/original-dst.ts';
 import { forwardTcp, type TcpOutcome } from './transport/tcp-forward.ts';
 
 export interface ProxyAppOptions {
@@ -52,22 +50,12 @@ export interface ProxyAppOptions {
   readonly onShutdownRequest?: () => void;
   /** This proxy's identity (certificate source) and the trust anchors; absent with identity disabled. */
   readonly identity?: { readonly source: LocalIdentitySource; readonly trust: TrustBundle };
-  readonly outboundResolver?: OutboundResolver;
+  /**
+   * Logical outbound targets (discovery's OutboundTargets; tests use FunctionTargets). Absent, or
+   * answering undefined: the original destination, or the request's authority, is used.
+   */
+  readonly outboundTargets?: OutboundTargetSource;
 }
-
-/**
- * Where outbound traffic goes (the discovery client implements it; tests use a static one).
- * Undefined means "no opinion": the original destination, or the request's authority, is used.
- */
-export interface OutboundResolver {
-  resolve(target: {
-    readonly authority: string | undefined;
-    readonly origDst: SocketAddressPort | undefined;
-  }): OutboundResolution | Promise<OutboundResolution>;
-}
-
-/** An endpoint; a reason to refuse (e.g. a known service with no endpoints); or no opinion. */
-export type OutboundResolution = Endpoint | ProxyError | undefined;
 
 /** Where the proxy's own certificate comes from (WorkloadIdentity, or a fixed one in tests). */
 export interface LocalIdentitySource {
@@ -141,9 +129,20 @@ export class ProxyApp {
       ...(this.#mesh === undefined ? {} : { mesh: this.#mesh }),
     });
     this.#outbound = new HttpProxy({
-      service: resolveLayer(this.#resolver('outbound'))(endpointMetricsLayer(http)(outboundForwarder.service)),
+      service: outboundHttpStack({
+        targets: opts.outboundTargets,
+        direct: this.#resolver('outbound'),
+        loopGuard: (endpoint) => {
+          const checked = this.#checkLoop(endpoint);
+          return checked instanceof ProxyError ? checked : undefined;
+        },
+        httpMetrics: http,
+        routeMetrics: createRouteMetrics(opts.registry),
+        forward: outboundForwarder.service,
+        ingressMode: config.ingressMode,
+      }),
       metrics: http,
-      dropRequestHeaders: ['l5d-dst-override'],
+      dropRequestHeaders: [DST_OVERRIDE_HEADER, REQUIRE_ID_HEADER],
       onClose: () => outboundForwarder.close(),
     });
     const inboundForwarder = new Forwarder({ connectTimeoutMs: config.inboundConnectTimeoutMs });
@@ -232,7 +231,7 @@ export class ProxyApp {
 
   #resolver(direction: Direction): EndpointResolver {
     const ingress = this.#opts.config.ingressMode;
-    return async ({ conn, authority, headers }) => {
+    return ({ conn, authority, headers }) => {
       const override = headers['l5d-dst-override'];
       const dstOverride =
         ingress && direction === 'outbound' ? (Array.isArray(override) ? override[0] : override) : undefined;
@@ -242,11 +241,6 @@ export class ProxyApp {
           return new ProxyError('no-target', `l5d-dst-override ${JSON.stringify(dstOverride)} is not a host and port`);
         }
         return this.#checkLoop(override);
-      }
-      if (direction === 'outbound') {
-        const resolved = await this.#opts.outboundResolver?.resolve({ authority, origDst: conn.origDst });
-        if (resolved instanceof ProxyError) return resolved;
-        if (resolved !== undefined) return this.#checkLoop(resolved);
       }
       if (conn.origDst !== undefined) return this.#checkLoop(conn.origDst);
       const parsed = parseAuthority(authority);
@@ -449,16 +443,19 @@ export class ProxyApp {
   }
 
   async #forwardOpaque(socket: Socket, ctx: ConnectionContext, initial?: Buffer): Promise<void> {
-    const resolved =
-      ctx.direction === 'outbound'
-        ? await this.#opts.outboundResolver?.resolve({ authority: undefined, origDst: ctx.origDst })
-        : undefined;
-    const dst = resolved ?? ctx.origDst;
-    let target = dst === undefined ? undefined : dst instanceof ProxyError ? dst : this.#checkLoop(dst);
+    const picked = ctx.direction === 'outbound' ? await this.#pickOpaque(ctx) : undefined;
+    if (picked instanceof ProxyError) {
+      this.#log.info({ direction: ctx.direction, reason: picked.message }, 'refusing opaque connection');
+      socket.destroy();
+      return;
+    }
+    const dst = picked?.endpoint ?? ctx.origDst;
+    let target = dst === undefined ? undefined : this.#checkLoop(dst);
     if (ctx.direction === 'inbound' && target !== undefined && !(target instanceof ProxyError)) {
       target = this.#authorize('tcp', ctx, target.port) ?? target;
     }
     if (target === undefined || target instanceof ProxyError) {
+      picked?.done(PICK_FAILURE);
       this.#log.info(
         { direction: ctx.direction, reason: target?.message ?? 'not redirected: no original destination' },
         'refusing opaque connection',
@@ -473,6 +470,7 @@ export class ProxyApp {
     const mesh = target.mesh;
     const connector = this.#mesh;
     if (mesh !== undefined && connector === undefined) {
+      picked?.done(PICK_FAILURE);
       this.#log.info({ target }, 'refusing opaque connection to a meshed endpoint: no identity for mTLS');
       socket.destroy();
       return;
@@ -489,12 +487,32 @@ export class ProxyApp {
       ...(initial === undefined ? {} : { initial, clientEnded: true }),
       ...(open === undefined ? {} : { open }),
     }).then((outcome: TcpOutcome) => {
+      picked?.done(outcome.kind === 'error' ? PICK_FAILURE : PICK_SUCCESS);
       if (outcome.kind === 'error')
         this.#log.info(
           { direction: ctx.direction, target, stage: outcome.stage, errno: outcome.errno },
           'opaque connection failed',
         );
     });
+  }
+
+  /** Opaque TCP is balanced per connection over the logical target's endpoints (when there is one). */
+  async #pickOpaque(ctx: ConnectionContext): Promise<ReadyPick<Endpoint> | ProxyError | undefined> {
+    const resolved = this.#opts.outboundTargets?.resolve({ authority: undefined, origDst: ctx.origDst });
+    const logical = resolved instanceof Promise ? await resolved : resolved;
+    if (logical === undefined) return undefined;
+    const picked = logical.balancer.pick();
+    const acquired = picked.kind === 'ready' ? picked : await logical.balancer.acquire();
+    switch (acquired.kind) {
+      case 'ready':
+        return acquired;
+      case 'fail-fast':
+        return new ProxyError('fail-fast', `${logical.name} has no ready endpoint (fail-fast)`);
+      case 'shed':
+        return new ProxyError('load-shed', `${logical.name} has too many connections waiting for an endpoint`);
+      case 'closed':
+        return new ProxyError('no-endpoints', `${logical.name} is no longer resolved`);
+    }
   }
 }
 

@@ -8,7 +8,15 @@
 
 import { SettingsReader, type EnvSource, type HostPort, type SocketAddress } from '../src/config/index.ts';
 import { readLogConfig, type LogConfig } from '../src/log/index.ts';
+import { isDnsName } from '../src/tls/index.ts';
 import { formatCidr, parseCidr } from './init/cidr.ts';
+import {
+  BALANCER_STRATEGIES,
+  DEFAULT_FAILURE_ACCRUAL,
+  resolveFailureAccrualOptions,
+  type BalancerStrategy,
+  type ResolvedFailureAccrualOptions,
+} from './balance/index.ts';
 
 export const ENV_OUTBOUND_LISTEN_ADDRS = 'NODEMESH_PROXY_OUTBOUND_LISTEN_ADDRS';
 export const ENV_INBOUND_LISTEN_ADDR = 'NODEMESH_PROXY_INBOUND_LISTEN_ADDR';
@@ -25,6 +33,14 @@ export const ENV_POLICY_CLUSTER_NETWORKS = 'NODEMESH_PROXY_POLICY_CLUSTER_NETWOR
 export const ENV_SHUTDOWN_GRACE_PERIOD = 'NODEMESH_PROXY_SHUTDOWN_GRACE_PERIOD';
 export const ENV_SHUTDOWN_ENDPOINT_ENABLED = 'NODEMESH_PROXY_SHUTDOWN_ENDPOINT_ENABLED';
 export const ENV_INGRESS_MODE = 'NODEMESH_PROXY_INGRESS_MODE';
+export const ENV_OUTBOUND_FAILFAST_TIMEOUT = 'NODEMESH_PROXY_OUTBOUND_FAILFAST_TIMEOUT';
+export const ENV_OUTBOUND_QUEUE_CAPACITY = 'NODEMESH_PROXY_OUTBOUND_QUEUE_CAPACITY';
+export const ENV_OUTBOUND_BALANCER = 'NODEMESH_PROXY_OUTBOUND_BALANCER';
+export const ENV_OUTBOUND_FAILURE_ACCRUAL = 'NODEMESH_PROXY_OUTBOUND_FAILURE_ACCRUAL';
+export const ENV_OUTBOUND_FAILURE_ACCRUAL_MAX_FAILURES = 'NODEMESH_PROXY_OUTBOUND_FAILURE_ACCRUAL_MAX_FAILURES';
+export const ENV_OUTBOUND_FAILURE_ACCRUAL_MIN_PENALTY = 'NODEMESH_PROXY_OUTBOUND_FAILURE_ACCRUAL_MIN_PENALTY';
+export const ENV_OUTBOUND_FAILURE_ACCRUAL_MAX_PENALTY = 'NODEMESH_PROXY_OUTBOUND_FAILURE_ACCRUAL_MAX_PENALTY';
+export const ENV_OUTBOUND_FAILURE_ACCRUAL_JITTER_RATIO = 'NODEMESH_PROXY_OUTBOUND_FAILURE_ACCRUAL_JITTER_RATIO';
 export const ENV_IDENTITY_DISABLED = 'NODEMESH_PROXY_IDENTITY_DISABLED';
 export const ENV_IDENTITY_DIR = 'NODEMESH_PROXY_IDENTITY_DIR';
 export const ENV_IDENTITY_TRUST_ANCHORS = 'NODEMESH_PROXY_IDENTITY_TRUST_ANCHORS';
@@ -77,10 +93,18 @@ export interface ProxyConfig {
   readonly shutdownGracePeriodMs: number;
   readonly shutdownEndpointEnabled: boolean;
   readonly ingressMode: boolean;
+  /** How long outbound requests wait for a ready endpoint before the target fails fast. */
+  readonly outboundFailFastTimeoutMs: number;
+  /** Requests that may wait for an endpoint per target; more are shed (503). */
+  readonly outboundQueueCapacity: number;
+  readonly outboundBalancer: BalancerStrategy;
+  /** Consecutive-failures accrual per endpoint; undefined when off (the default, as in Linkerd). */
+  readonly outboundFailureAccrual: ResolvedFailureAccrualOptions | undefined;
   /** Absent when NODEMESH_PROXY_IDENTITY_DISABLED=true (plaintext mesh, local experiments only). */
   readonly identity: ProxyIdentityConfig | undefined;
   readonly destination: {
     readonly svcAddr: HostPort | undefined;
+    /** The destination service's identity name: TLS verified against it; '' means plaintext. */
     readonly svcName: string;
     readonly contextToken: string;
     readonly profileSuffixes: readonly string[];
@@ -114,10 +138,14 @@ export function parseProxyConfig(env: EnvSource): ProxyConfig {
     shutdownGracePeriodMs: r.durationMs(ENV_SHUTDOWN_GRACE_PERIOD, { default: 120 * SECOND, min: 0, max: DAY }),
     shutdownEndpointEnabled: r.bool(ENV_SHUTDOWN_ENDPOINT_ENABLED, { default: false }),
     ingressMode: r.bool(ENV_INGRESS_MODE, { default: false }),
+    outboundFailFastTimeoutMs: r.durationMs(ENV_OUTBOUND_FAILFAST_TIMEOUT, { default: 3 * SECOND, min: 1, max: DAY }),
+    outboundQueueCapacity: r.int(ENV_OUTBOUND_QUEUE_CAPACITY, { default: 100, min: 1, max: 1_000_000 }),
+    outboundBalancer: r.oneOf(ENV_OUTBOUND_BALANCER, BALANCER_STRATEGIES, { default: 'p2c' }),
+    outboundFailureAccrual: readFailureAccrual(r),
     identity: identityDisabled ? undefined : readIdentity(r),
     destination: {
       svcAddr: r.hostPort(ENV_DESTINATION_SVC_ADDR, { default: undefined }),
-      svcName: r.string(ENV_DESTINATION_SVC_NAME, { default: '' }),
+      svcName: readDestinationSvcName(r, identityDisabled),
       contextToken: r.string(ENV_DESTINATION_CONTEXT, { default: '' }),
       profileSuffixes: r
         .string(ENV_DESTINATION_PROFILE_SUFFIXES, { default: 'svc.cluster.local.' })
@@ -159,6 +187,32 @@ function readIdentity(r: SettingsReader): ProxyIdentityConfig {
   };
 }
 
+/**
+ * The destination service's identity name (Linkerd's LINKERD2_PROXY_DESTINATION_SVC_NAME): set, the
+ * proxy reaches the destination over TLS and requires its certificate to chain to the trust anchors
+ * and to name exactly this identity; empty, over plaintext. TLS needs the trust anchors, so it
+ * needs identity enabled.
+ */
+function readDestinationSvcName(r: SettingsReader, identityDisabled: boolean): string {
+  const name = r.string(ENV_DESTINATION_SVC_NAME, { default: '' });
+  if (name === '') return name;
+  if (!isDnsName(name)) {
+    r.problem({
+      name: ENV_DESTINATION_SVC_NAME,
+      value: name,
+      allowed:
+        "the destination service's identity name, a lower-case DNS name, e.g. nodemesh-destination.nodemesh.serviceaccount.identity.nodemesh.cluster.local",
+    });
+  } else if (identityDisabled) {
+    r.problem({
+      name: ENV_DESTINATION_SVC_NAME,
+      value: name,
+      allowed: `empty when ${ENV_IDENTITY_DISABLED}=true (TLS to the destination needs ${ENV_IDENTITY_TRUST_ANCHORS})`,
+    });
+  }
+  return name;
+}
+
 function requiredHostPort(r: SettingsReader, name: string, required: string): HostPort {
   const value = r.hostPort(name, { default: undefined });
   if (value !== undefined) return value;
@@ -197,4 +251,24 @@ function readCidrs(r: SettingsReader, name: string, fallback: readonly string[])
     out.push(formatCidr(cidr));
   }
   return out;
+}
+
+/** Proxy-wide failure accrual (Linkerd configures it per Service with balancer.linkerd.io annotations). */
+function readFailureAccrual(r: SettingsReader): ResolvedFailureAccrualOptions | undefined {
+  const mode = r.oneOf(ENV_OUTBOUND_FAILURE_ACCRUAL, ['none', 'consecutive'] as const, { default: 'none' });
+  const d = DEFAULT_FAILURE_ACCRUAL;
+  const options = {
+    maxFailures: r.int(ENV_OUTBOUND_FAILURE_ACCRUAL_MAX_FAILURES, { default: d.maxFailures, min: 1, max: 1_000_000 }),
+    minPenaltyMs: r.durationMs(ENV_OUTBOUND_FAILURE_ACCRUAL_MIN_PENALTY, { default: d.minPenaltyMs, min: 1, max: DAY }),
+    maxPenaltyMs: r.durationMs(ENV_OUTBOUND_FAILURE_ACCRUAL_MAX_PENALTY, { default: d.maxPenaltyMs, min: 1, max: DAY }),
+    jitterRatio: r.number(ENV_OUTBOUND_FAILURE_ACCRUAL_JITTER_RATIO, { default: d.jitterRatio, min: 0, max: 100 }),
+  };
+  if (options.minPenaltyMs > options.maxPenaltyMs) {
+    r.problem({
+      name: ENV_OUTBOUND_FAILURE_ACCRUAL_MIN_PENALTY,
+      value: r.raw(ENV_OUTBOUND_FAILURE_ACCRUAL_MIN_PENALTY),
+      allowed: `at most ${ENV_OUTBOUND_FAILURE_ACCRUAL_MAX_PENALTY}`,
+    });
+  }
+  return mode === 'none' ? undefined : resolveFailureAccrualOptions(options);
 }

@@ -11,7 +11,7 @@ import { ProxyApp } from './app.ts';
 import { parseProxyConfig } from './config.ts';
 import { DestinationResolver, GrpcDiscoveryStreams } from './discovery/index.ts';
 import { GrpcCertifyClient, WorkloadIdentity, tokenFileReader } from './identity-client/index.ts';
-import { DiscoveryOutboundResolver } from './outbound/discovery-resolver.ts';
+import { OutboundTargets } from './outbound/targets.ts';
 
 export async function runProxy(ctx: CommandContext): Promise<number> {
   const config = parseProxyConfig(ctx.env);
@@ -42,16 +42,37 @@ export async function runProxy(ctx: CommandContext): Promise<number> {
 
   // Discovery: when a destination service is configured, outbound targets are resolved through it.
   let discovery:
-    { streams: GrpcDiscoveryStreams; resolver: DestinationResolver; outbound: DiscoveryOutboundResolver } | undefined;
+    { streams: GrpcDiscoveryStreams; resolver: DestinationResolver; outbound: OutboundTargets } | undefined;
   if (config.destination.svcAddr !== undefined) {
-    const streams = new GrpcDiscoveryStreams({ addresses: [config.destination.svcAddr] });
+    // TLS to the destination, verified against its identity, when its name is set (config.ts
+    // allows that only with identity, so the trust anchors are there).
+    const serverName = config.destination.svcName;
+    const tls = serverName === '' || trust === undefined ? undefined : { serverName, trust };
+    if (tls === undefined && trust !== undefined) {
+      log.warn(
+        { destination: config.destination.svcAddr, set: 'NODEMESH_PROXY_DESTINATION_SVC_NAME' },
+        'the destination service is reached over plaintext; set its identity name to verify it over TLS',
+      );
+    }
+    const streams = new GrpcDiscoveryStreams({
+      addresses: [config.destination.svcAddr],
+      ...(tls === undefined ? {} : { tls }),
+    });
     const resolver = new DestinationResolver(
       { streams, log: componentLogger(log, 'discovery'), registry },
       { contextToken: config.destination.contextToken },
     );
-    const outbound = new DiscoveryOutboundResolver(
-      { discovery: resolver, log: componentLogger(log, 'outbound-resolver') },
-      { profileSuffixes: config.destination.profileSuffixes },
+    const outbound = new OutboundTargets(
+      { discovery: resolver, log: componentLogger(log, 'outbound') },
+      {
+        profileSuffixes: config.destination.profileSuffixes,
+        strategy: config.outboundBalancer,
+        balancer: {
+          failFastTimeoutMs: config.outboundFailFastTimeoutMs,
+          queueCapacity: config.outboundQueueCapacity,
+          ...(config.outboundFailureAccrual === undefined ? {} : { accrual: config.outboundFailureAccrual }),
+        },
+      },
     );
     discovery = { streams, resolver, outbound };
   }
@@ -65,7 +86,7 @@ export async function runProxy(ctx: CommandContext): Promise<number> {
     notReadyReason: () => identity?.notReadyReason,
     onShutdownRequest: () => stop.abort(),
     ...(identity === undefined || trust === undefined ? {} : { identity: { source: identity, trust } }),
-    ...(discovery === undefined ? {} : { outboundResolver: discovery.outbound }),
+    ...(discovery === undefined ? {} : { outboundTargets: discovery.outbound }),
   });
   const addresses = await app.start();
   await identity?.start();

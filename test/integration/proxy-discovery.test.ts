@@ -55,7 +55,8 @@ describe('nodemesh proxy routing through the destination service', () => {
   before(async () => {
     appPort = await freePort(IPS[0]);
     for (const ip of IPS) {
-      const app = createServer((req, res) => res.end(`hello from ${ip}`));
+      // A little latency, so that concurrent requests overlap and load-aware balancing spreads them.
+      const app = createServer((req, res) => void setTimeout(() => res.end(`hello from ${ip}`), 20));
       app.listen(appPort, ip);
       await once(app, 'listening');
       apps.push(app);
@@ -83,6 +84,7 @@ describe('nodemesh proxy routing through the destination service', () => {
       NODEMESH_PROXY_DESTINATION_SVC_ADDR: `127.0.0.1:${destinationPort}`,
       NODEMESH_PROXY_DESTINATION_CONTEXT: '{"ns":"shop"}',
       NODEMESH_PROXY_OUTBOUND_LISTEN_ADDRS: outbound,
+      NODEMESH_PROXY_OUTBOUND_FAILFAST_TIMEOUT: '300ms',
       NODEMESH_PROXY_INBOUND_LISTEN_ADDR: `127.0.0.1:${i}`,
       NODEMESH_PROXY_ADMIN_LISTEN_ADDR: `127.0.0.1:${a}`,
     });
@@ -115,26 +117,32 @@ describe('nodemesh proxy routing through the destination service', () => {
     assert.match(await get(), /hello from 127\.0\.0\.21$/);
   });
 
-  test('spreads requests over endpoints added while it runs', async () => {
+  test('spreads concurrent requests over endpoints added while it runs', async () => {
     await writeAtomically(path.join(dir, 'slice.yaml'), slice(IPS, appPort));
     const seen = new Set<string>();
-    for (let i = 0; i < 100 && seen.size < 2; i++) {
-      const body = /hello from (\S+)$/.exec(await get())?.[1];
-      if (body !== undefined) seen.add(body);
+    // P2C over peak-EWMA sends sequential requests to the fastest endpoint; concurrent ones
+    // raise its load and spill over to the new endpoint.
+    for (let i = 0; i < 30 && seen.size < 2; i++) {
+      const bodies = await Promise.all(Array.from({ length: 8 }, () => get()));
+      for (const b of bodies) {
+        const ip = /hello from (\S+)$/.exec(b)?.[1];
+        if (ip !== undefined) seen.add(ip);
+      }
       if (seen.size < 2) await new Promise((r) => setTimeout(r, 30));
     }
     assert.deepEqual([...seen].sort(), IPS);
   });
 
-  test('answers 503 when the Service has no ready endpoints', async () => {
+  test('fails fast with 504 when the Service has no ready endpoints', async () => {
     await writeAtomically(path.join(dir, 'slice.yaml'), slice([], appPort));
     let response = '';
+    // Requests wait in the balancer's queue for the fail-fast timeout (300 ms here), then fail.
     for (let i = 0; i < 100; i++) {
       response = await get();
-      if (response.startsWith('HTTP/1.1 503')) break;
+      if (response.startsWith('HTTP/1.1 504')) break;
       await new Promise((r) => setTimeout(r, 30));
     }
-    assert.match(response, /^HTTP\/1\.1 503/);
-    assert.match(response, /l5d-proxy-error: web\.shop\.svc\.cluster\.local:80 has no ready endpoints/);
+    assert.match(response, /^HTTP\/1\.1 504/);
+    assert.match(response, /l5d-proxy-error: web\.shop\.svc\.cluster\.local:80 has no ready endpoint \(fail-fast\)/);
   });
 });

@@ -14,8 +14,9 @@ import { after, before, describe, test } from 'node:test';
 import { createServer as createTlsServer } from 'node:tls';
 import { promisify } from 'node:util';
 import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
-import { ProxyApp, type LocalIdentitySource, type OutboundResolver, type ProxyAddresses } from '../../proxy/app.ts';
+import { ProxyApp, type LocalIdentitySource, type ProxyAddresses } from '../../proxy/app.ts';
 import { parseProxyConfig } from '../../proxy/config.ts';
+import { FunctionTargets } from '../../proxy/outbound/function-targets.ts';
 import type { Endpoint } from '../../proxy/http/http-proxy.ts';
 import type { WorkloadCertificate } from '../../proxy/identity-client/index.ts';
 import type { OriginalDestinationReader, SocketAddressPort } from '../../proxy/transport/original-dst.ts';
@@ -117,26 +118,24 @@ describe('mTLS between two proxies', () => {
     relay = await tappingRelay(() => addrB.inbound.port);
     const ports: Record<string, number> = { h1: h1.port, h2: h2.port, grpc: grpc.port, tcp: echo.port };
     // web-<kind>.shop.svc.cluster.local → B's app port of that kind, meshed, through the relay.
-    const resolver: OutboundResolver = {
-      resolve: ({ authority, origDst }): Endpoint | undefined => {
-        const kind =
-          origDst?.host === '127.0.0.99' ? 'tcp' : /^web-(\w+)\.shop\.svc\.cluster\.local/.exec(authority ?? '')?.[1];
-        const port = kind === undefined ? undefined : ports[kind];
-        if (port === undefined) return undefined;
-        return {
-          host: '127.0.0.1',
-          port,
-          mesh: { identity: claimedIdentity, inboundPort: impostorPort ?? relay.port },
-        };
-      },
-    };
+    const resolver = new FunctionTargets(({ authority, origDst }): Endpoint | undefined => {
+      const kind =
+        origDst?.host === '127.0.0.99' ? 'tcp' : /^web-(\w+)\.shop\.svc\.cluster\.local/.exec(authority ?? '')?.[1];
+      const port = kind === undefined ? undefined : ports[kind];
+      if (port === undefined) return undefined;
+      return {
+        host: '127.0.0.1',
+        port,
+        mesh: { identity: claimedIdentity, inboundPort: impostorPort ?? relay.port },
+      };
+    });
     const fakeRedirects: OriginalDestinationReader = { read: () => redirectsA.shift() };
     proxyA = new ProxyApp({
       config: parseProxyConfig({ ...identityEnv(ca, A), NODEMESH_PROXY_OUTBOUND_DETECT_TIMEOUT: '200ms' }),
       log: silent,
       registry: registryA,
       identity: { source: await source(ca, A), trust: ca.trust },
-      outboundResolver: resolver,
+      outboundTargets: resolver,
       originalDestination: fakeRedirects,
     });
     addrA = await proxyA.start();

@@ -8,8 +8,9 @@ import { once } from 'node:events';
 import { Agent, request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { connect as tlsConnect } from 'node:tls';
-import { ProxyApp, type LocalIdentitySource, type OutboundResolver, type ProxyAddresses } from '../../proxy/app.ts';
+import { ProxyApp, type LocalIdentitySource, type ProxyAddresses } from '../../proxy/app.ts';
 import { parseProxyConfig } from '../../proxy/config.ts';
+import { FunctionTargets } from '../../proxy/outbound/function-targets.ts';
 import type { WorkloadCertificate } from '../../proxy/identity-client/index.ts';
 import { createLogger } from '../../src/log/index.ts';
 import { createRegistry } from '../../src/metrics/index.ts';
@@ -92,21 +93,19 @@ describe('certificate renewal under load', () => {
     });
     addrB = await b.start();
     const ports: Record<string, number> = { h1: h1.port, grpc: grpc.port };
-    const resolver: OutboundResolver = {
-      resolve: ({ authority }) => {
-        const kind = /^web-(\w+)\./.exec(authority ?? '')?.[1];
-        const port = kind === undefined ? undefined : ports[kind];
-        return port === undefined
-          ? undefined
-          : { host: '127.0.0.1', port, mesh: { identity: B, inboundPort: addrB.inbound.port } };
-      },
-    };
+    const resolver = new FunctionTargets(({ authority }) => {
+      const kind = /^web-(\w+)\./.exec(authority ?? '')?.[1];
+      const port = kind === undefined ? undefined : ports[kind];
+      return port === undefined
+        ? undefined
+        : { host: '127.0.0.1', port, mesh: { identity: B, inboundPort: addrB.inbound.port } };
+    });
     a = new ProxyApp({
       config: parseProxyConfig(env(ca, A)),
       log: silent,
       registry: createRegistry({ component: 'p', version: '0', collectDefaults: false }),
       identity: { source: srcA, trust: ca.trust },
-      outboundResolver: resolver,
+      outboundTargets: resolver,
     });
     addrA = await a.start();
   });
@@ -167,6 +166,8 @@ describe('certificate renewal under load', () => {
       stream.write(Buffer.from('after'));
       stream.end();
       await once(stream, 'end');
+      // Keep the load on until enough requests went through (however slow the machine is).
+      for (let i = 0; i < 500 && ok <= 20; i++) await new Promise((r) => setTimeout(r, 20));
       stop = true;
       await Promise.all(load);
     } finally {

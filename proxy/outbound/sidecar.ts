@@ -1,0 +1,80 @@
+// The outbound HTTP stack of the sidecar, composed in one place (STYLE.md rule 7). A request whose
+// target discovery knows (a Service name or ClusterIP) takes the logical path; anything else (a pod
+// IP, an unknown name, no control plane) goes straight to its original destination or authority.
+//
+//   logical: route (match, route metrics, timeout) → retry (budget, replay) → attempt metrics
+//            → balance (P2C peak-EWMA, queue, fail-fast, breaker) → endpoint
+//   direct:  resolve (original destination / authority / ingress override) → endpoint
+//   endpoint: l5d-require-id → loop guard → endpoint metrics (request_total …) → forwarder
+//
+// In ingress mode `l5d-dst-override` names the logical target instead of the authority.
+
+import type { HttpMetrics, RouteMetrics } from '../../src/metrics/index.ts';
+import { endpointMetricsLayer } from '../http/endpoint-metrics.ts';
+import type { ProxyError } from '../http/proxy-error.ts';
+import { resolveLayer, type EndpointResolver } from '../http/resolve-layer.ts';
+import type { Endpoint, EndpointRequest, HttpRequest, HttpService } from '../http/stack.ts';
+import { attemptMetricsLayer } from '../layers/attempt-metrics.ts';
+import { balanceLayer } from '../layers/balance.ts';
+import { requireIdentityLayer } from '../layers/require-identity.ts';
+import { retryLayer } from '../layers/retry.ts';
+import { routeLayer, type RouteFields } from '../layers/route.ts';
+import type { LogicalTarget, TargetRequest } from './targets.ts';
+
+export interface OutboundTargetSource {
+  resolve(request: TargetRequest): LogicalTarget | undefined | Promise<LogicalTarget | undefined>;
+}
+
+export interface OutboundStackDependencies {
+  readonly targets: OutboundTargetSource | undefined;
+  /** Where a request without a logical target goes. */
+  readonly direct: EndpointResolver;
+  /** Refuses endpoints that are this proxy's own listeners. */
+  readonly loopGuard: (endpoint: Endpoint) => ProxyError | undefined;
+  readonly httpMetrics: HttpMetrics;
+  readonly routeMetrics: RouteMetrics;
+  readonly forward: HttpService<EndpointRequest>;
+  readonly ingressMode: boolean;
+}
+
+type LogicalRequest = HttpRequest & { readonly logical: LogicalTarget };
+type RoutedLogicalRequest = LogicalRequest & RouteFields;
+
+export const DST_OVERRIDE_HEADER = 'l5d-dst-override';
+
+export function outboundHttpStack(deps: OutboundStackDependencies): HttpService {
+  const endpoint: HttpService<EndpointRequest> = requireIdentityLayer()(
+    loopGuardLayer(deps.loopGuard)(endpointMetricsLayer(deps.httpMetrics)(deps.forward)),
+  );
+  const logical = routeLayer<LogicalRequest>(deps.routeMetrics)(
+    retryLayer<RoutedLogicalRequest>(deps.routeMetrics)(
+      attemptMetricsLayer<RoutedLogicalRequest>(deps.routeMetrics)(balanceLayer<RoutedLogicalRequest>()(endpoint)),
+    ),
+  );
+  const direct = resolveLayer(deps.direct)(endpoint);
+  const targets = deps.targets;
+  if (targets === undefined) return direct;
+  return async (req: HttpRequest) => {
+    const override = deps.ingressMode ? dstOverride(req) : undefined;
+    const resolved = targets.resolve(
+      override === undefined
+        ? { authority: req.authority, origDst: req.conn.origDst }
+        : { authority: override, origDst: undefined },
+    );
+    const target = resolved instanceof Promise ? await resolved : resolved;
+    return target === undefined ? direct(req) : logical({ ...req, logical: target });
+  };
+}
+
+function dstOverride(req: HttpRequest): string | undefined {
+  const override = req.headers[DST_OVERRIDE_HEADER];
+  return Array.isArray(override) ? override[0] : override;
+}
+
+function loopGuardLayer(check: (endpoint: Endpoint) => ProxyError | undefined) {
+  return (inner: HttpService<EndpointRequest>): HttpService<EndpointRequest> =>
+    (req) => {
+      const refused = check(req.endpoint);
+      return refused === undefined ? inner(req) : Promise.reject(refused);
+    };
+}

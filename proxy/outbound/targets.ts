@@ -1,0 +1,304 @@
+// Logical outbound targets: a Service name (an authority under one of the profile suffixes) or a
+// connection's original destination (a ClusterIP), with the endpoints, profile and retry budget the
+// destination service streams for it, and the balancer that spreads requests over its endpoints.
+//
+// Contract:
+// - resolve() answers a LogicalTarget once discovery has answered (waiting at most `waitMs` for the
+//   first answer), or undefined when discovery has no opinion — not a cluster name, unknown to the
+//   destination service (`exists: false`, so the caller falls back to the original destination or
+//   the name itself), or no answer in time. A target the destination service knows is answered
+//   even with no ready endpoints: its balancer then queues and fails fast (linkerd.md §4.6).
+// - Endpoint set changes reach the balancer as they arrive; endpoints that stay keep their load and
+//   breaker state, in-flight requests to removed ones finish.
+// - A target unused for `idleMs` is dropped: its discovery handles are released and its balancer
+//   closed. The retry budget follows the profile's retryBudget (the default one when the profile
+//   has none; none at all when the profile's budget is invalid).
+
+import type { Logger } from '../../src/log/index.ts';
+import type { CompiledProfile, CompiledRetryBudget } from '../../src/profiles/index.ts';
+import { systemClock, type Clock, type TimerHandle } from '../../src/time/index.ts';
+import { createBalancer, type Balancer, type BalancerOptions, type BalancerStrategy } from '../balance/index.ts';
+import type {
+  Endpoint as DiscoveredEndpoint,
+  EndpointSet,
+  ProfileHandle,
+  ProfileState,
+  ResolutionHandle,
+  Resolver,
+} from '../discovery/index.ts';
+import { parseAuthority } from '../authority.ts';
+import type { Endpoint } from '../http/stack.ts';
+import { RetryBudget } from '../retry/index.ts';
+import type { SocketAddressPort } from '../transport/original-dst.ts';
+
+export interface OutboundTargetsOptions {
+  /** Names under these suffixes are asked of discovery (Linkerd's default: svc.cluster.local.). */
+  readonly profileSuffixes: readonly string[];
+  /** How long a first lookup may wait for discovery's first answer (default 1 s). */
+  readonly waitMs?: number;
+  /** Drop a target after this long unused (default 60 s). */
+  readonly idleMs?: number;
+  /** The peer proxy's inbound port when discovery does not say (default 4143). */
+  readonly defaultInboundPort?: number;
+  /** Balancing strategy (default p2c). */
+  readonly strategy?: BalancerStrategy;
+  readonly balancer?: BalancerOptions;
+}
+
+export interface LogicalTarget {
+  /** The logical name, `host:port` (the `dst` label of route metrics). */
+  readonly name: string;
+  readonly balancer: Balancer<Endpoint>;
+  /** The current profile compiled for route matching, if there is one. */
+  profile(): CompiledProfile | undefined;
+  /** The retry budget of the current profile (undefined: retries are off). */
+  retryBudget(): RetryBudget | undefined;
+}
+
+export interface TargetRequest {
+  readonly authority: string | undefined;
+  readonly origDst: SocketAddressPort | undefined;
+}
+
+/** Linkerd's default retry budget, used when a profile has none. */
+const DEFAULT_BUDGET: CompiledRetryBudget = Object.freeze({ retryRatio: 0.2, minRetriesPerSecond: 10, ttlMs: 10_000 });
+
+class Target implements LogicalTarget {
+  readonly name: string;
+  readonly balancer: Balancer<Endpoint>;
+  readonly endpoints: ResolutionHandle;
+  readonly profiles: ProfileHandle;
+  lastUsed: number;
+  readonly #clock: Clock;
+  readonly #inboundPort: number;
+  readonly #unsubscribe: () => void;
+  #budget: RetryBudget | undefined;
+  #budgetOf: CompiledRetryBudget | undefined;
+  #profileOf: CompiledProfile | undefined;
+
+  constructor(
+    name: string,
+    endpoints: ResolutionHandle,
+    profiles: ProfileHandle,
+    balancer: Balancer<Endpoint>,
+    clock: Clock,
+    inboundPort: number,
+  ) {
+    this.name = name;
+    this.endpoints = endpoints;
+    this.profiles = profiles;
+    this.balancer = balancer;
+    this.#clock = clock;
+    this.#inboundPort = inboundPort;
+    this.lastUsed = clock.now();
+    this.#apply(endpoints.current());
+    this.#unsubscribe = endpoints.onChange((set) => this.#apply(set));
+  }
+
+  profile(): CompiledProfile | undefined {
+    return this.profiles.compiled();
+  }
+
+  retryBudget(): RetryBudget | undefined {
+    const profile = this.profiles.compiled();
+    if (profile !== this.#profileOf) {
+      this.#profileOf = profile;
+      // An invalid budget (skipped by compileProfile) turns retries off, as in Linkerd's proxy.
+      const invalid = profile?.skipped.some((s) => s.path === 'retryBudget') === true;
+      const wanted = invalid ? undefined : (profile?.retryBudget ?? DEFAULT_BUDGET);
+      if (!sameBudget(wanted, this.#budgetOf)) {
+        this.#budgetOf = wanted;
+        this.#budget = wanted === undefined ? undefined : new RetryBudget(this.#clock, wanted);
+      }
+    }
+    return this.#budget;
+  }
+
+  close(): void {
+    this.#unsubscribe();
+    this.endpoints.release();
+    this.profiles.release();
+    this.balancer.close();
+  }
+
+  #apply(set: EndpointSet): void {
+    const state = set.state;
+    if (state.kind === 'pending') return;
+    this.balancer.update(state.kind === 'endpoints' ? state.endpoints.map((e) => this.#endpoint(e)) : []);
+  }
+
+  #endpoint(e: DiscoveredEndpoint): Endpoint {
+    const labels: Record<string, string> = {};
+    for (const [k, v] of Object.entries(e.labels)) labels[`dst_${k}`] = v;
+    return {
+      host: e.host,
+      port: e.port,
+      labels,
+      ...(e.identity === undefined
+        ? {}
+        : { mesh: { identity: e.identity, inboundPort: e.opaqueTransportPort ?? this.#inboundPort } }),
+    };
+  }
+}
+
+export class OutboundTargets {
+  readonly #discovery: Resolver;
+  readonly #log: Logger;
+  readonly #clock: Clock;
+  readonly #random: (() => number) | undefined;
+  readonly #opts: OutboundTargetsOptions;
+  readonly #suffixes: readonly string[];
+  readonly #waitMs: number;
+  readonly #idleMs: number;
+  readonly #targets = new Map<string, Target>();
+  #sweeper: TimerHandle | undefined;
+
+  constructor(
+    deps: { discovery: Resolver; log: Logger; clock?: Clock; random?: () => number },
+    opts: OutboundTargetsOptions,
+  ) {
+    this.#discovery = deps.discovery;
+    this.#log = deps.log;
+    this.#clock = deps.clock ?? systemClock;
+    this.#random = deps.random;
+    this.#opts = opts;
+    this.#suffixes = opts.profileSuffixes.map((s) => s.replace(/\.$/, '').toLowerCase()).filter((s) => s !== '');
+    this.#waitMs = opts.waitMs ?? 1000;
+    this.#idleMs = opts.idleMs ?? 60_000;
+  }
+
+  /** The logical target of a request or connection; see the contract in the file header. */
+  resolve(request: TargetRequest): LogicalTarget | undefined | Promise<LogicalTarget | undefined> {
+    const name = this.#targetName(request);
+    if (name === undefined) return undefined;
+    const target = this.#target(name);
+    target.lastUsed = this.#clock.now();
+    const endpoints = target.endpoints.current();
+    if (endpoints.state.kind !== 'pending' && target.profiles.current().kind !== 'pending') {
+      return answer(target, endpoints);
+    }
+    return Promise.all([
+      settled(target.endpoints, this.#clock, this.#waitMs),
+      settled(target.profiles, this.#clock, this.#waitMs),
+    ]).then(([set]) => {
+      if (set.state.kind === 'pending') {
+        this.#log.debug(
+          { target: name, waitMs: this.#waitMs },
+          'no discovery answer yet; using the original destination',
+        );
+      }
+      return answer(target, set);
+    });
+  }
+
+  /** Every live target (for the admin server and tests). */
+  targets(): readonly LogicalTarget[] {
+    return [...this.#targets.values()];
+  }
+
+  close(): void {
+    this.#sweeper?.cancel();
+    for (const t of this.#targets.values()) t.close();
+    this.#targets.clear();
+  }
+
+  #targetName(request: TargetRequest): string | undefined {
+    const parsed = parseAuthority(request.authority);
+    if (parsed !== undefined) {
+      const host = parsed.host.replace(/\.$/, '').toLowerCase();
+      if (this.#suffixes.some((s) => host === s || host.endsWith(`.${s}`))) return `${host}:${parsed.port}`;
+    }
+    if (request.origDst !== undefined) {
+      const { host, port } = request.origDst;
+      return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    }
+    return undefined;
+  }
+
+  #target(name: string): Target {
+    let target = this.#targets.get(name);
+    if (target === undefined) {
+      const balancer = createBalancer<Endpoint>(
+        this.#opts.strategy ?? 'p2c',
+        {
+          keyOf: (e) => `${e.host}:${e.port}`,
+          clock: this.#clock,
+          ...(this.#random === undefined ? {} : { random: this.#random }),
+          onEvent: (event) => {
+            if (event.kind === 'fail-fast')
+              this.#log.info({ target: name, active: event.active }, 'balancer fail-fast');
+            else this.#log.info({ target: name, endpoint: event.key, state: event.state.kind }, 'endpoint breaker');
+          },
+        },
+        this.#opts.balancer,
+      );
+      target = new Target(
+        name,
+        this.#discovery.resolve({ authority: name }),
+        this.#discovery.resolveProfile({ authority: name }),
+        balancer,
+        this.#clock,
+        this.#opts.defaultInboundPort ?? 4143,
+      );
+      this.#targets.set(name, target);
+      this.#sweeper ??= this.#clock.setTimer(() => this.#sweep(), this.#idleMs);
+    }
+    return target;
+  }
+
+  #sweep(): void {
+    this.#sweeper = undefined;
+    const now = this.#clock.now();
+    for (const [name, t] of this.#targets) {
+      // A target with requests in flight or waiting is in use even if no new request came.
+      const stats = t.balancer.stats();
+      if (now - t.lastUsed >= this.#idleMs && stats.queued === 0) {
+        t.close();
+        this.#targets.delete(name);
+      }
+    }
+    if (this.#targets.size > 0) this.#sweeper = this.#clock.setTimer(() => this.#sweep(), this.#idleMs);
+  }
+}
+
+function answer(target: Target, set: EndpointSet): LogicalTarget | undefined {
+  switch (set.state.kind) {
+    case 'pending':
+      return undefined;
+    case 'no-endpoints':
+      return set.state.exists ? target : undefined;
+    case 'endpoints':
+      return target;
+  }
+}
+
+/** The handle's first non-pending snapshot, or its current one after `waitMs`. */
+function settled<S extends EndpointSet | ProfileState>(
+  handle: { current(): S; onChange(fn: (s: S) => void): () => void },
+  clock: Clock,
+  waitMs: number,
+): Promise<S> {
+  const now = handle.current();
+  if (!isPending(now)) return Promise.resolve(now);
+  return new Promise((resolve) => {
+    const timer = clock.setTimer(() => {
+      off();
+      resolve(handle.current());
+    }, waitMs);
+    const off = handle.onChange((s) => {
+      if (isPending(s)) return;
+      timer.cancel();
+      off();
+      resolve(s);
+    });
+  });
+}
+
+function isPending(s: EndpointSet | ProfileState): boolean {
+  return 'state' in s ? s.state.kind === 'pending' : s.kind === 'pending';
+}
+
+function sameBudget(a: CompiledRetryBudget | undefined, b: CompiledRetryBudget | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.retryRatio === b.retryRatio && a.minRetriesPerSecond === b.minRetriesPerSecond && a.ttlMs === b.ttlMs;
+}
