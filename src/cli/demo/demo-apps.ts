@@ -3,7 +3,7 @@
 //   traffic  a steady client calling --target through its proxy's outbound listener (--via)
 // They know nothing about the mesh: the proxies next to them do the work.
 
-import { request, createServer } from 'node:http';
+import { request, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { UsageError } from '../../errors/index.ts';
 import { parseFlags } from '../args.ts';
 import { EXIT_OK, type CommandContext } from '../command.ts';
@@ -24,7 +24,10 @@ async function runWeb(ctx: CommandContext): Promise<number> {
   if (addr === undefined) throw new UsageError('demo-app web: --listen HOST:PORT is required');
   const name = values.name ?? 'web';
   let orders = 0;
-  const server = createServer((req, res) => {
+  // A few milliseconds of work per request, as a real service has: concurrent requests overlap,
+  // which is what makes load-aware balancing spread them over the replicas.
+  const server = createServer((req, res) => void setTimeout(() => serve(req, res), 5 + Math.random() * 10));
+  const serve = (req: IncomingMessage, res: ServerResponse): void => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const caller = req.headers['l5d-client-id'] ?? 'unknown (not meshed)';
     if (path.startsWith('/orders')) {
@@ -36,7 +39,7 @@ async function runWeb(ctx: CommandContext): Promise<number> {
     }
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ served_by: name, caller, products: ['tea', 'coffee', 'cocoa'] }));
-  });
+  };
   await new Promise<void>((resolve) => server.listen(addr.port, addr.host, resolve));
   writeLine(ctx.stdout, `web ${name} listening on ${addr.host}:${addr.port}`);
   await untilAborted(ctx.signal);
@@ -76,7 +79,13 @@ async function runTraffic(ctx: CommandContext): Promise<number> {
     req.on('error', (err) => counts.set(`error ${err.message}`, (counts.get(`error ${err.message}`) ?? 0) + 1));
     req.end();
   };
-  const timer = setInterval(once, Math.max(10, intervalMs));
+  // Each tick sends a small burst of concurrent requests, like a page load fanning out.
+  const timer = setInterval(
+    () => {
+      for (let i = 0; i < 3; i++) once();
+    },
+    Math.max(10, intervalMs),
+  );
   const report = setInterval(() => writeLine(ctx.stdout, JSON.stringify(Object.fromEntries(counts))), 5000);
   await untilAborted(ctx.signal);
   clearInterval(timer);
