@@ -126,6 +126,7 @@ export class ProxyApp {
     const { config } = opts;
     const outboundForwarder = new Forwarder({
       connectTimeoutMs: config.outboundConnectTimeoutMs,
+      h1OverH2: config.outboundHttp1OverHttp2,
       ...(this.#mesh === undefined ? {} : { mesh: this.#mesh }),
     });
     this.#outbound = new HttpProxy({
@@ -145,7 +146,7 @@ export class ProxyApp {
       dropRequestHeaders: [DST_OVERRIDE_HEADER, REQUIRE_ID_HEADER],
       onClose: () => outboundForwarder.close(),
     });
-    const inboundForwarder = new Forwarder({ connectTimeoutMs: config.inboundConnectTimeoutMs });
+    const inboundForwarder = new Forwarder({ connectTimeoutMs: config.inboundConnectTimeoutMs, acceptOrigProto: true });
     const inboundResolver = this.#resolver('inbound');
     this.#inbound = new HttpProxy({
       service: resolveLayer(async (req) => {

@@ -33,6 +33,7 @@ export const ENV_POLICY_CLUSTER_NETWORKS = 'NODEMESH_PROXY_POLICY_CLUSTER_NETWOR
 export const ENV_SHUTDOWN_GRACE_PERIOD = 'NODEMESH_PROXY_SHUTDOWN_GRACE_PERIOD';
 export const ENV_SHUTDOWN_ENDPOINT_ENABLED = 'NODEMESH_PROXY_SHUTDOWN_ENDPOINT_ENABLED';
 export const ENV_INGRESS_MODE = 'NODEMESH_PROXY_INGRESS_MODE';
+export const ENV_OUTBOUND_HTTP1_OVER_HTTP2 = 'NODEMESH_PROXY_OUTBOUND_HTTP1_OVER_HTTP2';
 export const ENV_OUTBOUND_FAILFAST_TIMEOUT = 'NODEMESH_PROXY_OUTBOUND_FAILFAST_TIMEOUT';
 export const ENV_OUTBOUND_QUEUE_CAPACITY = 'NODEMESH_PROXY_OUTBOUND_QUEUE_CAPACITY';
 export const ENV_OUTBOUND_BALANCER = 'NODEMESH_PROXY_OUTBOUND_BALANCER';
@@ -93,6 +94,8 @@ export interface ProxyConfig {
   readonly shutdownGracePeriodMs: number;
   readonly shutdownEndpointEnabled: boolean;
   readonly ingressMode: boolean;
+  /** Carry HTTP/1 requests to meshed endpoints over one HTTP/2 connection per peer (l5d-orig-proto). */
+  readonly outboundHttp1OverHttp2: boolean;
   /** How long outbound requests wait for a ready endpoint before the target fails fast. */
   readonly outboundFailFastTimeoutMs: number;
   /** Requests that may wait for an endpoint per target; more are shed (503). */
@@ -138,6 +141,7 @@ export function parseProxyConfig(env: EnvSource): ProxyConfig {
     shutdownGracePeriodMs: r.durationMs(ENV_SHUTDOWN_GRACE_PERIOD, { default: 120 * SECOND, min: 0, max: DAY }),
     shutdownEndpointEnabled: r.bool(ENV_SHUTDOWN_ENDPOINT_ENABLED, { default: false }),
     ingressMode: r.bool(ENV_INGRESS_MODE, { default: false }),
+    outboundHttp1OverHttp2: r.bool(ENV_OUTBOUND_HTTP1_OVER_HTTP2, { default: false }),
     outboundFailFastTimeoutMs: r.durationMs(ENV_OUTBOUND_FAILFAST_TIMEOUT, { default: 3 * SECOND, min: 1, max: DAY }),
     outboundQueueCapacity: r.int(ENV_OUTBOUND_QUEUE_CAPACITY, { default: 100, min: 1, max: 1_000_000 }),
     outboundBalancer: r.oneOf(ENV_OUTBOUND_BALANCER, BALANCER_STRATEGIES, { default: 'p2c' }),

@@ -8,7 +8,9 @@
 
 import { ProxyError } from './proxy-error.ts';
 import { H1Pool } from './h1-client.ts';
-import { forwardH1, type H1ForwardOptions } from './h1-forward.ts';
+import { forwardH1, h1Writer, h2Writer, type H1ForwardOptions } from './h1-forward.ts';
+import { ORIG_PROTO_HEADER } from './headers.ts';
+import { h1Sink, h2Sink } from './response-sink.ts';
 import { forwardUpgrade } from './h1-upgrade.ts';
 import { forwardH2, H2SessionPool } from './h2-forward.ts';
 import type { MeshConnector, MeshEndpoint } from '../mesh/mesh-connector.ts';
@@ -18,6 +20,10 @@ export interface ForwarderOptions {
   readonly connectTimeoutMs: number;
   /** Opens mTLS connections to meshed endpoints (absent: meshed endpoints are refused). */
   readonly mesh?: MeshConnector;
+  /** Outbound: carry HTTP/1 requests to meshed endpoints over one HTTP/2 connection per peer. */
+  readonly h1OverH2?: boolean;
+  /** Inbound: HTTP/2 requests marked with l5d-orig-proto go to the application as HTTP/1.1. */
+  readonly acceptOrigProto?: boolean;
 }
 
 export class Forwarder {
@@ -44,9 +50,17 @@ export class Forwarder {
     const down = attempt.downstream;
     switch (down.kind) {
       case 'h1':
-        return forwardH1(attempt, down.req, down.res, this.#h1Upstream(attempt.endpoint));
+        if (this.#opts.h1OverH2 === true && attempt.endpoint.mesh !== undefined) {
+          this.#meshEndpoint(attempt.endpoint);
+          if (attempt.headers.expect?.toLowerCase() === '100-continue') down.res.writeContinue();
+          return forwardH2(attempt, h1Sink(down.res), down.req, this.#h2Pool);
+        }
+        return forwardH1(attempt, down.req, h1Writer(down.res), this.#h1Upstream(attempt.endpoint));
       case 'h2':
-        return forwardH2(attempt, down.stream, this.#h2Pool);
+        if (this.#opts.acceptOrigProto === true && attempt.headers[ORIG_PROTO_HEADER] !== undefined) {
+          return forwardH1(attempt, down.stream, h2Writer(down.stream), this.#h1Upstream(attempt.endpoint));
+        }
+        return forwardH2(attempt, h2Sink(down.stream), down.stream, this.#h2Pool);
       case 'upgrade': {
         const mesh = this.#meshEndpoint(attempt.endpoint);
         const connector = this.#opts.mesh;

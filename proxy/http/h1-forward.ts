@@ -9,10 +9,11 @@
 // request head goes out as one write; a response that arrives in one read goes to the client as one
 // write.
 
-import { validateHeaderValue, type IncomingMessage, type ServerResponse } from 'node:http';
+import { validateHeaderValue, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import type { ServerHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import { HOP_BY_HOP, forwardableH1Headers } from './headers.ts';
+import { HOP_BY_HOP, ORIG_PROTO_HEADER, forwardableH1Headers } from './headers.ts';
 import type { H1Connection, H1Exchange, H1Pool } from './h1-client.ts';
 import type { H1ResponseHead } from './h1-response-parser.ts';
 import { ProxyError, upstreamError } from './proxy-error.ts';
@@ -35,16 +36,20 @@ export interface H1ForwardOptions {
 /** Methods for which a request without a framed body is sent chunked, as node:http's client does. */
 const CHUNKED_BY_DEFAULT = new Set(['POST', 'PUT', 'PATCH']);
 
+/**
+ * Forwards an attempt over HTTP/1.1: from an HTTP/1 client (`body` its IncomingMessage), or from an
+ * HTTP/2 stream carrying an HTTP/1 request between proxies (`l5d-orig-proto`, `body` the stream).
+ */
 export function forwardH1(
   attempt: EndpointRequest,
-  req: IncomingMessage,
-  res: ServerResponse,
+  body: Readable,
+  writer: ClientWriter,
   opts: H1ForwardOptions,
 ): Promise<HttpOutcome> {
   const endpoint = attempt.endpoint;
   const target = formatEndpoint(endpoint);
   return new Promise((resolve, reject) => {
-    const request = requestHead(req, attempt);
+    const request = requestHead(attempt);
     let conn: H1Connection;
     try {
       conn = opts.pool.acquire(opts.poolKey ?? target, endpoint.host, endpoint.port, opts.connect);
@@ -52,7 +57,10 @@ export function forwardH1(
       reject(upstreamError(err, target, false));
       return;
     }
-    new Forward(attempt.body ?? req, res, conn, target, attempt.onHead, resolve, reject).start(request, attempt.signal);
+    new Forward(attempt.body ?? body, writer, conn, target, attempt.onHead, resolve, reject).start(
+      request,
+      attempt.signal,
+    );
   });
 }
 
@@ -63,25 +71,22 @@ interface RequestHead {
 }
 
 /** The request head for the upstream as one string, and how its body is framed. */
-function requestHead(
-  req: IncomingMessage,
-  opts: {
-    readonly addHeaders?: Readonly<Record<string, string>> | undefined;
-    readonly dropHeaders?: readonly string[] | undefined;
-  },
-): RequestHead {
-  const headers = forwardableH1Headers(req.headers);
-  if (opts.dropHeaders !== undefined) for (const name of opts.dropHeaders) delete headers[name];
-  if (opts.addHeaders !== undefined) {
-    for (const [name, value] of Object.entries(opts.addHeaders)) validateHeaderValue(name, value);
-    Object.assign(headers, opts.addHeaders);
+function requestHead(attempt: EndpointRequest): RequestHead {
+  const down = attempt.downstream;
+  const fromH2 = down.kind === 'h2';
+  const headers = fromH2 ? h1HeadersFromH2(attempt) : forwardableH1Headers(attempt.headers);
+  if (attempt.dropHeaders !== undefined) for (const name of attempt.dropHeaders) delete headers[name];
+  if (attempt.addHeaders !== undefined) {
+    for (const [name, value] of Object.entries(attempt.addHeaders)) validateHeaderValue(name, value);
+    Object.assign(headers, attempt.addHeaders);
   }
-  const method = req.method ?? 'GET';
+  const method = attempt.method;
   let mode: BodyMode;
   if (headers['content-length'] !== undefined) mode = 'length';
-  else if (req.headers['transfer-encoding'] !== undefined || CHUNKED_BY_DEFAULT.has(method)) mode = 'chunked';
+  else if (fromH2) mode = down.stream.endAfterHeaders ? 'none' : 'chunked';
+  else if (attempt.headers['transfer-encoding'] !== undefined || CHUNKED_BY_DEFAULT.has(method)) mode = 'chunked';
   else mode = 'none';
-  let head = `${method} ${req.url ?? '/'} HTTP/1.1\r\n`;
+  let head = `${method} ${attempt.target} HTTP/1.1\r\n`;
   for (const name in headers) {
     const value = headers[name];
     if (value === undefined) continue;
@@ -94,9 +99,101 @@ function requestHead(
 
 type BodyMode = 'none' | 'length' | 'chunked';
 
+/** HTTP/1 headers of a request that came over HTTP/2 from a peer proxy: pseudo-headers become Host. */
+function h1HeadersFromH2(attempt: EndpointRequest): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  const authority = attempt.authority;
+  if (authority !== undefined) out.host = authority;
+  for (const [name, value] of Object.entries(attempt.headers)) {
+    if (value === undefined || name.charCodeAt(0) === 58 /* ':' */ || HOP_BY_HOP.has(name)) continue;
+    if (name === ORIG_PROTO_HEADER) continue;
+    out[name] = value;
+  }
+  const te: unknown = attempt.headers.te;
+  if (typeof te === 'string' && te.trim().toLowerCase() === 'trailers') out.te = 'trailers';
+  return out;
+}
+
+/** The client side of an HTTP/1 exchange: an HTTP/1 response, or an HTTP/2 stream (from a peer proxy). */
+export interface ClientWriter {
+  informational(status: number): void;
+  head(status: number, reason: string, raw: readonly string[]): void;
+  /** false: wait for onDrain before writing more. */
+  write(chunk: Buffer): boolean;
+  onDrain(fn: () => void): void;
+  end(last: Buffer | undefined, trailers: readonly [string, string][]): void;
+  finished(): boolean;
+  onClose(fn: () => void): () => void;
+}
+
+export function h1Writer(res: ServerResponse): ClientWriter {
+  return {
+    informational(status) {
+      if (status === 100) res.writeContinue();
+      else res.writeProcessing();
+    },
+    head(status, reason, raw) {
+      res.writeHead(status, reason, raw as string[]);
+    },
+    write: (chunk) => res.write(chunk),
+    onDrain(fn) {
+      res.once('drain', fn);
+    },
+    end(last, trailers) {
+      if (trailers.length > 0) res.addTrailers(trailers);
+      if (last === undefined) res.end();
+      else res.end(last);
+    },
+    finished: () => res.writableFinished,
+    onClose(fn) {
+      res.once('close', fn);
+      return () => res.removeListener('close', fn);
+    },
+  };
+}
+
+/** Writes an HTTP/1 response to an HTTP/2 stream (hop-by-hop fields were removed by the caller). */
+export function h2Writer(stream: ServerHttp2Stream): ClientWriter {
+  let trailers: OutgoingHttpHeaders = {};
+  return {
+    informational() {
+      // Interim responses are not relayed to an HTTP/2 peer.
+    },
+    head(status, _reason, raw) {
+      const headers: OutgoingHttpHeaders = {};
+      for (let i = 0; i < raw.length; i += 2) {
+        const name = raw[i]!.toLowerCase();
+        const value = raw[i + 1]!;
+        const prior = headers[name];
+        if (prior === undefined) headers[name] = value;
+        else headers[name] = Array.isArray(prior) ? [...prior, value] : [String(prior), value];
+      }
+      headers[':status'] = status;
+      stream.once('wantTrailers', () => stream.sendTrailers(trailers));
+      stream.respond(headers, { waitForTrailers: true });
+    },
+    write: (chunk) => stream.write(chunk),
+    onDrain(fn) {
+      stream.once('drain', fn);
+    },
+    end(last, list) {
+      const t: OutgoingHttpHeaders = {};
+      for (const [name, value] of list) t[name.toLowerCase()] = value;
+      trailers = t;
+      if (last === undefined) stream.end();
+      else stream.end(last);
+    },
+    finished: () => stream.writableFinished,
+    onClose(fn) {
+      stream.once('close', fn);
+      return () => stream.removeListener('close', fn);
+    },
+  };
+}
+
 class Forward implements H1Exchange {
   readonly #body: Readable;
-  readonly #res: ServerResponse;
+  readonly #res: ClientWriter;
   readonly #conn: H1Connection;
   readonly #target: string;
   readonly #onHead: ((head: ResponseHead) => HeadVerdict) | undefined;
@@ -114,12 +211,13 @@ class Forward implements H1Exchange {
   #pending: Buffer | undefined;
   #onData: ((chunk: Buffer) => void) | undefined;
   #onClientClose: (() => void) | undefined;
+  #offClose: (() => void) | undefined;
   #signal: AbortSignal | undefined;
   #onAbort: (() => void) | undefined;
 
   constructor(
     body: Readable,
-    res: ServerResponse,
+    res: ClientWriter,
     conn: H1Connection,
     target: string,
     onHead: ((head: ResponseHead) => HeadVerdict) | undefined,
@@ -139,7 +237,7 @@ class Forward implements H1Exchange {
     const body = this.#body;
     this.#conn.begin(this, noResponseBody);
     this.#onClientClose = () => {
-      if (!this.#settled && !this.#res.writableFinished) {
+      if (!this.#settled && !this.#res.finished()) {
         this.#conn.abort();
         this.#settle(
           upstreamError(
@@ -150,7 +248,7 @@ class Forward implements H1Exchange {
         );
       }
     };
-    this.#res.once('close', this.#onClientClose);
+    this.#offClose = this.#res.onClose(this.#onClientClose);
     if (signal !== undefined) {
       if (signal.aborted) {
         this.#abort(signal);
@@ -163,6 +261,13 @@ class Forward implements H1Exchange {
     const socket = this.#conn.socket;
     socket.write(head, 'latin1');
     if (mode === 'none') {
+      this.#requestDone = true;
+      return;
+    }
+    // A body that already ended (e.g. an HTTP/2 stream whose END_STREAM came with no data) will not
+    // emit 'end' again.
+    if (body.readableEnded) {
+      if (mode === 'chunked') socket.write('0\r\n\r\n', 'latin1');
       this.#requestDone = true;
       return;
     }
@@ -191,8 +296,7 @@ class Forward implements H1Exchange {
   }
 
   informational(status: number): void {
-    if (status === 100) this.#res.writeContinue();
-    else this.#res.writeProcessing();
+    this.#res.informational(status);
   }
 
   head(head: H1ResponseHead): void {
@@ -217,7 +321,7 @@ class Forward implements H1Exchange {
       if (HOP_BY_HOP.has(lower) || head.connection.has(lower)) continue;
       out.push(raw[i]!, raw[i + 1]!);
     }
-    this.#res.writeHead(head.status, head.reason, out);
+    this.#res.head(head.status, head.reason, out);
   }
 
   body(chunk: Buffer): void {
@@ -234,22 +338,17 @@ class Forward implements H1Exchange {
   }
 
   complete(trailers: string[]): void {
-    const res = this.#res;
     this.#responseDone = true;
-    if (trailers.length > 0) {
-      const list: [string, string][] = [];
-      for (let i = 0; i < trailers.length; i += 2) {
-        const name = trailers[i]!;
-        const value = trailers[i + 1]!;
-        list.push([name, value]);
-        if (this.#grpcStatus === undefined && name.toLowerCase() === 'grpc-status') this.#grpcStatus = value;
-      }
-      res.addTrailers(list);
+    const list: [string, string][] = [];
+    for (let i = 0; i < trailers.length; i += 2) {
+      const name = trailers[i]!;
+      const value = trailers[i + 1]!;
+      list.push([name, value]);
+      if (this.#grpcStatus === undefined && name.toLowerCase() === 'grpc-status') this.#grpcStatus = value;
     }
     const last = this.#pending;
     this.#pending = undefined;
-    if (last === undefined) res.end();
-    else res.end(last);
+    this.#res.end(last, list);
     const socket = this.#conn.socket;
     if (socket.isPaused()) socket.resume();
     socket.removeListener('drain', this.#onDrain);
@@ -271,7 +370,7 @@ class Forward implements H1Exchange {
     if (!this.#res.write(chunk)) {
       const socket = this.#conn.socket;
       socket.pause();
-      this.#res.once('drain', () => {
+      this.#res.onDrain(() => {
         if (!this.#responseDone) socket.resume();
       });
     }
@@ -306,7 +405,7 @@ class Forward implements H1Exchange {
   /** Removes this attempt's listeners from the shared request body and response. */
   #detach(): void {
     if (this.#onData !== undefined) this.#body.removeListener('data', this.#onData);
-    if (this.#onClientClose !== undefined) this.#res.removeListener('close', this.#onClientClose);
+    this.#offClose?.();
     this.#conn.socket.removeListener('drain', this.#onDrain);
   }
 }

@@ -18,10 +18,10 @@ import {
   type ClientHttp2Stream,
   type IncomingHttpHeaders,
   type IncomingHttpStatusHeader,
-  type ServerHttp2Stream,
 } from 'node:http2';
 import type { Readable } from 'node:stream';
-import { forwardableH2Headers, h2ResponseHeaders } from './headers.ts';
+import { ORIG_PROTO_HEADER, forwardableH1Headers, forwardableH2Headers, h2ResponseHeaders } from './headers.ts';
+import type { ResponseSink } from './response-sink.ts';
 import type { MeshConnector, MeshTarget } from '../mesh/mesh-connector.ts';
 import { ProxyError, upstreamError } from './proxy-error.ts';
 import { formatEndpoint, type EndpointRequest, type HttpOutcome, type ResponseHead } from './stack.ts';
@@ -127,18 +127,43 @@ export class H2SessionPool {
   }
 }
 
+/**
+ * Forwards an attempt over HTTP/2 to its endpoint: an HTTP/2 request as it is, or an HTTP/1 request
+ * (`body` its IncomingMessage) upgraded to HTTP/2 with `l5d-orig-proto` for a peer proxy.
+ */
 export function forwardH2(
   attempt: EndpointRequest,
-  stream: ServerHttp2Stream,
+  sink: ResponseSink,
+  body: Readable,
   pool: H2SessionPool,
 ): Promise<HttpOutcome> {
   const target = formatEndpoint(attempt.endpoint);
-  return pool.session(attempt.endpoint).then((pooled) => new H2Forward(attempt, stream, pooled, target).run());
+  return pool.session(attempt.endpoint).then((pooled) => new H2Forward(attempt, sink, body, pooled, target).run());
+}
+
+/** The HTTP/2 request headers of an attempt (an HTTP/1 request gains pseudo-headers and l5d-orig-proto). */
+function requestHeaders(attempt: EndpointRequest): OutgoingHttpHeaders {
+  let out: OutgoingHttpHeaders;
+  if (attempt.downstream.kind === 'h2') out = forwardableH2Headers(attempt.headers);
+  else {
+    out = forwardableH1Headers(attempt.headers);
+    delete out.host;
+    out[':method'] = attempt.method;
+    out[':scheme'] = 'http';
+    out[':path'] = attempt.target;
+    if (attempt.authority !== undefined) out[':authority'] = attempt.authority;
+    out[ORIG_PROTO_HEADER] = 'HTTP/1.1';
+    // The outbound proxy answered 100-continue itself (the peer cannot relay interim responses).
+    delete out.expect;
+  }
+  for (const name of attempt.dropHeaders ?? []) delete out[name];
+  Object.assign(out, attempt.addHeaders);
+  return out;
 }
 
 class H2Forward {
   readonly #attempt: EndpointRequest;
-  readonly #stream: ServerHttp2Stream;
+  readonly #sink: ResponseSink;
   readonly #body: Readable;
   readonly #pooled: PooledSession;
   readonly #target: string;
@@ -147,21 +172,15 @@ class H2Forward {
   #committed = false;
   #status = 0;
   #grpcStatus: string | undefined;
-  #trailers: OutgoingHttpHeaders | undefined;
   #resolve: (r: HttpOutcome) => void = () => undefined;
   #reject: (e: ProxyError) => void = () => undefined;
-  readonly #onClientClose = (): void => this.#clientClosed();
-  readonly #onWantTrailers = (): void => {
-    // Without upstream trailers, an empty trailing HEADERS frame ends the stream cleanly
-    // (close() would reset it with NO_ERROR instead of END_STREAM, which clients count as failed).
-    this.#stream.sendTrailers(this.#trailers ?? {});
-  };
+  #offClose: (() => void) | undefined;
   readonly #onAbort = (): void => this.#abort();
 
-  constructor(attempt: EndpointRequest, stream: ServerHttp2Stream, pooled: PooledSession, target: string) {
+  constructor(attempt: EndpointRequest, sink: ResponseSink, body: Readable, pooled: PooledSession, target: string) {
     this.#attempt = attempt;
-    this.#stream = stream;
-    this.#body = attempt.body ?? stream;
+    this.#sink = sink;
+    this.#body = attempt.body ?? body;
     this.#pooled = pooled;
     this.#target = target;
   }
@@ -171,9 +190,7 @@ class H2Forward {
       this.#resolve = resolve;
       this.#reject = reject;
       const attempt = this.#attempt;
-      const out = forwardableH2Headers(attempt.headers);
-      for (const name of attempt.dropHeaders ?? []) delete out[name];
-      Object.assign(out, attempt.addHeaders);
+      const out = requestHeaders(attempt);
       let upstream: ClientHttp2Stream;
       try {
         upstream = this.#pooled.session.request(out, { endStream: false, waitForTrailers: false });
@@ -194,14 +211,15 @@ class H2Forward {
         this.#onResponse(headers, flags),
       );
       upstream.on('trailers', (t: IncomingHttpHeaders) => {
-        this.#trailers = h2ResponseHeaders(t);
+        this.#sink.setTrailers(h2ResponseHeaders(t));
         this.#grpcStatus = single(t['grpc-status']) ?? this.#grpcStatus;
       });
       upstream.on('error', (err: Error) => this.#fail(err));
       upstream.on('close', () => this.#upstreamClosed());
-      this.#stream.on('wantTrailers', this.#onWantTrailers);
-      this.#stream.on('close', this.#onClientClose);
-      this.#body.pipe(upstream);
+      this.#offClose = this.#sink.onClose(() => this.#clientClosed());
+      // pipe() does not end the upstream for a body whose 'end' was already emitted.
+      if (this.#body.readableEnded) upstream.end();
+      else this.#body.pipe(upstream);
     });
   }
 
@@ -222,7 +240,7 @@ class H2Forward {
     const onData = (chunk: Buffer): void => {
       upstream.pause();
       off();
-      if (this.#commit(rest, false, true) && !this.#stream.destroyed) this.#stream.write(chunk);
+      if (this.#commit(rest, false, true) && !this.#sink.gone()) this.#sink.body.write(chunk);
       upstream.resume();
     };
     const onTrailers = (): void => {
@@ -246,16 +264,13 @@ class H2Forward {
       return false;
     }
     this.#committed = true;
-    const stream = this.#stream;
-    if (stream.destroyed) return false;
-    if (endStream) {
-      stream.respond({ ':status': this.#status, ...rest }, { endStream: true });
-      return true;
-    }
-    stream.respond({ ':status': this.#status, ...rest }, { waitForTrailers: true });
+    const sink = this.#sink;
+    if (sink.gone()) return false;
+    sink.respond(this.#status, rest, endStream);
+    if (endStream) return true;
     const upstream = this.#upstream!;
-    if (piping || upstream.readableEnded === false) upstream.pipe(stream);
-    else stream.end();
+    if (piping || upstream.readableEnded === false) upstream.pipe(sink.body);
+    else sink.body.end();
     return true;
   }
 
@@ -303,7 +318,7 @@ class H2Forward {
           code: 'ERR_HTTP2_STREAM_RESET',
         }),
       );
-    } else if (!this.#stream.closed) this.#stream.close(code);
+    } else this.#sink.reset(code);
   }
 
   #clientClosed(): void {
@@ -321,8 +336,7 @@ class H2Forward {
 
   #detach(): void {
     this.#attempt.signal?.removeEventListener('abort', this.#onAbort);
-    this.#stream.removeListener('close', this.#onClientClose);
-    this.#stream.removeListener('wantTrailers', this.#onWantTrailers);
+    this.#offClose?.();
   }
 
   #settle(fn: () => void): void {

@@ -3,6 +3,9 @@
 
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 
+/** Marks an HTTP/1 request carried over HTTP/2 between proxies (linkerd.md §4.5). */
+export const ORIG_PROTO_HEADER = 'l5d-orig-proto';
+
 /** Fields that belong to one connection (RFC 9110 §7.6.1). */
 export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'connection',

@@ -36,6 +36,20 @@ async function waitFor(run: Run, pattern: RegExp, timeoutMs = 20_000): Promise<v
   }
 }
 
+/**
+ * fetch, retried on a network error: a keep-alive connection the server closed just as the next
+ * request went out (timers run late on a loaded machine) fails with ECONNRESET, not a status.
+ */
+async function fetchRetrying(url: string): Promise<Response> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetch(url);
+    } catch (err) {
+      if (attempt >= 3) throw err;
+    }
+  }
+}
+
 describe('nodemesh demo', () => {
   const dirs: string[] = [];
   const runs: Run[] = [];
@@ -59,10 +73,10 @@ describe('nodemesh demo', () => {
     assert.equal(state.stateDir, dir);
     const identity = state.components.find((c) => c.name === 'identity');
     assert.ok(identity !== undefined, 'the identity service is part of the local mesh');
-    assert.equal((await fetch(`${identity.addresses.admin}/ready`)).status, 200);
+    assert.equal((await fetchRetrying(`${identity.addresses.admin}/ready`)).status, 200);
     const destination = state.components.find((c) => c.name === 'destination');
     assert.ok(destination !== undefined, 'the destination service is part of the local mesh');
-    assert.equal((await fetch(`${destination.addresses.admin}/ready`)).status, 200);
+    assert.equal((await fetchRetrying(`${destination.addresses.admin}/ready`)).status, 200);
 
     // Traffic flows from front to both web replicas, over mTLS, with front's identity.
     const front = 'front.shop.serviceaccount.identity.nodemesh.cluster.local';
@@ -72,7 +86,7 @@ describe('nodemesh demo', () => {
       let served = 0;
       let plaintext = 0;
       for (let i = 0; i < 150 && served === 0; i++) {
-        const metrics = parsePrometheusText(await (await fetch(`${proxy.addresses.admin}/metrics`)).text());
+        const metrics = parsePrometheusText(await (await fetchRetrying(`${proxy.addresses.admin}/metrics`)).text());
         served = sumSamples(metrics, 'request_total', { direction: 'inbound', tls: 'true', client_id: front });
         plaintext = sumSamples(metrics, 'request_total', { direction: 'inbound', tls: 'no_identity' });
         if (served === 0) await new Promise((r) => setTimeout(r, 100));
