@@ -242,3 +242,34 @@ describe('gRPC retries classify the status in trailers', () => {
     assert.equal(await proxy.metric('route_retryable_total', { rt_route: 'say' }), 5);
   });
 });
+
+describe('ingress mode: l5d-dst-override names the logical target', () => {
+  let proxy: OutboundProxy;
+  let server: Server;
+
+  before(async () => {
+    const started = await app((req, res) =>
+      res.end(`override header seen: ${String(req.headers['l5d-dst-override'])}`),
+    );
+    server = started.server;
+    proxy = await startOutboundProxy({ NODEMESH_PROXY_INGRESS_MODE: 'true' });
+    proxy.setEndpoints([started.port]);
+    proxy.setProfile(`routes:
+- name: any
+  condition: { pathRegex: /.* }`);
+  });
+
+  after(async () => {
+    await proxy.close();
+    server.close();
+  });
+
+  test('a request for another host is routed to the Service the header names, and the header is stripped', async () => {
+    const reply = await proxy.get('/', {
+      headers: { host: 'shop.example.com', 'l5d-dst-override': AUTHORITY },
+    });
+    assert.equal(reply.status, 200);
+    assert.equal(reply.body, 'override header seen: undefined');
+    assert.equal(await proxy.metric('route_request_total', { dst: AUTHORITY, rt_route: 'any' }), 1);
+  });
+});
