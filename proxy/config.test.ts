@@ -4,6 +4,7 @@ import { ConfigError } from '../src/errors/index.ts';
 import { catchError } from '../src/testing/index.ts';
 import {
   ENV_ADMIN_LISTEN_ADDR,
+  ENV_DESTINATION_SVC_NAME,
   ENV_IDENTITY_DISABLED,
   ENV_IDENTITY_LOCAL_NAME,
   ENV_IDENTITY_SVC_ADDR,
@@ -73,6 +74,25 @@ describe('parseProxyConfig', () => {
     ]);
     const plain = parseProxyConfig({ [ENV_IDENTITY_DISABLED]: 'true' });
     assert.equal(plain.identity, undefined);
+  });
+
+  test('takes the destination identity name for TLS, and refuses a bad one or one without identity', () => {
+    const name = 'nodemesh-destination.nodemesh.serviceaccount.identity.nodemesh.cluster.local';
+    assert.equal(parseProxyConfig(IDENTITY_ENV).destination.svcName, '', 'plaintext by default');
+    assert.equal(parseProxyConfig({ ...IDENTITY_ENV, [ENV_DESTINATION_SVC_NAME]: name }).destination.svcName, name);
+    const bad = catchError(
+      () => parseProxyConfig({ ...IDENTITY_ENV, [ENV_DESTINATION_SVC_NAME]: 'Destination:8086' }),
+      ConfigError,
+    );
+    assert.equal(bad.problems[0]?.name, ENV_DESTINATION_SVC_NAME);
+    const noIdentity = catchError(
+      () => parseProxyConfig({ [ENV_IDENTITY_DISABLED]: 'true', [ENV_DESTINATION_SVC_NAME]: name }),
+      ConfigError,
+    );
+    assert.match(
+      noIdentity.message,
+      /NODEMESH_PROXY_DESTINATION_SVC_NAME .*allowed: empty when NODEMESH_PROXY_IDENTITY_DISABLED=true/,
+    );
   });
 
   test('refuses trust anchors that are not PEM', () => {

@@ -1,49 +1,81 @@
-// EndpointDiff: what one Get stream has been told, and the updates that bring it to a new endpoint
-// set (Linkerd's endpoint translator diffing). One per stream; not shared.
+// EndpointDiff: what the streams of one target have been told, and the updates that bring them to a
+// new endpoint set (Linkerd's endpoint translator diffing). One per target, shared by its streams:
+// they all hold the same state, and a stream that joins later starts from `snapshot()`.
 //
 // Contract: next() returns the updates to send, in order, possibly none. The first call always
-// returns at least one message (the stream's prompt first answer). Adds come before removes, so a
-// rolling change never shows an empty set in between; a changed endpoint (new labels, identity,
-// hint) is sent again as an add, which replaces it. A Service with no ready endpoints is
-// `no_endpoints{exists:true}`, a missing one `no_endpoints{exists:false}`; each is sent once
-// while it lasts. Set-level metric labels are attached to every add.
+// returns at least one message (the prompt first answer). Adds come before removes, so a rolling
+// change never shows an empty set in between; a changed endpoint (new labels, identity, hint) is
+// sent again as an add, which replaces it. An endpoint is unchanged when the set carries the very
+// TranslatedEndpoint object sent last, or one that encodes to the same bytes (a pod update that
+// changed nothing the proxy sees). A Service with no ready endpoints is `no_endpoints{exists:true}`,
+// a missing one `no_endpoints{exists:false}`; each is sent once while it lasts. Set-level metric
+// labels are attached to every add. Updates returned are never mutated afterwards (they may be
+// sent on many streams and their encoding cached).
 
 import { WeightedAddr, type TcpAddress, type Update } from '../../src/api/index.ts';
-import type { EndpointSet } from './endpoint-translator.ts';
+import type { EndpointSet, TranslatedEndpoint } from './endpoint-translator.ts';
 
 type Told = 'nothing' | 'missing' | 'empty' | 'endpoints';
 
 export class EndpointDiff {
   #told: Told = 'nothing';
-  /** Key → [encoded WeightedAddr, its address] of what the stream holds. */
-  #sent = new Map<string, { readonly bytes: string; readonly addr: TcpAddress | undefined }>();
+  /** Key → what the streams hold. */
+  #sent = new Map<string, TranslatedEndpoint>();
+  #metricLabels: Readonly<Record<string, string>> = {};
+  /** The whole state as one message, built on demand and kept until the state changes. */
+  #snapshot: Update | undefined;
 
   next(set: EndpointSet): Update[] {
-    if (set.state === 'missing' || set.addrs.size === 0) {
+    if (set.state === 'missing' || set.endpoints.size === 0) {
       const told: Told = set.state === 'missing' ? 'missing' : 'empty';
       if (this.#told === told) return [];
       this.#told = told;
       this.#sent.clear();
-      return [{ update: { $case: 'noEndpoints', noEndpoints: { exists: told === 'empty' } } }];
+      this.#snapshot = undefined;
+      return [noEndpoints(told === 'empty')];
     }
     const added: WeightedAddr[] = [];
-    const next = new Map<string, { readonly bytes: string; readonly addr: TcpAddress | undefined }>();
-    for (const [key, addr] of set.addrs) {
-      const bytes = Buffer.from(WeightedAddr.encode(addr).finish()).toString('base64');
-      next.set(key, { bytes, addr: addr.addr });
-      if (this.#sent.get(key)?.bytes !== bytes) added.push(addr);
+    for (const [key, endpoint] of set.endpoints) {
+      const last = this.#sent.get(key);
+      if (last === endpoint || (last !== undefined && sameEncoding(last.addr, endpoint.addr))) continue;
+      added.push(endpoint.addr);
     }
     const removed: TcpAddress[] = [];
-    for (const [key, entry] of this.#sent) {
-      if (!next.has(key) && entry.addr !== undefined) removed.push(entry.addr);
+    for (const [key, endpoint] of this.#sent) {
+      if (!set.endpoints.has(key) && endpoint.addr.addr !== undefined) removed.push(endpoint.addr.addr);
     }
+    const first = this.#told !== 'endpoints';
     this.#told = 'endpoints';
-    this.#sent = next;
+    this.#sent = new Map(set.endpoints);
+    this.#metricLabels = set.metricLabels;
     const updates: Update[] = [];
-    if (added.length > 0) {
-      updates.push({ update: { $case: 'add', add: { addrs: added, metricLabels: { ...set.metricLabels } } } });
-    }
+    if (added.length > 0) updates.push(addUpdate(added, set.metricLabels));
     if (removed.length > 0) updates.push({ update: { $case: 'remove', remove: { addrs: removed } } });
+    if (updates.length > 0 || first) this.#snapshot = undefined;
     return updates;
   }
+
+  /** Everything the streams hold, as the first message of a stream that joins now. */
+  snapshot(): Update {
+    this.#snapshot ??=
+      this.#told === 'endpoints'
+        ? addUpdate(
+            [...this.#sent.values()].map((e) => e.addr),
+            this.#metricLabels,
+          )
+        : noEndpoints(this.#told === 'empty');
+    return this.#snapshot;
+  }
+}
+
+function addUpdate(addrs: WeightedAddr[], metricLabels: Readonly<Record<string, string>>): Update {
+  return { update: { $case: 'add', add: { addrs, metricLabels: { ...metricLabels } } } };
+}
+
+function noEndpoints(exists: boolean): Update {
+  return { update: { $case: 'noEndpoints', noEndpoints: { exists } } };
+}
+
+function sameEncoding(a: WeightedAddr, b: WeightedAddr): boolean {
+  return Buffer.from(WeightedAddr.encode(a).finish()).equals(WeightedAddr.encode(b).finish());
 }

@@ -7,6 +7,11 @@
 // port whose name equals the Service port's name (the EndpointSlice controller names them so);
 // a port the Service does not declare is used as the target port as is. Endpoints with
 // `conditions.ready: false` and FQDN slices are left out. The result is keyed by `ip:port`.
+// Given the previous set of the same target, an endpoint whose inputs are the very same (the same
+// cached Pod object, zone and Service opacity) keeps its previous TranslatedEndpoint object, so a
+// change costs work in proportion to what changed, and `===` tells callers it is unchanged. The set
+// also names every pod its endpoints refer to (found in the cache or not), so a pod event can be
+// routed to the sets it affects.
 
 import { ipAddressFromString, type WeightedAddr } from '../../src/api/index.ts';
 import type { EndpointSliceObject, PodObject, ResourceSource, ServiceObject } from '../../src/k8s/index.ts';
@@ -26,12 +31,23 @@ export interface TranslatorOptions {
   readonly defaultOpaquePorts: readonly number[];
 }
 
+/** One endpoint and what it was translated from. Never mutated; reused while its inputs last. */
+export interface TranslatedEndpoint {
+  readonly addr: WeightedAddr;
+  readonly pod: PodObject | undefined;
+  readonly zone: string | undefined;
+  readonly serviceOpaque: boolean;
+}
+
 /** A Service's endpoints for one port, or `missing` when there is no such Service. */
 export type EndpointSet =
   | { readonly state: 'missing' }
   | {
       readonly state: 'exists';
-      readonly addrs: ReadonlyMap<string, WeightedAddr>;
+      /** `ip:port` → endpoint. */
+      readonly endpoints: ReadonlyMap<string, TranslatedEndpoint>;
+      /** `<namespace>/<name>` of every pod the ready endpoints refer to. */
+      readonly pods: ReadonlySet<string>;
       readonly metricLabels: Readonly<Record<string, string>>;
     };
 
@@ -43,17 +59,23 @@ export function serviceByClusterIp(source: ResourceSource, ip: string): ServiceO
     .find((svc) => svc.spec?.clusterIP === ip || (svc.spec?.clusterIPs ?? []).includes(ip));
 }
 
-/** The ready endpoints of Service `namespace/name` on service port `port`. */
+/**
+ * The ready endpoints of Service `namespace/name` on service port `port`. `previous`, the last set
+ * of the same target, lets unchanged endpoints keep their translation.
+ */
 export function endpointSet(
   source: ResourceSource,
   target: { readonly namespace: string; readonly name: string; readonly port: number },
   options: TranslatorOptions,
+  previous?: EndpointSet,
 ): EndpointSet {
   const service = source.kind('Service').get(target.namespace, target.name);
   if (service === undefined || service.spec?.type === 'ExternalName') return { state: 'missing' };
   const servicePort = (service.spec?.ports ?? []).find((p) => p.port === target.port);
   const serviceOpaque = isOpaquePort(service, target.port, options.defaultOpaquePorts);
-  const addrs = new Map<string, WeightedAddr>();
+  const before = previous?.state === 'exists' ? previous.endpoints : undefined;
+  const endpoints = new Map<string, TranslatedEndpoint>();
+  const pods = new Set<string>();
   const slices = source
     .kind('EndpointSlice')
     .list(target.namespace)
@@ -65,17 +87,26 @@ export function endpointSet(
     for (const endpoint of slice.endpoints ?? []) {
       if (endpoint.conditions?.ready === false) continue;
       const ref = endpoint.targetRef;
-      const pod =
-        ref?.kind === 'Pod' && ref.name !== undefined
-          ? source.kind('Pod').get(ref.namespace ?? target.namespace, ref.name)
-          : undefined;
+      let pod: PodObject | undefined;
+      if (ref?.kind === 'Pod' && ref.name !== undefined) {
+        const podNamespace = ref.namespace ?? target.namespace;
+        pods.add(`${podNamespace}/${ref.name}`);
+        pod = source.kind('Pod').get(podNamespace, ref.name);
+      }
+      const zone = endpoint.zone ?? undefined;
       for (const ip of endpoint.addresses) {
-        const addr = translate({ ip, port, pod, zone: endpoint.zone, serviceOpaque }, options);
-        if (addr !== undefined) addrs.set(`${ip}:${port}`, addr);
+        const key = `${ip}:${port}`;
+        const last = before?.get(key);
+        if (last !== undefined && last.pod === pod && last.zone === zone && last.serviceOpaque === serviceOpaque) {
+          endpoints.set(key, last);
+          continue;
+        }
+        const addr = translate({ ip, port, pod, zone, serviceOpaque }, options);
+        if (addr !== undefined) endpoints.set(key, { addr, pod, zone, serviceOpaque });
       }
     }
   }
-  return { state: 'exists', addrs, metricLabels: { service: target.name, namespace: target.namespace } };
+  return { state: 'exists', endpoints, pods, metricLabels: { service: target.name, namespace: target.namespace } };
 }
 
 function targetPort(slice: EndpointSliceObject, portName: string | undefined, servicePort: number): number | undefined {

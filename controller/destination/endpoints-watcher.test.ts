@@ -210,6 +210,35 @@ describe('EndpointsWatcher', () => {
     await change({ 'multi.yaml': undefined });
   });
 
+  test('a later stream on the same Service port starts from what the others hold, then shares their updates', async () => {
+    const a = subscribe();
+    const web = (ips: string[]): string =>
+      `${serviceYaml({ name: 'web' })}---\n${sliceYaml({ name: 'web-1', service: 'web', endpoints: ips.map((ip) => ({ ip })) })}`;
+    await change({ 'web.yaml': web(['10.1.0.1', '10.1.0.2']) });
+    const b = subscribe();
+    assert.deepEqual(b.texts(), ['add 10.1.0.1:8080,10.1.0.2:8080']);
+    assert.equal(watcher.targets, 1, 'one publisher for both streams');
+    await change({ 'web.yaml': web(['10.1.0.2', '10.1.0.3']) });
+    assert.deepEqual(a.texts().slice(-2), ['add 10.1.0.3:8080', 'remove 10.1.0.1:8080']);
+    assert.deepEqual(b.texts().slice(1), ['add 10.1.0.3:8080', 'remove 10.1.0.1:8080']);
+    assert.equal(a.updates.at(-1), b.updates.at(-1), 'the very same update object');
+  });
+
+  test('hears a pod only when an endpoint refers to it, even one that appears after the slice', async () => {
+    const s = subscribe();
+    await change({
+      'web.yaml': `${serviceYaml({ name: 'web' })}---\n${sliceYaml({ name: 'web-1', service: 'web', endpoints: [{ ip: '10.1.0.4', pod: 'web-late' }] })}`,
+    });
+    const before = s.updates.length;
+    await change({ 'other-pod.yaml': podYaml({ name: 'unrelated', meshedBy: 'nodemesh' }) });
+    assert.equal(s.updates.length, before, 'a pod no endpoint refers to changes nothing');
+    await change({ 'late.yaml': podYaml({ name: 'web-late', serviceAccount: 'web', meshedBy: 'nodemesh' }) });
+    const add = s.updates.at(-1)?.update;
+    assert.ok(add?.$case === 'add');
+    assert.equal(add.add.addrs[0]?.protocolHint?.protocol?.$case, 'h2', 'translated again with its pod');
+    await change({ 'other-pod.yaml': undefined, 'late.yaml': undefined });
+  });
+
   test('stops sending after unsubscribe', async () => {
     const updates: Update[] = [];
     const off = watcher.subscribe(WEB, (u) => updates.push(u));

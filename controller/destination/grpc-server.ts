@@ -11,6 +11,8 @@
 //   GetProfile: such a path ends the stream with INVALID_ARGUMENT (the proxy goes without a
 //   profile). Errors become statuses in rescue.ts only.
 // - close() stops accepting, ends open streams, waits up to `graceMs`, then forces the rest.
+// - Responses are encoded once per message object (a WeakMap), so an update the watchers send to
+//   many streams is encoded once; messages must not be mutated after they are sent.
 
 import {
   Server,
@@ -50,6 +52,28 @@ export interface DestinationGrpcServerOptions {
 
 type Call<T> = ServerWritableStream<GetDestination, T>;
 
+const encoded = new WeakMap<object, Buffer>();
+
+/** `serialize`, remembering each message object's encoding (grpc-js copies it into its frame). */
+function encodeOnce<T extends object>(serialize: (message: T) => Buffer): (message: T) => Buffer {
+  return (message) => {
+    let bytes = encoded.get(message);
+    if (bytes === undefined) {
+      bytes = serialize(message);
+      encoded.set(message, bytes);
+    }
+    return bytes;
+  };
+}
+
+const ENCODE_ONCE_SERVICE = {
+  get: { ...DestinationService.get, responseSerialize: encodeOnce(DestinationService.get.responseSerialize) },
+  getProfile: {
+    ...DestinationService.getProfile,
+    responseSerialize: encodeOnce(DestinationService.getProfile.responseSerialize),
+  },
+} as const;
+
 export class DestinationGrpcServer {
   readonly #deps: DestinationGrpcServerDependencies;
   readonly #opts: DestinationGrpcServerOptions;
@@ -61,7 +85,7 @@ export class DestinationGrpcServer {
     this.#deps = deps;
     this.#opts = opts;
     this.#server = new Server({ 'grpc.max_receive_message_length': 64 * 1024 });
-    this.#server.addService(DestinationService, {
+    this.#server.addService(ENCODE_ONCE_SERVICE, {
       get: (call: Call<Update>) => this.#get(call),
       getProfile: (call: Call<DestinationProfile>) => this.#getProfile(call),
     });

@@ -7,8 +7,12 @@ NODEMESH_DESTINATION_LISTEN_ADDR (0.0.0.0:8086), admin (/metrics /ready /live) o
 and profiles come from Kubernetes (informers on Services, EndpointSlices, Pods, ServiceProfiles) or,
 in local mode, from a watched folder of YAML.
 
-The gRPC server is plaintext unless both TLS files are set (the identity-issued certificate comes
-later); run it only where proxies reach it over a trusted network until then.
+The gRPC server is plaintext unless both TLS files are set: a certificate for
+nodemesh-destination.<ns>.serviceaccount.identity.<ns>.<trust-domain> from the mesh's issuer, which
+proxies verify when their NODEMESH_PROXY_DESTINATION_SVC_NAME names it. The files are read once at
+start (no rotation yet). Without them, run it only where proxies reach it over a trusted network.
+Memory: NODE_OPTIONS=--max-semi-space-size=2 keeps a large cluster's controller well below its
+default footprint (docs/performance.md).
 
 Environment:
   NODEMESH_DESTINATION_LISTEN_ADDR            gRPC address (default 0.0.0.0:8086)

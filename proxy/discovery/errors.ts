@@ -9,3 +9,14 @@ export class DiscoveryStreamError extends MeshError {
     super('MESH_ERR_DISCOVERY_STREAM', message, options);
   }
 }
+
+/**
+ * A destination replica failed the TLS check: its certificate does not chain to the trust anchors,
+ * does not name NODEMESH_PROXY_DESTINATION_SVC_NAME, or it does not speak TLS. Nothing it sends
+ * is used; the stream is retried with backoff like any failed stream.
+ */
+export class DiscoveryTlsError extends MeshError {
+  constructor(message: string, options?: MeshErrorOptions) {
+    super('MESH_ERR_DISCOVERY_TLS', message, options);
+  }
+}

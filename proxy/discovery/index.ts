@@ -34,5 +34,10 @@ export {
 } from './resolver-destination.ts';
 export { StaticResolver, type StaticEndpoints, type StaticResolverOptions } from './resolver-static.ts';
 export type { DiscoveryMethod, DiscoveryStreamSource, OpenStream, StreamEnd, StreamObserver } from './stream-source.ts';
-export { GrpcDiscoveryStreams, type GrpcDiscoveryStreamsOptions } from './stream-source-grpc.ts';
-export { DiscoveryStreamError } from './errors.ts';
+export {
+  GrpcDiscoveryStreams,
+  tlsProblemOf,
+  type DestinationTls,
+  type GrpcDiscoveryStreamsOptions,
+} from './stream-source-grpc.ts';
+export { DiscoveryStreamError, DiscoveryTlsError } from './errors.ts';

@@ -27,7 +27,7 @@ import { compileProfile } from '../../src/profiles/index.ts';
 import { systemClock, type BackoffOptions, type Clock } from '../../src/time/index.ts';
 import { PENDING_ENDPOINTS, noEndpointsSet, sameEndpointSet, type EndpointSet } from './endpoint.ts';
 import { applyEndpointUpdate } from './endpoint-update.ts';
-import { DiscoveryStreamError } from './errors.ts';
+import { DiscoveryStreamError, DiscoveryTlsError } from './errors.ts';
 import type { ProfileHandle, ProfileState, ResolutionHandle, ResolveTarget, Resolver } from './resolver.ts';
 import type { DiscoveryMethod, DiscoveryStreamSource, StreamEnd } from './stream-source.ts';
 import { TargetWatch, type TargetWatchEvents } from './target-watch.ts';
@@ -188,7 +188,7 @@ function classification(reason: StreamEnd): string {
     case 'invalid-argument':
       return 'invalid_argument';
     case 'failed':
-      return reason.status;
+      return reason.tlsProblem === undefined ? reason.status : 'tls';
   }
 }
 
@@ -237,6 +237,14 @@ function createEvents(log: Logger, registry: Registry | undefined): TargetWatchE
           log.debug({ method, addr, details: reason.message }, 'destination service does not serve this name');
           return;
         case 'failed': {
+          if (reason.tlsProblem !== undefined) {
+            const err = new DiscoveryTlsError(
+              `the destination service at ${addr} was refused at the TLS handshake: ${reason.tlsProblem}`,
+              { fields: { method, addr, problem: reason.tlsProblem } },
+            );
+            log.error({ err }, 'destination service not trusted; serving the last state and retrying');
+            return;
+          }
           const err = new DiscoveryStreamError(`${method} stream to ${addr} failed with ${reason.status}`, {
             fields: { method, addr, grpcStatus: reason.status, details: reason.message },
           });

@@ -2,11 +2,30 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Server, ServerCredentials, status, type ServerWritableStream } from '@grpc/grpc-js';
 import { DestinationService, type DestinationProfile, type GetDestination, type Update } from '../../src/api/index.ts';
-import { GrpcDiscoveryStreams } from './stream-source-grpc.ts';
+import { createTestCa, createTestWorkload, type TestCa } from '../../src/testing/index.ts';
+import { Issuer, certificatesToPem, exportPrivateKeyPem } from '../../src/tls/index.ts';
+import { GrpcDiscoveryStreams, tlsProblemOf } from './stream-source-grpc.ts';
 import type { StreamEnd, StreamObserver } from './stream-source.ts';
 
+/** A certificate chain and key for `identity` from `ca`, as a gRPC server takes them. */
+async function serving(ca: TestCa, identity: string): Promise<{ certChain: Buffer; privateKey: Buffer }> {
+  const w = await createTestWorkload(identity);
+  const issuer = new Issuer({
+    material: { certificate: ca.issuer.certificate, privateKey: ca.issuer.privateKey },
+    trustBundle: ca.trust,
+  });
+  const issued = issuer.issueFromCsr(w.csr, identity);
+  return {
+    certChain: Buffer.from(certificatesToPem([issued.leaf, ...issued.intermediates])),
+    privateKey: Buffer.from(exportPrivateKeyPem(w.keys.privateKey)),
+  };
+}
+
 /** A destination replica that answers Get with exists=true and GetProfile with INVALID_ARGUMENT. */
-async function replica(paths: string[]): Promise<{ server: Server; port: number }> {
+async function replica(
+  paths: string[],
+  tls?: { certChain: Buffer; privateKey: Buffer },
+): Promise<{ server: Server; port: number }> {
   const server = new Server();
   server.addService(DestinationService, {
     get: (call: ServerWritableStream<GetDestination, Update>) => {
@@ -18,8 +37,12 @@ async function replica(paths: string[]): Promise<{ server: Server; port: number 
     },
   });
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) =>
-      err === null ? resolve(p) : reject(err),
+    server.bindAsync(
+      '127.0.0.1:0',
+      tls === undefined
+        ? ServerCredentials.createInsecure()
+        : ServerCredentials.createSsl(null, [{ cert_chain: tls.certChain, private_key: tls.privateKey }]),
+      (err, p) => (err === null ? resolve(p) : reject(err)),
     ),
   );
   return { server, port };
@@ -115,5 +138,78 @@ describe('GrpcDiscoveryStreams', () => {
     } finally {
       down.close();
     }
+  });
+});
+
+describe('GrpcDiscoveryStreams over TLS', () => {
+  const DESTINATION = 'nodemesh-destination.nodemesh.serviceaccount.identity.nodemesh.cluster.local';
+  let ca: TestCa;
+  let other: TestCa;
+  const servers: Server[] = [];
+
+  before(async () => {
+    [ca, other] = await Promise.all([createTestCa(), createTestCa()]);
+  });
+  after(() => {
+    for (const server of servers) server.forceShutdown();
+  });
+
+  /** The first Get answer, or how the stream ended, from a replica serving `tls` (or plaintext). */
+  async function firstGet(tls: { certChain: Buffer; privateKey: Buffer } | undefined): Promise<Update | StreamEnd> {
+    const r = await replica([], tls);
+    servers.push(r.server);
+    const streams = new GrpcDiscoveryStreams({
+      addresses: [{ host: '127.0.0.1', port: r.port }],
+      tls: { serverName: DESTINATION, trust: ca.trust },
+    });
+    try {
+      const o = observe<Update>();
+      streams.get({ scheme: 'k8s', path: 'web:80', contextToken: '' }, o);
+      return await within(Promise.race([o.first, o.ended]), 5000);
+    } finally {
+      streams.close();
+    }
+  }
+
+  test('takes answers from a replica whose certificate names the destination identity', async () => {
+    const first = await firstGet(await serving(ca, DESTINATION));
+    assert.deepEqual('update' in first ? first.update : first, {
+      $case: 'noEndpoints',
+      noEndpoints: { exists: true },
+    });
+  });
+
+  const refusals: [string, () => Promise<{ certChain: Buffer; privateKey: Buffer } | undefined>, RegExp][] = [
+    [
+      'another identity',
+      () => serving(ca, 'web.shop.serviceaccount.identity.nodemesh.cluster.local'),
+      /presented DNS:web\.shop\.serviceaccount\.identity\.nodemesh\.cluster\.local but "nodemesh-destination\..*" was expected/,
+    ],
+    ['another CA', () => serving(other, DESTINATION), /issuer|certificate/],
+    ['no TLS at all', () => Promise.resolve(undefined), /TLS|SSL|socket/],
+  ];
+  for (const [what, tls, problem] of refusals) {
+    test(`refuses a replica with ${what}, saying why`, async () => {
+      const end = await firstGet(await tls());
+      assert.ok('kind' in end && end.kind === 'failed', JSON.stringify(end));
+      assert.equal(end.status, 'UNAVAILABLE');
+      assert.match(end.tlsProblem ?? '(no tlsProblem)', problem);
+    });
+  }
+
+  test('tlsProblemOf picks handshake failures out of grpc-js details, and nothing else', () => {
+    const cases: [string, string | undefined][] = [
+      [
+        'No connection established. Last error: Error: unable to get local issuer certificate. Resolution note: ',
+        'Error: unable to get local issuer certificate',
+      ],
+      [
+        'No connection established. Last error: ChainError: the peer presented DNS:a but "b" was expected. Resolution note: ',
+        'ChainError: the peer presented DNS:a but "b" was expected',
+      ],
+      ['No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:1. Resolution note: ', undefined],
+      ['Deadline exceeded', undefined],
+    ];
+    for (const [details, expected] of cases) assert.equal(tlsProblemOf(details), expected, details);
   });
 });

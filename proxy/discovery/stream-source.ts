@@ -14,8 +14,12 @@ export type StreamEnd =
   | { readonly kind: 'completed' }
   /** INVALID_ARGUMENT: the server will never serve this name (no profile; not host:port). */
   | { readonly kind: 'invalid-argument'; readonly message: string }
-  /** Any other status, including UNAVAILABLE when no replica could be reached. */
-  | { readonly kind: 'failed'; readonly status: string; readonly message: string };
+  /**
+   * Any other status, including UNAVAILABLE when no replica could be reached. `tlsProblem` says
+   * why, when the replica was refused at the TLS handshake (not the expected identity, not our
+   * trust anchors, no TLS).
+   */
+  | { readonly kind: 'failed'; readonly status: string; readonly message: string; readonly tlsProblem?: string };
 
 export interface StreamObserver<T> {
   message(message: T): void;

@@ -46,6 +46,8 @@ export const ERROR_CODES = {
     'a destination stream fell too many updates behind and was closed so the proxy reconnects',
   MESH_ERR_DISCOVERY_STREAM:
     'a Get or GetProfile stream from the proxy to the destination service failed; the last state is kept and the stream retried',
+  MESH_ERR_DISCOVERY_TLS:
+    'the destination service failed the proxy’s TLS check (another identity, another CA, or no TLS); nothing from it is used',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

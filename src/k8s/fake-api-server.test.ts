@@ -325,6 +325,52 @@ describe('FakeApiServer typed APIs', () => {
   }
 });
 
+describe('FakeApiServer list pages', () => {
+  const page = async (server: FakeApiServer, query: string) => {
+    const res = await fetch(`${server.url}${SERVICES}?${query}`, {
+      headers: { authorization: `Bearer ${server.bearerToken}` },
+    });
+    const body = (await res.json()) as {
+      metadata: { resourceVersion: string; continue?: string; remainingItemCount?: number };
+      items: FakeObject[];
+    };
+    return { status: res.status, body, names: body.items?.map((o) => o.metadata.name) };
+  };
+
+  test('pages a list over the snapshot of its first page, whatever changes in between', async () => {
+    const server = await startServer();
+    for (const name of ['a', 'b', 'c', 'd', 'e']) server.add(service(name));
+    const first = await page(server, 'limit=2');
+    assert.deepEqual(first.names, ['a', 'b']);
+    assert.equal(first.body.metadata.remainingItemCount, 3);
+    server.add(service('f'));
+    server.remove({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'c', namespace: 'shop' } });
+    const second = await page(server, `limit=2&continue=${first.body.metadata.continue ?? ''}`);
+    assert.deepEqual(second.names, ['c', 'd']);
+    const last = await page(server, `limit=2&continue=${second.body.metadata.continue ?? ''}`);
+    assert.deepEqual(last.names, ['e']);
+    assert.equal(last.body.metadata.continue, undefined);
+    assert.equal(last.body.metadata.resourceVersion, first.body.metadata.resourceVersion);
+    assert.equal((await page(server, `limit=2&continue=${second.body.metadata.continue ?? ''}`)).status, 410);
+  });
+
+  test('a typed list with limit and continue goes through every page', async () => {
+    const server = await startServer();
+    for (const name of ['a', 'b', 'c']) server.add(service(name));
+    const core = server.kubeConfig().makeApiClient(CoreV1Api);
+    const one = await core.listNamespacedService({ namespace: 'shop', limit: 2 });
+    assert.deepEqual(
+      one.items.map((s) => s.metadata?.name),
+      ['a', 'b'],
+    );
+    const two = await core.listNamespacedService({ namespace: 'shop', limit: 2, _continue: one.metadata?._continue });
+    assert.deepEqual(
+      two.items.map((s) => s.metadata?.name),
+      ['c'],
+    );
+  });
+});
+
 describe('FakeApiServer reviews', () => {
   test('createTokenReview goes through and records the audiences and the bearer token', async () => {
     const server = await startServer({

@@ -3,7 +3,8 @@
 //
 // Contract: call `start()` once (it listens on 127.0.0.1, port 0) and `close()` once (it ends
 // every watch and connection). It serves list, get and watch for the resources of
-// fake-api-resources.ts (and any registered), TokenReview and SelfSubjectAccessReview through
+// fake-api-resources.ts (and any registered; lists page with `limit` and `continue` over a
+// snapshot taken by the first page), TokenReview and SelfSubjectAccessReview through
 // pluggable reviewers, and answers everything else with a Kubernetes Status (404, 405). Every
 // request must carry `Authorization: Bearer <bearerToken>` (401 otherwise); `kubeConfig()` sets
 // that up. Test controls change the store (`add`, `update`, `remove`), the streams
@@ -82,6 +83,9 @@ export class FakeApiServer {
   #tokenReviewer: TokenReviewer;
   #accessReviewer: AccessReviewer;
   #expiredAnswer: ExpiredAnswer = 'error-event';
+  /** Lists being paged (`limit`/`continue`): snapshot id → the resourceVersion and items. */
+  readonly #listSnapshots = new Map<string, { resourceVersion: string; items: FakeObject[] }>();
+  #listSnapshotIds = 0;
   #server: Server | undefined;
   #port = 0;
 
@@ -177,10 +181,12 @@ export class FakeApiServer {
    * Makes every resourceVersion issued so far too old: the next watch from one is answered 410,
    * as an ERROR event then a clean close (`error-event`, what kube-apiserver does, the default) or
    * as HTTP 410 (`http-status`). Open watches are left alone; close them to make clients re-watch.
+   * Lists being paged lose their snapshot: their next `continue` is answered 410.
    */
   expireResourceVersions(options: { readonly answer?: ExpiredAnswer } = {}): void {
     this.#expiredAnswer = options.answer ?? 'error-event';
     this.#store.expire();
+    this.#listSnapshots.clear();
   }
 
   /** Sends a BOOKMARK to every open watch that asked for them; returns how many got one. */
@@ -316,12 +322,70 @@ export class FakeApiServer {
       this.#watches.open(spec, res, this.#expiredAnswer);
       return;
     }
+    const page = this.#page(url, () => ({
+      resourceVersion: String(this.#store.resourceVersion),
+      items: this.#store.list(resource, path.namespace, matches),
+    }));
+    if (page === undefined) {
+      sendStatus(res, 410, 'the provided continue parameter is too old or unknown; list again without it');
+      return;
+    }
+    if (page === 'invalid') {
+      sendStatus(res, 400, `invalid limit ${JSON.stringify(url.searchParams.get('limit'))}`);
+      return;
+    }
     sendJson(res, 200, {
       apiVersion: apiVersionOf(resource),
       kind: `${resource.kind}List`,
-      metadata: { resourceVersion: String(this.#store.resourceVersion) },
-      items: this.#store.list(resource, path.namespace, matches),
+      metadata: {
+        resourceVersion: page.resourceVersion,
+        ...(page.continue === undefined ? {} : { continue: page.continue, remainingItemCount: page.remaining }),
+      },
+      items: page.items,
     });
+  }
+
+  /**
+   * One page of a list (`limit` and `continue`, as kube-apiserver pages them): the first request
+   * takes a snapshot, so every page of one list shows the same resourceVersion and objects, and
+   * `continue` names the snapshot and the next item. Unknown tokens answer undefined (410).
+   */
+  #page(
+    url: URL,
+    snapshot: () => { resourceVersion: string; items: FakeObject[] },
+  ): { resourceVersion: string; items: FakeObject[]; continue?: string; remaining: number } | 'invalid' | undefined {
+    const limitParam = url.searchParams.get('limit');
+    const limit = limitParam === null || limitParam === '' ? 0 : Number(limitParam);
+    if (!Number.isInteger(limit) || limit < 0) return 'invalid';
+    const token = url.searchParams.get('continue');
+    let id: string;
+    let offset: number;
+    let taken: { resourceVersion: string; items: FakeObject[] } | undefined;
+    if (token === null || token === '') {
+      taken = snapshot();
+      if (limit === 0 || taken.items.length <= limit) return { ...taken, remaining: 0 };
+      id = String(++this.#listSnapshotIds);
+      this.#listSnapshots.set(id, taken);
+      offset = 0;
+    } else {
+      const [tokenId = '', tokenOffset = ''] = Buffer.from(token, 'base64url').toString().split(':');
+      id = tokenId;
+      offset = Number(tokenOffset);
+      taken = this.#listSnapshots.get(id);
+      if (taken === undefined || !Number.isInteger(offset)) return undefined;
+    }
+    const end = limit === 0 ? taken.items.length : offset + limit;
+    const items = taken.items.slice(offset, end);
+    if (end >= taken.items.length) {
+      this.#listSnapshots.delete(id);
+      return { resourceVersion: taken.resourceVersion, items, remaining: 0 };
+    }
+    return {
+      resourceVersion: taken.resourceVersion,
+      items,
+      continue: Buffer.from(`${id}:${end}`).toString('base64url'),
+      remaining: taken.items.length - end,
+    };
   }
 
   async #review(req: IncomingMessage, res: ServerResponse, answer: (body: unknown) => Promise<ReviewResponse>) {

@@ -15,6 +15,7 @@
 
 import { LineCounter, isMap, isScalar, isSeq, parseAllDocuments, type Document, type Node } from 'yaml';
 import { freezeObject } from './resource-cache.ts';
+import { pruneForCache } from './resource-projection.ts';
 import { ResourceDocumentError, type DocumentLocation } from './resource-errors.ts';
 import {
   DEFAULT_NAMESPACE,
@@ -126,7 +127,7 @@ function readObject(reader: Reader, node: Node, value: unknown, prefix: string):
   const namespace = (object.metadata['namespace'] as string | null | undefined) ?? DEFAULT_NAMESPACE;
   const metadata = { ...object.metadata, namespace };
   const { line, column, file } = reader.where(node.range?.[0], undefined);
-  const frozen = freezeObject({ ...object, metadata }) as CachedObject;
+  const frozen = freezeObject(pruneForCache(kind, { ...object, metadata })) as CachedObject;
   reader.objects.push({ kind, object: frozen, file, line, column, path: prefix });
 }
 

@@ -15,13 +15,15 @@
 //   Objects already cached at the same resourceVersion fire nothing, so the informer replaying
 //   its own list into the store is silent.
 // - Objects are normalised once, in place, before anyone sees them: apiVersion and kind filled
-//   in (list items lack them), metadata.managedFields dropped, then deep-frozen.
+//   in (list items lack them), pruned to what the cache keeps (resource-projection.ts: no
+//   managedFields; Pods only their metadata and a few spec and status fields), then deep-frozen.
 
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from '../log/index.ts';
 import { Backoff, type BackoffOptions, type Clock, type TimerHandle } from '../time/index.ts';
 import { httpStatusOf, kubernetesApiError, type KubernetesApiError } from './errors.ts';
 import { freezeObject, type ResourceStore } from './resource-cache.ts';
+import { pruneForCache } from './resource-projection.ts';
 import type { KindInformer, KindLister, RawList, RetirableInformer } from './resource-source-kubernetes-list.ts';
 import { RESOURCE_KINDS, type CachedObject, type ResourceKind } from './resource-source.ts';
 
@@ -230,7 +232,7 @@ export class KindWatcher {
     if (object !== undefined) this.#deps.store.delete(object);
   }
 
-  /** Fills in apiVersion and kind, drops managedFields and freezes, in place; undefined when unnamed. */
+  /** Fills in apiVersion and kind, prunes and freezes, in place; undefined when unnamed. */
   #normalize(item: KubernetesObject): CachedObject | undefined {
     const metadata = item.metadata as { name?: unknown; namespace?: unknown; managedFields?: unknown } | undefined;
     if (typeof metadata?.name !== 'string' || typeof metadata.namespace !== 'string') {
@@ -241,8 +243,7 @@ export class KindWatcher {
       const info = RESOURCE_KINDS[this.#deps.kind];
       item.apiVersion ??= info.apiVersion;
       item.kind ??= info.kind;
-      delete metadata.managedFields;
-      freezeObject(item);
+      freezeObject(pruneForCache(this.#deps.kind, item));
     }
     return item as unknown as CachedObject;
   }

@@ -3,10 +3,14 @@
 // informer is retired.
 //
 // Contract:
-// - `listKind` returns the list exactly as the API server sent it (JSON): the typed list calls of
+// - `kindLister` returns the list as the API server sent it (JSON): the typed list calls of
 //   client-node turn timestamps into Date and drop fields their models lack, while its watch
 //   delivers plain JSON; taking the raw body keeps list and watch objects, and the file source's,
-//   in one form. Every list has a deadline (`timeoutMs`).
+//   in one form. It lists in pages of LIST_PAGE_SIZE (`limit`/`continue`, as client-go's reflector
+//   does), so a large kind never arrives as one huge body (the pages' items are joined into one
+//   list at the resourceVersion the server gives them). A `continue` that has expired (410) fails
+//   the list; the informer restarts it from the first page. Every list, all its pages, has one
+//   deadline (`timeoutMs`).
 // - `createInformer` is `makeInformer` with one difference: once `isLive()` is false, the Watch
 //   opens no more requests. ListWatch re-watches after a reconnect delay without looking at
 //   stop() again; this closes that gap, so a closed source sends nothing.
@@ -43,44 +47,69 @@ export function watchPathOf(kind: ResourceKind): string {
   return group === '' ? `/api/${version}/${plural}` : `/apis/${group}/${version}/${plural}`;
 }
 
+/** Objects per list page (client-go's reflector pages by 500 too). */
+export const LIST_PAGE_SIZE = 500;
+
 /** The list call of `kind` through client-node's typed APIs, returning the raw JSON list. */
-export function kindLister(kubeConfig: KubeConfig, kind: ResourceKind, timeoutMs: number): KindLister {
+export function kindLister(
+  kubeConfig: KubeConfig,
+  kind: ResourceKind,
+  timeoutMs: number,
+  pageSize = LIST_PAGE_SIZE,
+): KindLister {
   const call = listCall(kubeConfig, kind);
   return async () => {
-    const capture = rawBodyCapture(AbortSignal.timeout(timeoutMs));
-    await call(capture.options);
-    const body = capture.body();
-    if (body === undefined) throw new Error(`list ${kind}: the response had no body`);
-    const list = JSON.parse(body) as Partial<RawList> | null;
-    if (list === null || typeof list !== 'object' || !Array.isArray(list.items)) {
-      throw new Error(`list ${kind}: the response is not a list`);
+    const signal = AbortSignal.timeout(timeoutMs);
+    const items: KubernetesObject[] = [];
+    let token: string | undefined;
+    for (;;) {
+      const capture = rawBodyCapture(signal);
+      await call({ limit: pageSize, ...(token === undefined ? {} : { _continue: token }) }, capture.options);
+      const body = capture.body();
+      if (body === undefined) throw new Error(`list ${kind}: the response had no body`);
+      const page = JSON.parse(body) as Partial<RawList> | null;
+      if (page === null || typeof page !== 'object' || !Array.isArray(page.items)) {
+        throw new Error(`list ${kind}: the response is not a list`);
+      }
+      for (const item of page.items) items.push(item);
+      token = page.metadata?._continue ?? (page.metadata as { continue?: string } | undefined)?.continue;
+      if (token === undefined || token === '') {
+        const metadata: Record<string, unknown> = { ...page.metadata };
+        for (const paging of ['continue', '_continue', 'remainingItemCount']) delete metadata[paging];
+        return { ...page, metadata, items };
+      }
     }
-    return list as RawList;
   };
 }
 
-type ListCall = (options: ConfigurationOptions<ObservableMiddleware>) => Promise<unknown>;
+interface Paging {
+  readonly limit: number;
+  readonly _continue?: string;
+}
+
+type ListCall = (paging: Paging, options: ConfigurationOptions<ObservableMiddleware>) => Promise<unknown>;
 
 function listCall(kubeConfig: KubeConfig, kind: ResourceKind): ListCall {
   const { group, version, plural } = RESOURCE_KINDS[kind];
   switch (kind) {
     case 'Service': {
       const core = kubeConfig.makeApiClient(CoreV1Api);
-      return (options) => core.listServiceForAllNamespaces({}, options);
+      return (paging, options) => core.listServiceForAllNamespaces(paging, options);
     }
     case 'Pod': {
       const core = kubeConfig.makeApiClient(CoreV1Api);
-      return (options) => core.listPodForAllNamespaces({}, options);
+      return (paging, options) => core.listPodForAllNamespaces(paging, options);
     }
     case 'EndpointSlice': {
       const discovery = kubeConfig.makeApiClient(DiscoveryV1Api);
-      return (options) => discovery.listEndpointSliceForAllNamespaces({}, options);
+      return (paging, options) => discovery.listEndpointSliceForAllNamespaces(paging, options);
     }
     case 'ServiceProfile':
     case 'HTTPRoute':
     case 'GRPCRoute': {
       const custom = kubeConfig.makeApiClient(CustomObjectsApi);
-      return (options) => custom.listClusterCustomObject({ group, version, plural }, options) as Promise<unknown>;
+      return (paging, options) =>
+        custom.listClusterCustomObject({ group, version, plural, ...paging }, options) as Promise<unknown>;
     }
   }
 }

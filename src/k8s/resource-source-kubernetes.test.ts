@@ -174,6 +174,29 @@ describe('KubernetesResourceSource against the fake API server', () => {
     assert.equal(source.start(), source.start(), 'start() twice is the same start');
   });
 
+  test('lists a kind in pages, caches every page, and watches from the list’s resourceVersion', async () => {
+    const server = await startServer();
+    for (let i = 0; i < 7; i++) server.add(service(`web-${i}`));
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'web-0', namespace: 'shop' },
+      spec: { serviceAccountName: 'web', containers: [{ name: 'app', image: 'app' }] },
+      status: { podIP: '10.0.0.1', conditions: [{ type: 'Ready', status: 'True' }] },
+    };
+    server.add(pod);
+    const { source, events } = sourceOn(server, { listPageSize: 3 });
+    await source.start();
+    assert.equal(source.kind('Service').list('shop').length, 7);
+    assert.equal(server.requestCount(SERVICES, 'list'), 3, 'pages of 3, 3 and 1');
+    const cached = source.kind('Pod').get('shop', 'web-0');
+    assert.deepEqual([cached?.spec, cached?.status], [{ serviceAccountName: 'web' }, { podIP: '10.0.0.1' }], 'pruned');
+    await watching(server);
+    server.add(service('web-7'));
+    await until(() => events.includes('add Service shop/web-7'), 'the add after the paged list');
+    assert.equal(events.filter((e) => e.startsWith('add Service')).length, 8, 'nothing listed twice');
+  });
+
   test('add, update and delete arrive once each, in order', async () => {
     const server = await startServer();
     server.add(service('web'));

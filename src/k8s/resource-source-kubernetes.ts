@@ -23,7 +23,7 @@ import { systemClock, type BackoffOptions, type Clock } from '../time/index.ts';
 import { ResourceStore } from './resource-cache.ts';
 import { ResourceSyncError } from './resource-errors.ts';
 import { KindWatcher, type RestartReason } from './resource-source-kubernetes-informer.ts';
-import { createInformer, kindLister, watchPathOf } from './resource-source-kubernetes-list.ts';
+import { LIST_PAGE_SIZE, createInformer, kindLister, watchPathOf } from './resource-source-kubernetes-list.ts';
 import {
   RESOURCE_KIND_NAMES,
   type CachedObject,
@@ -51,8 +51,10 @@ export interface KubernetesResourceSourceOptions {
   readonly stallTimeoutMs?: number;
   /** How often informers are checked for stalls (default 30 s). */
   readonly healthCheckIntervalMs?: number;
-  /** The deadline of one list call (default 60 s). */
+  /** The deadline of one list call, all its pages (default 60 s). */
   readonly listTimeoutMs?: number;
+  /** Objects per list page (default LIST_PAGE_SIZE, 500). */
+  readonly listPageSize?: number;
   /** How long start() waits for every kind's first list (default 2 min). */
   readonly syncTimeoutMs?: number;
 }
@@ -78,6 +80,7 @@ export class KubernetesResourceSource implements ResourceSource {
     this.#clock = deps.clock ?? systemClock;
     this.#syncTimeoutMs = positive(options.syncTimeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS, 'syncTimeoutMs');
     const listTimeoutMs = positive(options.listTimeoutMs ?? DEFAULT_LIST_TIMEOUT_MS, 'listTimeoutMs');
+    const listPageSize = positive(options.listPageSize ?? LIST_PAGE_SIZE, 'listPageSize');
     const watcherOptions = {
       restartBackoff: options.restartBackoff ?? DEFAULT_RESTART_BACKOFF,
       stallTimeoutMs: positive(options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS, 'stallTimeoutMs'),
@@ -110,7 +113,7 @@ export class KubernetesResourceSource implements ResourceSource {
         {
           kind,
           store: stores[kind],
-          list: kindLister(kubeConfig, kind, listTimeoutMs),
+          list: kindLister(kubeConfig, kind, listTimeoutMs, listPageSize),
           newInformer: (list, isLive) => createInformer(kubeConfig, path, list, isLive),
           clock: this.#clock,
           log: this.#log,

@@ -16,7 +16,7 @@
 //
 // This file holds types and a table only: it never loads @kubernetes/client-node at runtime.
 
-import type { V1EndpointSlice, V1ObjectMeta, V1Pod, V1Service } from '@kubernetes/client-node';
+import type { V1EndpointSlice, V1ObjectMeta, V1PodSpec, V1PodStatus, V1Service } from '@kubernetes/client-node';
 
 /** The kinds a ResourceSource serves. */
 export type ResourceKind = 'Service' | 'EndpointSlice' | 'Pod' | 'ServiceProfile' | 'HTTPRoute' | 'GRPCRoute';
@@ -92,7 +92,14 @@ export interface CustomObject<K extends ResourceKind> extends CachedObject {
 
 export type ServiceObject = Cached<V1Service>;
 export type EndpointSliceObject = Cached<V1EndpointSlice>;
-export type PodObject = Cached<V1Pod>;
+/**
+ * A cached Pod: its metadata and only the spec and status fields resource-projection.ts keeps
+ * (both sources prune pods to these before caching them).
+ */
+export type PodObject = CachedObject & {
+  readonly spec?: Pick<WireForm<V1PodSpec>, 'serviceAccountName' | 'nodeName' | 'hostNetwork'>;
+  readonly status?: Pick<WireForm<V1PodStatus>, 'phase' | 'podIP' | 'podIPs' | 'hostIP' | 'hostIPs'>;
+};
 export type ServiceProfileObject = CustomObject<'ServiceProfile'>;
 export type HttpRouteObject = CustomObject<'HTTPRoute'>;
 export type GrpcRouteObject = CustomObject<'GRPCRoute'>;

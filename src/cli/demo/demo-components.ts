@@ -10,8 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from '../../net/index.ts';
 import { DEFAULT_CONTROL_NAMESPACE, DEFAULT_TRUST_DOMAIN, identityName, identityServiceName } from '../../tls/index.ts';
 import { mintLocalToken } from '../../tokens/index.ts';
-import { createCaFiles } from '../identity/ca-files.ts';
+import { caFiles, createCaFiles } from '../identity/ca-files.ts';
 import { createKeyIfMissing } from '../identity/token-command.ts';
+import { issueDestinationCertificate } from './destination-certificate.ts';
 import type { ComponentSpec } from './supervisor.ts';
 
 export interface DemoComponent {
@@ -27,6 +28,7 @@ export interface DemoComponentsOptions {
 export const PLANNED_COMPONENTS: readonly string[] = ['dashboard (issue 11)'];
 
 const DAY_MS = 86_400_000;
+const ISSUER_LIFETIME_MS = 7 * DAY_MS;
 const DOMAIN = { trustDomain: DEFAULT_TRUST_DOMAIN, controlNamespace: DEFAULT_CONTROL_NAMESPACE };
 
 export async function demoComponents(opts: DemoComponentsOptions): Promise<readonly DemoComponent[]> {
@@ -36,6 +38,7 @@ export async function demoComponents(opts: DemoComponentsOptions): Promise<reado
     identityAddr: identity.addresses.grpc ?? '',
     trustAnchorsPem: await readFile(identity.addresses.trustAnchors ?? '', 'utf8'),
     destinationAddr: destination.addresses.grpc ?? '',
+    destinationName: destination.addresses.identity ?? '',
     tokenKey: path.join(opts.stateDir, 'identity', 'token.key'),
     stateDir: opts.stateDir,
   };
@@ -68,6 +71,8 @@ interface ControlPlane {
   readonly identityAddr: string;
   readonly trustAnchorsPem: string;
   readonly destinationAddr: string;
+  /** The destination's identity name: proxies reach it over TLS and verify it. */
+  readonly destinationName: string;
   readonly tokenKey: string;
   readonly stateDir: string;
 }
@@ -114,6 +119,7 @@ async function workload(control: ControlPlane, w: WorkloadSpec): Promise<DemoCom
         NODEMESH_PROXY_IDENTITY_TOKEN_FILE: tokenFile,
         NODEMESH_PROXY_IDENTITY_DIR: dir,
         NODEMESH_PROXY_DESTINATION_SVC_ADDR: control.destinationAddr,
+        NODEMESH_PROXY_DESTINATION_SVC_NAME: control.destinationName,
         NODEMESH_PROXY_DESTINATION_CONTEXT: JSON.stringify({ ns: 'shop', pod: w.pod }),
         NODEMESH_PROXY_SHUTDOWN_GRACE_PERIOD: '2s',
         NODEMESH_LOG_FORMAT: 'json',
@@ -128,11 +134,20 @@ async function workload(control: ControlPlane, w: WorkloadSpec): Promise<DemoCom
 /** The example cluster state shipped with the repository (examples/local-mesh). */
 const EXAMPLES = fileURLToPath(new URL('../../../examples/local-mesh/', import.meta.url));
 
-/** Destination on a copy of the example YAML folder (edit the copy while the mesh runs). */
+/**
+ * Destination on a copy of the example YAML folder (edit the copy while the mesh runs), serving
+ * TLS with a certificate for its identity from the mesh's issuer (identityComponent made it).
+ */
 async function destinationComponent(stateDir: string): Promise<DemoComponent> {
   const resources = path.join(stateDir, 'destination', 'resources');
   await rm(resources, { recursive: true, force: true });
   await cp(EXAMPLES, resources, { recursive: true });
+  const tls = await issueDestinationCertificate({
+    ca: caFiles(path.join(stateDir, 'identity', 'ca')),
+    domain: DOMAIN,
+    dir: path.join(stateDir, 'destination', 'tls'),
+    lifetimeMs: ISSUER_LIFETIME_MS,
+  });
   const grpc = `127.0.0.1:${await freePort()}`;
   const admin = `127.0.0.1:${await freePort()}`;
   return {
@@ -144,11 +159,13 @@ async function destinationComponent(stateDir: string): Promise<DemoComponent> {
         NODEMESH_DESTINATION_ADMIN_LISTEN_ADDR: admin,
         NODEMESH_DESTINATION_SOURCE: 'files',
         NODEMESH_DESTINATION_RESOURCES_DIR: resources,
+        NODEMESH_DESTINATION_TLS_CERT_FILE: tls.certFile,
+        NODEMESH_DESTINATION_TLS_KEY_FILE: tls.keyFile,
         NODEMESH_LOG_FORMAT: 'json',
       },
       readyUrl: `http://${admin}/ready`,
     },
-    addresses: { grpc, admin: `http://${admin}`, resources },
+    addresses: { grpc, admin: `http://${admin}`, identity: tls.identity, resources },
   };
 }
 
@@ -160,7 +177,7 @@ async function identityComponent(stateDir: string): Promise<DemoComponent> {
     dir: path.join(dir, 'ca'),
     domain: DOMAIN,
     anchorLifetimeMs: 30 * DAY_MS,
-    issuerLifetimeMs: 7 * DAY_MS,
+    issuerLifetimeMs: ISSUER_LIFETIME_MS,
     force: true,
     command: 'demo',
   });
