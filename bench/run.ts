@@ -7,7 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseDurationMs } from '../src/config/index.ts';
 import { machineInfo } from './lib/machine.ts';
+import { balancerMarkdown, runBalancerBench } from './scenarios/balancer.ts';
+import { destinationScenario } from './scenarios/destination.ts';
 import { identityMarkdown, runIdentityBench } from './scenarios/identity.ts';
+import { PAIR_SCENARIOS } from './scenarios/pair-scenarios.ts';
 import { proxyHopScenario } from './scenarios/proxy-hop.ts';
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
@@ -31,6 +34,15 @@ const SCENARIOS: Readonly<Record<string, Scenario>> = {
   'proxy-http1': proxyHopScenario('http1'),
   'proxy-h2': proxyHopScenario('h2'),
   'proxy-grpc': proxyHopScenario('grpc'),
+  balancer: {
+    describe: 'P2C peak-EWMA against round robin with one endpoint 50x slower, and the CPU cost of the policy layers',
+    run: async ({ durationMs, concurrency }) => {
+      const result = await runBalancerBench({ durationMs, ...(concurrency === undefined ? {} : { concurrency }) });
+      return { json: result, markdown: balancerMarkdown(result) };
+    },
+  },
+  ...PAIR_SCENARIOS,
+  destination: destinationScenario(),
 };
 
 async function main(): Promise<number> {

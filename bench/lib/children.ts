@@ -38,6 +38,39 @@ export function pinSelf(cpu: number): void {
   execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(process.pid)], { stdio: 'ignore' });
 }
 
+/**
+ * `[cmd, args]` wrapped in `prlimit --nofile=N:N` when this process may raise the hard open-file
+ * limit (root with CAP_SYS_RESOURCE; probed once) and prlimit exists, so a child can hold many
+ * connections (prlimit execs the command in place: the pid stays the command's). Otherwise
+ * unchanged: the child gets this process's limit (see fileLimit()).
+ */
+export function withFileLimit(limit: number, cmd: string, args: readonly string[]): [string, string[]] {
+  canRaise ??= probeRaise(limit);
+  return canRaise ? ['prlimit', [`--nofile=${limit}:${limit}`, cmd, ...args]] : [cmd, [...args]];
+}
+
+let canRaise: boolean | undefined;
+
+function probeRaise(limit: number): boolean {
+  try {
+    execFileSync('prlimit', [`--nofile=${limit}:${limit}`, 'true'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The open-file limit children get: `wanted` when it can be raised, else this process's hard limit. */
+export function fileLimit(wanted: number): number {
+  canRaise ??= probeRaise(wanted);
+  if (canRaise) return wanted;
+  try {
+    return Number(execFileSync('sh', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).trim()) || wanted;
+  } catch {
+    return wanted;
+  }
+}
+
 /** `[cmd, args]` wrapped in `taskset -c cpu` when cpu is given. */
 export function pinned(cpu: number | undefined, cmd: string, args: readonly string[]): [string, string[]] {
   return cpu === undefined ? [cmd, [...args]] : ['taskset', ['-c', String(cpu), cmd, ...args]];

@@ -7,29 +7,50 @@ import type { Children, Child } from './children.ts';
 /** The small response body every upstream answers with (12 bytes, as in the calibration runs). */
 export const RESPONSE_BODY = 'hello world\n';
 
-const GLOBAL = [
-  'global',
-  '  nbthread 1',
-  // Under the default file-descriptor limit of a container: haproxy refuses to start when it
-  // cannot raise the limit to 2 × maxconn.
-  '  maxconn 4000',
-  'defaults',
-  '  mode http',
-  '  timeout connect 5s',
-  '  timeout client 60s',
-  '  timeout server 60s',
-];
+/** Settings of the `global` section beyond the defaults. */
+export interface GlobalOptions {
+  /**
+   * Connections haproxy accepts (default 4000: under the default file-descriptor limit of a
+   * container; haproxy refuses to start when it cannot raise the limit to about 2 × maxconn).
+   */
+  readonly maxconn?: number;
+  /** A UNIX stats socket, for `show info` (connection counters). */
+  readonly statsSocket?: string;
+  /**
+   * Start even when the open-file limit cannot be raised to what maxconn implies (haproxy then
+   * warns and serves as many connections as the limit allows).
+   */
+  readonly noStrictLimits?: boolean;
+}
+
+/** The `global` and `defaults` sections every benchmark configuration starts with. */
+export function globalSection(o: GlobalOptions = {}): string[] {
+  return [
+    'global',
+    '  nbthread 1',
+    `  maxconn ${o.maxconn ?? 4000}`,
+    ...(o.noStrictLimits === true ? ['  no strict-limits'] : []),
+    ...(o.statsSocket === undefined ? [] : [`  stats socket ${o.statsSocket} mode 600 level user`]),
+    'defaults',
+    '  mode http',
+    '  timeout connect 5s',
+    '  timeout client 60s',
+    '  timeout server 60s',
+  ];
+}
+
+const GLOBAL = globalSection();
 
 /** An upstream answering every request with 200 and RESPONSE_BODY, on an h1 port and an h2c port. */
-export function upstreamConfig(h1Port: number, h2Port: number): string {
+export function upstreamConfig(h1Port: number, h2Port: number, host = '127.0.0.1'): string {
   const ret = `  http-request return status 200 content-type text/plain string "${RESPONSE_BODY.replace('\n', '\\n')}"`;
   return [
     ...GLOBAL,
     'frontend upstream_h1',
-    `  bind 127.0.0.1:${h1Port}`,
+    `  bind ${host}:${h1Port}`,
     ret,
     'frontend upstream_h2',
-    `  bind 127.0.0.1:${h2Port} proto h2`,
+    `  bind ${host}:${h2Port} proto h2`,
     ret,
     '',
   ].join('\n');

@@ -70,10 +70,12 @@ export interface WrkOptions {
   readonly host: string;
   readonly connections: number;
   readonly durationMs: number;
+  /** Extra request headers, e.g. `Connection: close` for a new connection per request. */
+  readonly headers?: readonly string[];
   readonly cpu?: number;
 }
 
-/** wrk -t1, keep-alive, GET `url` with `Host: host`. */
+/** wrk -t1, keep-alive (unless a header says otherwise), GET `url` with `Host: host`. */
 export async function runWrk(bin: string, o: WrkOptions): Promise<LoadResult> {
   const seconds = Math.max(1, Math.round(o.durationMs / 1000));
   const [cmd, args] = pinned(o.cpu, bin, [
@@ -83,6 +85,7 @@ export async function runWrk(bin: string, o: WrkOptions): Promise<LoadResult> {
     '--latency',
     '-H',
     `Host: ${o.host}`,
+    ...(o.headers ?? []).flatMap((h) => ['-H', h]),
     o.url,
   ]);
   const { stdout } = await promisify(execFile)(cmd, args, { timeout: o.durationMs + 30_000 });
@@ -130,10 +133,19 @@ export interface H2loadOptions {
   readonly dataFile?: string;
   /** Per-request log, for latency percentiles (h2load --log-file). */
   readonly logFile?: string;
+  /** HTTP/1.1 instead of h2c (h2load --h1; `streams` then means pipelined requests, keep it 1). */
+  readonly h1?: boolean;
+  /** Fixed rate: requests per second per connection (h2load --rps), for latency at a set load. */
+  readonly rps?: number;
   readonly cpu?: number;
 }
 
-/** h2load over h2c (prior knowledge) for a fixed duration. */
+/**
+ * h2load over h2c (prior knowledge), or HTTP/1.1 with `h1`, for a fixed duration; at a fixed
+ * rate with `rps` (each connection sends on its own schedule; a response slower than the interval
+ * delays that connection's next request, so use enough connections that the interval is long
+ * against the latency, e.g. 50 × 100/s for 5,000/s).
+ */
 export async function runH2load(bin: string, o: H2loadOptions): Promise<LoadResult> {
   const seconds = Math.max(1, Math.round(o.durationMs / 1000));
   const argv = [
@@ -141,6 +153,8 @@ export async function runH2load(bin: string, o: H2loadOptions): Promise<LoadResu
     `-m${o.streams}`,
     `-t1`,
     `-D${seconds}`,
+    ...(o.h1 === true ? ['--h1'] : []),
+    ...(o.rps === undefined ? [] : [`--rps=${o.rps}`]),
     '-H',
     `:authority: ${o.authority}`,
     ...(o.headers ?? []).flatMap((h) => ['-H', h]),

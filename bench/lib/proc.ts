@@ -1,5 +1,6 @@
-// Process accounting for benchmarks: CPU seconds (user + system) and peak RSS of a process, read
-// from /proc, so cost per request comes from the process's own accounting.
+// Process accounting for benchmarks: CPU seconds (user + system), peak and current RSS, and USS
+// (private memory) of a process, read from /proc, so cost per request and footprint come from the
+// process's own accounting.
 
 import { readFileSync } from 'node:fs';
 
@@ -26,4 +27,33 @@ export function memoryMb(pid: number): { peakRssMb: number; rssMb: number } {
   } catch {
     return { peakRssMb: Number.NaN, rssMb: Number.NaN };
   }
+}
+
+export interface MemorySample {
+  readonly rssMb: number;
+  /** Unique set size: Private_Clean + Private_Dirty, the memory only this process holds. */
+  readonly ussMb: number;
+  /** Proportional set size (shared pages divided among the processes mapping them). */
+  readonly pssMb: number;
+  readonly peakRssMb: number;
+}
+
+/** RSS, USS and PSS from /proc/<pid>/smaps_rollup (NaN when unavailable). */
+export function memorySample(pid: number): MemorySample {
+  const { peakRssMb } = memoryMb(pid);
+  try {
+    return { ...parseSmapsRollup(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8')), peakRssMb };
+  } catch {
+    return { rssMb: Number.NaN, ussMb: Number.NaN, pssMb: Number.NaN, peakRssMb };
+  }
+}
+
+/** Reads Rss, Pss and Private_{Clean,Dirty} (kB) from smaps_rollup text, in MB. Exported for tests. */
+export function parseSmapsRollup(text: string): { rssMb: number; ussMb: number; pssMb: number } {
+  const kb = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? Number.NaN);
+  return {
+    rssMb: kb('Rss') / 1024,
+    ussMb: (kb('Private_Clean') + kb('Private_Dirty')) / 1024,
+    pssMb: kb('Pss') / 1024,
+  };
 }

@@ -17,8 +17,6 @@
 // shared machine. CPU seconds per request come from each process's /proc/<pid>/stat.
 
 import { writeFile, mkdtemp, rm } from 'node:fs/promises';
-import { connect as h2connect } from 'node:http2';
-import { request as h1request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,8 +24,11 @@ import { freePort } from '../../src/net/index.ts';
 import { Children, canPin, pinSelf, waitHttpReady, waitPort, type Child } from '../lib/children.ts';
 import { proxyConfig, RESPONSE_BODY, startHaproxy, upstreamConfig } from '../lib/haproxy.ts';
 import { requireTools, runH2load, runWrk, type LoadResult, type ToolName } from '../lib/load-tools.ts';
+import { nodemeshUnderTest, type NodemeshUnderTest } from '../lib/nodemesh-version.ts';
+import { grpcFrame, preflight } from '../lib/preflight.ts';
+import { nodemeshBinOption } from '../lib/scenario.ts';
 import { cpuSeconds, memoryMb } from '../lib/proc.ts';
-import { round } from '../lib/stats.ts';
+import { fmtRange as fmt, range, round, type Range } from '../lib/stats.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/nodemesh.ts', import.meta.url));
 const GRPC_UPSTREAM = fileURLToPath(new URL('../lib/grpc-upstream.ts', import.meta.url));
@@ -51,6 +52,8 @@ export interface ProxyHopOptions {
   readonly pin: boolean;
   /** Extra NODE_OPTIONS for the nodemesh proxy process (profiling). */
   readonly proxyNodeOptions?: string;
+  /** The nodemesh entry point (default the sources here; NODEMESH_BENCH_NODEMESH_BIN). */
+  readonly nodemeshBin?: string;
 }
 
 export interface HopRun {
@@ -76,16 +79,13 @@ export interface HopSummary {
   readonly errors: number;
 }
 
-export interface Range {
-  readonly median: number;
-  readonly min: number;
-  readonly max: number;
-}
+export type { Range };
 
 export interface ProxyHopResult {
   readonly scenario: `proxy-${HopProtocol}`;
   readonly protocol: HopProtocol;
   readonly tool: string;
+  readonly nodemesh: NodemeshUnderTest;
   readonly connections: number;
   readonly streams: number;
   readonly durationS: number;
@@ -141,7 +141,7 @@ export async function runProxyHopBench(opts: ProxyHopOptions): Promise<ProxyHopR
     await writeFile(haCfg, proxyConfig(haPort, upstreamPort, h2 ? 'h2' : 'http1'));
     const haproxy = startHaproxy(children, 'haproxy proxy', tools.haproxy, haCfg, proxyCpu);
     // nodemesh.
-    const nodemesh = children.start('nodemesh proxy', process.execPath, [BIN, 'proxy'], {
+    const nodemesh = children.start('nodemesh proxy', process.execPath, [opts.nodemeshBin ?? BIN, 'proxy'], {
       env: {
         NODEMESH_PROXY_IDENTITY_DISABLED: 'true',
         NODEMESH_PROXY_OUTBOUND_LISTEN_ADDRS: `127.0.0.1:${outPort}`,
@@ -167,7 +167,7 @@ export async function runProxyHopBench(opts: ProxyHopOptions): Promise<ProxyHopR
       nodemesh: { port: outPort, proc: nodemesh },
     };
     // One checked request through each path before loading it: status, body, grpc-status.
-    for (const config of CONFIGS) await preflight(opts.protocol, target[config].port, authority);
+    for (const config of CONFIGS) await preflight(opts.protocol, { port: target[config].port, authority });
 
     const dataFile = path.join(dir, 'grpc-request.bin');
     if (opts.protocol === 'grpc') await writeFile(dataFile, grpcFrame(RESPONSE_BODY));
@@ -246,6 +246,7 @@ export async function runProxyHopBench(opts: ProxyHopOptions): Promise<ProxyHopR
       scenario: `proxy-${opts.protocol}`,
       protocol: opts.protocol,
       tool: opts.protocol === 'http1' ? 'wrk' : 'h2load',
+      nodemesh: nodemeshUnderTest(opts.nodemeshBin ?? BIN),
       connections: opts.connections,
       streams: opts.protocol === 'http1' ? 1 : opts.streams,
       durationS: opts.durationMs / 1000,
@@ -274,107 +275,13 @@ export async function runProxyHopBench(opts: ProxyHopOptions): Promise<ProxyHopR
   }
 }
 
-function range(values: readonly number[]): Range {
-  const finite = values.filter((v) => Number.isFinite(v));
-  if (finite.length === 0) return { median: Number.NaN, min: Number.NaN, max: Number.NaN };
-  const s = [...finite].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  const median = s.length % 2 === 1 ? (s[mid] ?? Number.NaN) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-  return { median: round(median, 3), min: s[0] ?? Number.NaN, max: s[s.length - 1] ?? Number.NaN };
-}
-
-/** A gRPC length-prefixed message whose protobuf is field 1 = `text`. */
-function grpcFrame(text: string): Buffer {
-  const msg = Buffer.concat([Buffer.from([0x0a, Buffer.byteLength(text)]), Buffer.from(text)]);
-  const head = Buffer.alloc(5);
-  head.writeUInt32BE(msg.length, 1);
-  return Buffer.concat([head, msg]);
-}
-
-/** One request through a path, checked: 200, the expected body, and grpc-status 0 for gRPC. */
-async function preflight(protocol: HopProtocol, port: number, authority: string): Promise<void> {
-  const where = `127.0.0.1:${port} (authority ${authority})`;
-  if (protocol === 'http1') {
-    const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = h1request({ host: '127.0.0.1', port, path: '/', headers: { host: authority } }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => (body += d));
-        res.once('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      });
-      req.once('error', reject);
-      req.setTimeout(5000, () => req.destroy(new Error(`preflight ${where}: no response within 5 s`)));
-      req.end();
-    });
-    if (status !== 200 || body !== RESPONSE_BODY)
-      throw new Error(`preflight ${where}: status ${status}, body ${JSON.stringify(body)}`);
-    return;
-  }
-  const session = h2connect(`http://127.0.0.1:${port}`);
-  try {
-    const grpc = protocol === 'grpc';
-    const stream = session.request({
-      ':method': grpc ? 'POST' : 'GET',
-      ':path': grpc ? '/bench.Echo/Unary' : '/',
-      ':authority': authority,
-      ...(grpc ? { 'content-type': 'application/grpc', te: 'trailers' } : {}),
-    });
-    const got = await new Promise<{ status: number; body: Buffer; grpcStatus: unknown }>((resolve, reject) => {
-      let status = 0;
-      let grpcStatus: unknown;
-      const chunks: Buffer[] = [];
-      stream.once('response', (h) => (status = Number(h[':status'])));
-      stream.once('trailers', (t: Record<string, string | string[] | undefined>) => (grpcStatus = t['grpc-status']));
-      stream.on('data', (d: Buffer) => chunks.push(d));
-      let ended = false;
-      stream.once('end', () => {
-        ended = true;
-        resolve({ status, body: Buffer.concat(chunks), grpcStatus });
-      });
-      // A stream reset before END_STREAM (even with NO_ERROR) is a failed response for h2load.
-      stream.once('close', () => {
-        if (!ended)
-          reject(
-            new Error(
-              `preflight ${where}: the stream was reset (RST_STREAM code ${stream.rstCode}) before END_STREAM, after status ${status} and ${Buffer.concat(chunks).length} body bytes`,
-            ),
-          );
-      });
-      stream.once('error', reject);
-      session.once('error', reject);
-      setTimeout(
-        () =>
-          reject(
-            new Error(
-              `preflight ${where}: no END_STREAM within 5 s (status ${status}, ${Buffer.concat(chunks).length} body bytes, RST_STREAM code ${String(stream.rstCode)})`,
-            ),
-          ),
-        5000,
-      ).unref();
-      stream.end(grpc ? grpcFrame(RESPONSE_BODY) : undefined);
-    });
-    const okBody = grpc ? got.body.subarray(7).toString() === RESPONSE_BODY : got.body.toString() === RESPONSE_BODY;
-    if (got.status !== 200 || !okBody || (grpc && got.grpcStatus !== '0'))
-      throw new Error(
-        `preflight ${where}: status ${got.status}, body ${JSON.stringify(got.body.toString('latin1'))}, grpc-status ${String(got.grpcStatus)}`,
-      );
-  } finally {
-    session.close();
-  }
-}
-
-function fmt(r: Range | undefined, digits = 1): string {
-  if (r === undefined || !Number.isFinite(r.median)) return '–';
-  const f = (v: number): string => v.toFixed(digits);
-  return r.min === r.max ? f(r.median) : `${f(r.median)} (${f(r.min)}–${f(r.max)})`;
-}
-
 /** The Markdown of a result: the per-configuration table and the ratios against the goals. */
 export function proxyHopMarkdown(r: ProxyHopResult): string {
   const client = r.protocol === 'http1' ? `wrk -t1 -c${r.connections}` : `h2load -t1 -c${r.connections} -m${r.streams}`;
   const lines = [
     `${client}; ${r.repetitions} interleaved repetitions × ${r.durationS} s after ${r.warmupS} s warm-up per configuration; median (min–max).`,
     `Layout: ${r.layout}. Upstream: ${r.upstream}.`,
+    `nodemesh under test: commit ${r.nodemesh.commit.slice(0, 12)}${r.nodemesh.dirty === true ? ', with uncommitted changes' : ''} (${r.nodemesh.bin}).`,
     '',
     '| path | requests/s | proxy CPU µs/req | proxy core use | upstream CPU µs/req | p50 ms | p99 ms | proxy peak RSS MB | errors |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -424,6 +331,7 @@ export function proxyHopScenario(protocol: HopProtocol): {
         streams: 10,
         pin: true,
         ...(nodeOptions === undefined ? {} : { proxyNodeOptions: nodeOptions }),
+        ...nodemeshBinOption(),
       });
       return { json: result, markdown: proxyHopMarkdown(result) };
     },

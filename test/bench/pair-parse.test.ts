@@ -1,0 +1,33 @@
+// The /proc and haproxy reports the pair and footprint benchmarks read.
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { parseHaproxyInfo } from '../../bench/lib/haproxy-pair.ts';
+import { parseSmapsRollup } from '../../bench/lib/proc.ts';
+import { range, round as roundTo } from '../../bench/lib/stats.ts';
+
+describe('bench pair parsers', () => {
+  test('parseSmapsRollup reads RSS, PSS and USS (Private_Clean + Private_Dirty) in MB', () => {
+    const m = parseSmapsRollup(`562cee284000-7fff8c5b9000 ---p 00000000 00:00 0                          [rollup]
+Rss:              102400 kB
+Pss:               51200 kB
+Shared_Clean:      40960 kB
+Shared_Dirty:          0 kB
+Private_Clean:     10240 kB
+Private_Dirty:     51200 kB
+Swap:                  0 kB
+`);
+    assert.deepEqual(m, { rssMb: 100, pssMb: 50, ussMb: 60 });
+  });
+
+  test('parseHaproxyInfo reads `show info` as name → value', () => {
+    const info = parseHaproxyInfo('Name: HAProxy\nVersion: 2.6.12\nCumConns: 4\nCumSslConns: 2\n\n');
+    assert.equal(info.CumSslConns, '2');
+    assert.equal(info.Version, '2.6.12');
+  });
+
+  test('range gives the median and the spread of the finite values', () => {
+    assert.deepEqual(range([3, 1, Number.NaN, 2]), { median: 2, min: 1, max: 3 });
+    assert.equal(roundTo(range([1, 2]).median), 1.5);
+  });
+});
