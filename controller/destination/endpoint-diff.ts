@@ -9,7 +9,8 @@
 // TranslatedEndpoint object sent last, or one that encodes to the same bytes (a pod update that
 // changed nothing the proxy sees). A Service with no ready endpoints is `no_endpoints{exists:true}`,
 // a missing one `no_endpoints{exists:false}`; each is sent once while it lasts. Set-level metric
-// labels are attached to every add. Updates returned are never mutated afterwards (they may be
+// labels and balancer annotations are attached to every add; when the annotations change, the whole
+// set is sent again so the clients see them at once. Updates returned are never mutated afterwards (they may be
 // sent on many streams and their encoding cached).
 
 import { WeightedAddr, type TcpAddress, type Update } from '../../src/api/index.ts';
@@ -22,6 +23,7 @@ export class EndpointDiff {
   /** Key → what the streams hold. */
   #sent = new Map<string, TranslatedEndpoint>();
   #metricLabels: Readonly<Record<string, string>> = {};
+  #balancer: Readonly<Record<string, string>> = {};
   /** The whole state as one message, built on demand and kept until the state changes. */
   #snapshot: Update | undefined;
 
@@ -35,9 +37,10 @@ export class EndpointDiff {
       return [noEndpoints(told === 'empty')];
     }
     const added: WeightedAddr[] = [];
+    const resendAll = this.#told === 'endpoints' && !sameMap(this.#balancer, set.balancerAnnotations);
     for (const [key, endpoint] of set.endpoints) {
       const last = this.#sent.get(key);
-      if (last === endpoint || (last !== undefined && sameEncoding(last.addr, endpoint.addr))) continue;
+      if (!resendAll && (last === endpoint || (last !== undefined && sameEncoding(last.addr, endpoint.addr)))) continue;
       added.push(endpoint.addr);
     }
     const removed: TcpAddress[] = [];
@@ -48,8 +51,9 @@ export class EndpointDiff {
     this.#told = 'endpoints';
     this.#sent = new Map(set.endpoints);
     this.#metricLabels = set.metricLabels;
+    this.#balancer = set.balancerAnnotations;
     const updates: Update[] = [];
-    if (added.length > 0) updates.push(addUpdate(added, set.metricLabels));
+    if (added.length > 0) updates.push(addUpdate(added, set.metricLabels, set.balancerAnnotations));
     if (removed.length > 0) updates.push({ update: { $case: 'remove', remove: { addrs: removed } } });
     if (updates.length > 0 || first) this.#snapshot = undefined;
     return updates;
@@ -62,14 +66,29 @@ export class EndpointDiff {
         ? addUpdate(
             [...this.#sent.values()].map((e) => e.addr),
             this.#metricLabels,
+            this.#balancer,
           )
         : noEndpoints(this.#told === 'empty');
     return this.#snapshot;
   }
 }
 
-function addUpdate(addrs: WeightedAddr[], metricLabels: Readonly<Record<string, string>>): Update {
-  return { update: { $case: 'add', add: { addrs, metricLabels: { ...metricLabels } } } };
+function addUpdate(
+  addrs: WeightedAddr[],
+  metricLabels: Readonly<Record<string, string>>,
+  balancerAnnotations: Readonly<Record<string, string>>,
+): Update {
+  return {
+    update: {
+      $case: 'add',
+      add: { addrs, metricLabels: { ...metricLabels }, balancerAnnotations: { ...balancerAnnotations } },
+    },
+  };
+}
+
+function sameMap(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }
 
 function noEndpoints(exists: boolean): Update {

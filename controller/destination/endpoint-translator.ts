@@ -49,6 +49,8 @@ export type EndpointSet =
       /** `<namespace>/<name>` of every pod the ready endpoints refer to. */
       readonly pods: ReadonlySet<string>;
       readonly metricLabels: Readonly<Record<string, string>>;
+      /** The Service's `balancer.linkerd.io/*` annotations (the clients' balancer settings). */
+      readonly balancerAnnotations: Readonly<Record<string, string>>;
     };
 
 /** The Service whose ClusterIP (any family) is `ip`, if any. */
@@ -106,7 +108,13 @@ export function endpointSet(
       }
     }
   }
-  return { state: 'exists', endpoints, pods, metricLabels: { service: target.name, namespace: target.namespace } };
+  return {
+    state: 'exists',
+    endpoints,
+    pods,
+    metricLabels: { service: target.name, namespace: target.namespace },
+    balancerAnnotations: balancerAnnotations(service.metadata.annotations),
+  };
 }
 
 function targetPort(slice: EndpointSliceObject, portName: string | undefined, servicePort: number): number | undefined {
@@ -180,4 +188,15 @@ function podIdentity(pod: PodObject, options: TranslatorOptions): string | undef
   } catch {
     return undefined;
   }
+}
+
+/** Annotations under this prefix configure the clients' balancer (failure accrual, linkerd.md §4.9). */
+export const BALANCER_ANNOTATION_PREFIX = 'balancer.linkerd.io/';
+
+function balancerAnnotations(
+  annotations: Readonly<Record<string, string>> | undefined,
+): Readonly<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(annotations ?? {})) if (k.startsWith(BALANCER_ANNOTATION_PREFIX)) out[k] = v;
+  return out;
 }

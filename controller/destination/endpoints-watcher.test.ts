@@ -186,6 +186,17 @@ describe('EndpointsWatcher', () => {
     await change({ 'db.yaml': undefined, 'mq.yaml': undefined });
   });
 
+  test("sends the Service's balancer.linkerd.io annotations with its endpoints, and nothing else", async () => {
+    await change({
+      'lb.yaml': `${serviceYaml({ name: 'lb', clusterIP: '10.96.0.15', ports: [{ name: 'http', port: 80 }], annotations: { 'balancer.linkerd.io/failure-accrual': 'consecutive', 'config.nodemesh.io/opaque-ports': '9999' } })}---\n${sliceYaml({ name: 'lb-1', service: 'lb', ports: [{ name: 'http', port: 80 }], endpoints: [{ ip: '10.1.0.7', pod: 'web-a' }] })}`,
+    });
+    const s = subscribe({ namespace: 'shop', name: 'lb', port: 80 });
+    const add = s.updates[0]?.update;
+    assert.ok(add?.$case === 'add');
+    assert.deepEqual(add.add.balancerAnnotations, { 'balancer.linkerd.io/failure-accrual': 'consecutive' });
+    await change({ 'lb.yaml': undefined });
+  });
+
   test('resolves the target port by the Service port name', async () => {
     await change({
       'multi.yaml': `${serviceYaml({

@@ -7,8 +7,12 @@ import { applyEndpointUpdate } from './endpoint-update.ts';
 function addr(host: string, port = 8080, extra: Partial<WeightedAddr> = {}): WeightedAddr {
   return { addr: tcpAddressFromParts(host, port), weight: 10_000, metricLabels: { pod: host }, ...extra };
 }
-const add = (addrs: WeightedAddr[], labels: Record<string, string> = { service: 'web' }): Update => ({
-  update: { $case: 'add', add: { addrs, metricLabels: labels } },
+const add = (
+  addrs: WeightedAddr[],
+  labels: Record<string, string> = { service: 'web' },
+  balancerAnnotations: Record<string, string> = {},
+): Update => ({
+  update: { $case: 'add', add: { addrs, metricLabels: labels, balancerAnnotations } },
 });
 const remove = (...hosts: string[]): Update => ({
   update: { $case: 'remove', remove: { addrs: hosts.map((h) => tcpAddressFromParts(h, 8080)) } },
@@ -141,6 +145,17 @@ describe('applyEndpointUpdate', () => {
     assert.equal(c?.protocolHint, undefined);
     assert.equal(c?.opaqueTransportPort, undefined);
     assert.ok(Object.isFrozen(set) && Object.isFrozen(a) && Object.isFrozen(a?.labels));
+  });
+
+  test("carries the set's balancer annotations on its endpoints, and a change of them is a change", () => {
+    const annotations = { 'balancer.linkerd.io/failure-accrual': 'consecutive' };
+    const first = applyEndpointUpdate(PENDING_ENDPOINTS, add([addr('10.1.0.1')], { service: 'web' }, annotations));
+    assert.deepEqual(endpointsOf(first)[0]?.balancer, annotations);
+    const same = applyEndpointUpdate(first, add([addr('10.1.0.1')], { service: 'web' }, annotations));
+    assert.equal(same, first);
+    const cleared = applyEndpointUpdate(first, add([addr('10.1.0.1')]));
+    assert.notEqual(cleared, first);
+    assert.equal(endpointsOf(cleared)[0]?.balancer, undefined);
   });
 
   test('skips an address that does not decode and applies the rest', () => {

@@ -43,7 +43,7 @@ export function applyEndpointUpdate(
       const map = byKey(endpointsOf(current));
       for (const addr of u.add.addrs) {
         try {
-          const e = endpointFromWeightedAddr(addr, u.add.metricLabels);
+          const e = endpointFromWeightedAddr(addr, u.add.metricLabels, u.add.balancerAnnotations);
           map.set(endpointKey(e), e);
         } catch (err) {
           onBadAddress(err);

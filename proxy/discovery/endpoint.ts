@@ -20,6 +20,8 @@ export interface Endpoint {
   /** protocol_hint.opaque_transport.inbound_port: the peer proxy's inbound port. */
   readonly opaqueTransportPort?: number;
   readonly labels: Readonly<Record<string, string>>;
+  /** The Service's balancer.linkerd.io/* annotations from the set (absent when there are none). */
+  readonly balancer?: Readonly<Record<string, string>>;
 }
 
 export type EndpointState =
@@ -56,7 +58,11 @@ export function endpointKey(e: { readonly host: string; readonly port: number })
 }
 
 /** Builds a frozen Endpoint from a WeightedAddr; throws ProtobufDecodeError on a bad address. */
-export function endpointFromWeightedAddr(addr: WeightedAddr, setLabels: Readonly<Record<string, string>>): Endpoint {
+export function endpointFromWeightedAddr(
+  addr: WeightedAddr,
+  setLabels: Readonly<Record<string, string>>,
+  balancer: Readonly<Record<string, string>> = {},
+): Endpoint {
   if (addr.addr === undefined) throw new TypeError('WeightedAddr has no addr');
   const { host, port } = tcpAddressToParts(addr.addr);
   const strategy = addr.tlsIdentity?.strategy;
@@ -83,6 +89,7 @@ export function endpointFromWeightedAddr(addr: WeightedAddr, setLabels: Readonly
     protocolHint,
     ...(inbound === undefined || inbound === 0 ? {} : { opaqueTransportPort: inbound }),
     labels: Object.freeze({ ...setLabels, ...addr.metricLabels }),
+    ...(Object.keys(balancer).length === 0 ? {} : { balancer: Object.freeze({ ...balancer }) }),
   });
 }
 
@@ -98,9 +105,13 @@ export function sameEndpoint(a: Endpoint, b: Endpoint): boolean {
   ) {
     return false;
   }
-  const ak = Object.keys(a.labels);
-  if (ak.length !== Object.keys(b.labels).length) return false;
-  return ak.every((k) => a.labels[k] === b.labels[k]);
+  return sameRecord(a.labels, b.labels) && sameRecord(a.balancer ?? {}, b.balancer ?? {});
+}
+
+function sameRecord(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const ak = Object.keys(a);
+  if (ak.length !== Object.keys(b).length) return false;
+  return ak.every((k) => a[k] === b[k]);
 }
 
 /** True when two snapshots describe the same state. */

@@ -62,6 +62,7 @@ const add = (...hosts: string[]): Update => ({
     add: {
       addrs: hosts.map((h) => ({ addr: tcpAddressFromParts(h, 8080), weight: 10_000, metricLabels: {} })),
       metricLabels: {},
+      balancerAnnotations: {},
     },
   },
 });

@@ -10,6 +10,8 @@
 //   even with no ready endpoints: its balancer then queues and fails fast (linkerd.md §4.6).
 // - Endpoint set changes reach the balancer as they arrive; endpoints that stay keep their load and
 //   breaker state, in-flight requests to removed ones finish.
+// - The Service's `balancer.linkerd.io/failure-accrual*` annotations (sent with its endpoints)
+//   override the proxy's failure-accrual setting for that target; a change rebuilds the balancer.
 // - A target unused for `idleMs` is dropped: its discovery handles are released and its balancer
 //   closed. The retry budget follows the profile's retryBudget (the default one when the profile
 //   has none; none at all when the profile's budget is invalid).
@@ -17,7 +19,14 @@
 import type { Logger } from '../../src/log/index.ts';
 import type { CompiledProfile, CompiledRetryBudget } from '../../src/profiles/index.ts';
 import { systemClock, type Clock, type TimerHandle } from '../../src/time/index.ts';
-import { createBalancer, type Balancer, type BalancerOptions, type BalancerStrategy } from '../balance/index.ts';
+import {
+  createBalancer,
+  parseFailureAccrualAnnotations,
+  type Balancer,
+  type BalancerOptions,
+  type BalancerStrategy,
+  type FailureAccrualOptions,
+} from '../balance/index.ts';
 import type {
   Endpoint as DiscoveredEndpoint,
   EndpointSet,
@@ -63,9 +72,11 @@ export interface TargetRequest {
 /** Linkerd's default retry budget, used when a profile has none. */
 const DEFAULT_BUDGET: CompiledRetryBudget = Object.freeze({ retryRatio: 0.2, minRetriesPerSecond: 10, ttlMs: 10_000 });
 
+/** Builds a target's balancer with the failure accrual its Service asks for (undefined: off). */
+type BalancerFactory = (accrual: FailureAccrualOptions | undefined) => Balancer<Endpoint>;
+
 class Target implements LogicalTarget {
   readonly name: string;
-  readonly balancer: Balancer<Endpoint>;
   readonly endpoints: ResolutionHandle;
   readonly profiles: ProfileHandle;
   lastUsed: number;
@@ -75,24 +86,40 @@ class Target implements LogicalTarget {
   #budget: RetryBudget | undefined;
   #budgetOf: CompiledRetryBudget | undefined;
   #profileOf: CompiledProfile | undefined;
+  readonly #newBalancer: BalancerFactory;
+  readonly #defaultAccrual: FailureAccrualOptions | undefined;
+  readonly #log: Logger;
+  #balancer: Balancer<Endpoint>;
+  /** The Service's balancer annotations, and the failure accrual, the current balancer was built for. */
+  #annotationsKey = '[]';
+  #accrualKey: string;
 
   constructor(
     name: string,
     endpoints: ResolutionHandle,
     profiles: ProfileHandle,
-    balancer: Balancer<Endpoint>,
-    clock: Clock,
+    balancer: { readonly create: BalancerFactory; readonly defaultAccrual: FailureAccrualOptions | undefined },
+    deps: { readonly clock: Clock; readonly log: Logger },
     inboundPort: number,
   ) {
     this.name = name;
     this.endpoints = endpoints;
     this.profiles = profiles;
-    this.balancer = balancer;
+    this.#newBalancer = balancer.create;
+    this.#defaultAccrual = balancer.defaultAccrual;
+    this.#balancer = balancer.create(balancer.defaultAccrual);
+    this.#accrualKey = JSON.stringify(balancer.defaultAccrual ?? null);
+    this.#log = deps.log;
+    const clock = deps.clock;
     this.#clock = clock;
     this.#inboundPort = inboundPort;
     this.lastUsed = clock.now();
     this.#apply(endpoints.current());
     this.#unsubscribe = endpoints.onChange((set) => this.#apply(set));
+  }
+
+  get balancer(): Balancer<Endpoint> {
+    return this.#balancer;
   }
 
   profile(): CompiledProfile | undefined {
@@ -118,13 +145,54 @@ class Target implements LogicalTarget {
     this.#unsubscribe();
     this.endpoints.release();
     this.profiles.release();
-    this.balancer.close();
+    this.#balancer.close();
   }
 
   #apply(set: EndpointSet): void {
     const state = set.state;
     if (state.kind === 'pending') return;
-    this.balancer.update(state.kind === 'endpoints' ? state.endpoints.map((e) => this.#endpoint(e)) : []);
+    const endpoints = state.kind === 'endpoints' ? state.endpoints : [];
+    if (endpoints.length > 0) this.#configure(endpoints[0]?.balancer ?? {});
+    this.#balancer.update(endpoints.map((e) => this.#endpoint(e)));
+  }
+
+  /**
+   * Applies the Service's balancer.linkerd.io annotations (linkerd.md §4.9): a new failure-accrual
+   * setting replaces the balancer (requests in flight finish on the old one; requests waiting in its
+   * queue fail and may be retried by the client). Invalid annotations are logged and the proxy's
+   * own setting is used.
+   */
+  #configure(annotations: Readonly<Record<string, string>>): void {
+    const key = JSON.stringify(Object.entries(annotations).sort(([x], [y]) => (x < y ? -1 : 1)));
+    if (key === this.#annotationsKey) return;
+    this.#annotationsKey = key;
+    const accrual = this.#accrualFor(annotations);
+    const accrualKey = JSON.stringify(accrual ?? null);
+    if (accrualKey === this.#accrualKey) return;
+    this.#accrualKey = accrualKey;
+    const old = this.#balancer;
+    this.#balancer = this.#newBalancer(accrual);
+    this.#log.info(
+      { target: this.name, failureAccrual: accrual ?? 'off' },
+      'balancer configured from the Service annotations',
+    );
+    old.close();
+  }
+
+  #accrualFor(annotations: Readonly<Record<string, string>>): FailureAccrualOptions | undefined {
+    const parsed = parseFailureAccrualAnnotations(annotations);
+    switch (parsed.kind) {
+      case 'none':
+        return this.#defaultAccrual;
+      case 'consecutive':
+        return parsed.options;
+      case 'invalid':
+        this.#log.warn(
+          { target: this.name, problems: parsed.problems },
+          'ignoring invalid balancer annotations on the Service; using the proxy setting',
+        );
+        return this.#defaultAccrual;
+    }
   }
 
   #endpoint(e: DiscoveredEndpoint): Endpoint {
@@ -218,26 +286,28 @@ export class OutboundTargets {
   #target(name: string): Target {
     let target = this.#targets.get(name);
     if (target === undefined) {
-      const balancer = createBalancer<Endpoint>(
-        this.#opts.strategy ?? 'p2c',
-        {
-          keyOf: (e) => `${e.host}:${e.port}`,
-          clock: this.#clock,
-          ...(this.#random === undefined ? {} : { random: this.#random }),
-          onEvent: (event) => {
-            if (event.kind === 'fail-fast')
-              this.#log.info({ target: name, active: event.active }, 'balancer fail-fast');
-            else this.#log.info({ target: name, endpoint: event.key, state: event.state.kind }, 'endpoint breaker');
+      const { accrual: defaultAccrual, ...options } = this.#opts.balancer ?? {};
+      const create: BalancerFactory = (accrual) =>
+        createBalancer<Endpoint>(
+          this.#opts.strategy ?? 'p2c',
+          {
+            keyOf: (e) => `${e.host}:${e.port}`,
+            clock: this.#clock,
+            ...(this.#random === undefined ? {} : { random: this.#random }),
+            onEvent: (event) => {
+              if (event.kind === 'fail-fast')
+                this.#log.info({ target: name, active: event.active }, 'balancer fail-fast');
+              else this.#log.info({ target: name, endpoint: event.key, state: event.state.kind }, 'endpoint breaker');
+            },
           },
-        },
-        this.#opts.balancer,
-      );
+          { ...options, ...(accrual === undefined ? {} : { accrual }) },
+        );
       target = new Target(
         name,
         this.#discovery.resolve({ authority: name }),
         this.#discovery.resolveProfile({ authority: name }),
-        balancer,
-        this.#clock,
+        { create, defaultAccrual },
+        { clock: this.#clock, log: this.#log },
         this.#opts.defaultInboundPort ?? 4143,
       );
       this.#targets.set(name, target);

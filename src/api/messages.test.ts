@@ -46,6 +46,7 @@ const {
   Update,
   WeightedAddr,
   WeightedAddrSet,
+  WeightedAddrSet_BalancerAnnotationsEntry,
   WeightedAddrSet_MetricLabelsEntry,
   WeightedAddr_MetricLabelsEntry,
   WeightedDst,
@@ -208,9 +209,20 @@ samples('destination.WeightedAddrSet', WeightedAddrSet, {
     addrs: [fullEndpoint, fullEndpoint],
     metricLabels: { service: 'web', namespace: 'shop' },
   }),
+  'with the nodemesh balancer annotations': WeightedAddrSet.create({
+    addrs: [fullEndpoint],
+    metricLabels: { service: 'web' },
+    balancerAnnotations: { 'balancer.linkerd.io/failure-accrual': 'consecutive' },
+  }),
 });
 samples('destination.WeightedAddrSet_MetricLabelsEntry', WeightedAddrSet_MetricLabelsEntry, {
   'one entry': WeightedAddrSet_MetricLabelsEntry.create({ key: 'service', value: 'web' }),
+});
+samples('destination.WeightedAddrSet_BalancerAnnotationsEntry', WeightedAddrSet_BalancerAnnotationsEntry, {
+  'one entry': WeightedAddrSet_BalancerAnnotationsEntry.create({
+    key: 'balancer.linkerd.io/failure-accrual',
+    value: 'consecutive',
+  }),
 });
 samples('destination.WeightedAddr', WeightedAddr, {
   'every field': fullEndpoint,

@@ -195,3 +195,47 @@ describe('failure accrual: the breaker trips and recovers', () => {
     assert.ok(bad.hits >= before + 3, `recovered endpoint served ${bad.hits - before} requests`);
   });
 });
+
+describe('failure accrual configured by the Service annotations', () => {
+  let proxy: OutboundProxy;
+  let good: App;
+  let bad: App;
+
+  before(async () => {
+    [good, bad] = [await app(0), await app(0)];
+    bad.status = 503;
+    // No accrual in the proxy's own settings: the Service turns it on.
+    proxy = await startOutboundProxy({ NODEMESH_PROXY_OUTBOUND_BALANCER: 'round-robin' });
+  });
+
+  after(async () => {
+    await proxy.close();
+    good.server.close();
+    bad.server.close();
+  });
+
+  test('without annotations a failing endpoint keeps getting its share', async () => {
+    proxy.setEndpoints([good.port, bad.port]);
+    for (let i = 0; i < 20; i++) await proxy.get('/');
+    assert.equal(bad.hits, 10);
+  });
+
+  test('with balancer.linkerd.io/failure-accrual it is taken out after the annotated failures', async () => {
+    proxy.setEndpoints([good.port, bad.port], {
+      'balancer.linkerd.io/failure-accrual': 'consecutive',
+      'balancer.linkerd.io/failure-accrual-consecutive-max-failures': '2',
+      'balancer.linkerd.io/failure-accrual-consecutive-min-penalty': '10s',
+      'balancer.linkerd.io/failure-accrual-consecutive-max-penalty': '10s',
+    });
+    const before = bad.hits;
+    for (let i = 0; i < 30; i++) await proxy.get('/');
+    assert.equal(bad.hits - before, 2, 'two failures, then no more requests');
+  });
+
+  test('invalid annotations are ignored (the proxy setting applies) and traffic goes on', async () => {
+    proxy.setEndpoints([good.port, bad.port], { 'balancer.linkerd.io/failure-accrual': 'sometimes' });
+    const before = bad.hits;
+    for (let i = 0; i < 20; i++) await proxy.get('/');
+    assert.equal(bad.hits - before, 10);
+  });
+});

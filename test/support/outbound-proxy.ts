@@ -19,7 +19,8 @@ export interface OutboundProxy {
   readonly registry: Registry;
   readonly resolver: StaticResolver;
   readonly port: number;
-  setEndpoints(ports: readonly number[]): void;
+  /** The Service's endpoints (ports on 127.0.0.1) and its balancer.linkerd.io annotations. */
+  setEndpoints(ports: readonly number[], balancerAnnotations?: Readonly<Record<string, string>>): void;
   /** Sets the ServiceProfile of web.shop from the YAML of its `spec`. */
   setProfile(specYaml: string): void;
   get(path: string, opts?: RequestOptions): Promise<Reply>;
@@ -71,13 +72,14 @@ export async function startOutboundProxy(env: Readonly<Record<string, string>> =
     registry,
     resolver,
     port,
-    setEndpoints(ports) {
+    setEndpoints(ports, balancerAnnotations) {
       const endpoints: DiscoveredEndpoint[] = ports.map((p) => ({
         host: '127.0.0.1',
         port: p,
         weight: 10_000,
         protocolHint: undefined,
         labels: { pod: `web-${p}` },
+        ...(balancerAnnotations === undefined ? {} : { balancer: balancerAnnotations }),
       }));
       resolver.setEndpoints(AUTHORITY, endpoints);
     },

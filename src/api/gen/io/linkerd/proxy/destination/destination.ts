@@ -62,9 +62,20 @@ export interface WeightedAddrSet {
   addrs: WeightedAddr[];
   /** Labels that apply to every endpoint of the set (e.g. service, namespace). */
   metricLabels: { [key: string]: string };
+  /**
+   * nodemesh extension: the Service's `balancer.linkerd.io/*` annotations, which configure the
+   * client's balancer (failure accrual). Linkerd carries them in its policy API instead; its proxies
+   * skip this unknown field. Set on every add, so the latest add holds the Service's current ones.
+   */
+  balancerAnnotations: { [key: string]: string };
 }
 
 export interface WeightedAddrSet_MetricLabelsEntry {
+  key: string;
+  value: string;
+}
+
+export interface WeightedAddrSet_BalancerAnnotationsEntry {
   key: string;
   value: string;
 }
@@ -619,7 +630,7 @@ export const AddrSet: MessageFns<AddrSet> = {
 };
 
 function createBaseWeightedAddrSet(): WeightedAddrSet {
-  return { addrs: [], metricLabels: {} };
+  return { addrs: [], metricLabels: {}, balancerAnnotations: {} };
 }
 
 export const WeightedAddrSet: MessageFns<WeightedAddrSet> = {
@@ -629,6 +640,9 @@ export const WeightedAddrSet: MessageFns<WeightedAddrSet> = {
     }
     globalThis.Object.entries(message.metricLabels).forEach(([key, value]: [string, string]) => {
       WeightedAddrSet_MetricLabelsEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).join();
+    });
+    globalThis.Object.entries(message.balancerAnnotations).forEach(([key, value]: [string, string]) => {
+      WeightedAddrSet_BalancerAnnotationsEntry.encode({ key: key as any, value }, writer.uint32(8002).fork()).join();
     });
     return writer;
   },
@@ -662,6 +676,17 @@ export const WeightedAddrSet: MessageFns<WeightedAddrSet> = {
             const entry2 = WeightedAddrSet_MetricLabelsEntry.decode(reader, reader.uint32());
             if (entry2.value !== undefined) {
               message.metricLabels[entry2.key] = entry2.value;
+            }
+            continue;
+          }
+          case 1000: {
+            if (tag !== 8002) {
+              break;
+            }
+
+            const entry1000 = WeightedAddrSet_BalancerAnnotationsEntry.decode(reader, reader.uint32());
+            if (entry1000.value !== undefined) {
+              message.balancerAnnotations[entry1000.key] = entry1000.value;
             }
             continue;
           }
@@ -707,6 +732,33 @@ export const WeightedAddrSet: MessageFns<WeightedAddrSet> = {
           {},
         )
         : {},
+      balancerAnnotations: isObject(object.balancerAnnotations)
+        ? (globalThis.Object.entries(object.balancerAnnotations) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.balancer_annotations)
+        ? (globalThis.Object.entries(object.balancer_annotations) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
     };
   },
 
@@ -721,6 +773,15 @@ export const WeightedAddrSet: MessageFns<WeightedAddrSet> = {
         obj.metricLabels = {};
         entries.forEach(([k, v]) => {
           obj.metricLabels[k] = v;
+        });
+      }
+    }
+    if (message.balancerAnnotations) {
+      const entries = globalThis.Object.entries(message.balancerAnnotations) as [string, string][];
+      if (entries.length > 0) {
+        obj.balancerAnnotations = {};
+        entries.forEach(([k, v]) => {
+          obj.balancerAnnotations[k] = v;
         });
       }
     }
@@ -742,6 +803,13 @@ export const WeightedAddrSet: MessageFns<WeightedAddrSet> = {
       },
       {},
     );
+    message.balancerAnnotations = (globalThis.Object.entries(object.balancerAnnotations ?? {}) as [string, string][])
+      .reduce((acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      }, {});
     return message;
   },
 };
@@ -829,6 +897,95 @@ export const WeightedAddrSet_MetricLabelsEntry: MessageFns<WeightedAddrSet_Metri
     object: I,
   ): WeightedAddrSet_MetricLabelsEntry {
     const message = createBaseWeightedAddrSet_MetricLabelsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseWeightedAddrSet_BalancerAnnotationsEntry(): WeightedAddrSet_BalancerAnnotationsEntry {
+  return { key: "", value: "" };
+}
+
+export const WeightedAddrSet_BalancerAnnotationsEntry: MessageFns<WeightedAddrSet_BalancerAnnotationsEntry> = {
+  encode(message: WeightedAddrSet_BalancerAnnotationsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WeightedAddrSet_BalancerAnnotationsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWeightedAddrSet_BalancerAnnotationsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WeightedAddrSet_BalancerAnnotationsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: WeightedAddrSet_BalancerAnnotationsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WeightedAddrSet_BalancerAnnotationsEntry>, I>>(
+    base?: I,
+  ): WeightedAddrSet_BalancerAnnotationsEntry {
+    return WeightedAddrSet_BalancerAnnotationsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WeightedAddrSet_BalancerAnnotationsEntry>, I>>(
+    object: I,
+  ): WeightedAddrSet_BalancerAnnotationsEntry {
+    const message = createBaseWeightedAddrSet_BalancerAnnotationsEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
     return message;
