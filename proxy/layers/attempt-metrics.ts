@@ -5,37 +5,41 @@
 // Contract: nothing is recorded for requests without a profile. A discarded attempt (a retry
 // followed) is recorded with its own status and classification.
 
-import type { RouteMetrics } from '../../src/metrics/index.ts';
 import { ProxyError } from '../http/proxy-error.ts';
 import { synthesize } from '../http/synthesize.ts';
 import type { HttpLayer } from '../http/stack.ts';
+import type { RouteMetricCache } from './route-metric-cache.ts';
 import type { RoutedRequest } from './route.ts';
 
-export function attemptMetricsLayer<R extends RoutedRequest>(metrics: RouteMetrics): HttpLayer<R> {
+export function attemptMetricsLayer<R extends RoutedRequest>(cache: RouteMetricCache): HttpLayer<R> {
   return (inner) => async (req) => {
-    const { routeLabels: labels, profile } = req;
-    if (labels === undefined || profile === undefined) return inner(req);
-    metrics.actualRequestTotal.inc(labels);
+    const { routeMetrics: series, profile } = req;
+    if (series === undefined || profile === undefined) return inner(req);
+    series.actualRequest.inc();
     try {
       const outcome = await inner(req);
-      metrics.actualResponseTotal.inc({
-        ...labels,
-        status_code: String(outcome.status),
-        classification: profile.classify(req.route, {
+      cache
+        .response(series, {
           status: outcome.status,
-          grpcStatus: outcome.grpcStatus === undefined ? undefined : Number(outcome.grpcStatus),
-        }),
-        ...(outcome.grpcStatus === undefined ? {} : { grpc_status: outcome.grpcStatus }),
-      });
+          classification: profile.classify(req.route, {
+            status: outcome.status,
+            grpcStatus: outcome.grpcStatus === undefined ? undefined : Number(outcome.grpcStatus),
+          }),
+          grpcStatus: outcome.grpcStatus,
+          error: undefined,
+        })
+        .actual.inc();
       return outcome;
     } catch (err) {
       const e = synthesize(err);
-      metrics.actualResponseTotal.inc({
-        ...labels,
-        status_code: String(e.status),
-        classification: 'failure',
-        error: err instanceof ProxyError ? err.failure : 'unexpected',
-      });
+      cache
+        .response(series, {
+          status: e.status,
+          classification: 'failure',
+          grpcStatus: undefined,
+          error: err instanceof ProxyError ? err.failure : 'unexpected',
+        })
+        .actual.inc();
       throw err;
     }
   };

@@ -12,6 +12,7 @@
 
 import type { RouteMetrics } from '../../src/metrics/index.ts';
 import type { HeadVerdict, HttpLayer, HttpOutcome, ResponseHead } from '../http/stack.ts';
+import { Readable } from 'node:stream';
 import { ReplayableBody } from './replay-body.ts';
 import type { RoutedRequest } from './route.ts';
 
@@ -21,15 +22,15 @@ export type RetryableRequest = RoutedRequest & {
 
 export function retryLayer<R extends RetryableRequest>(metrics: RouteMetrics): HttpLayer<R> {
   return (inner) => async (req) => {
-    const { route, profile, routeLabels } = req;
+    const { route, profile, routeMetrics } = req;
     if (route === undefined || profile === undefined || !route.isRetryable || req.downstream.kind === 'upgrade') {
       return inner(req);
     }
     const budget = req.logical.retryBudget();
     if (budget === undefined) return inner(req);
     budget.deposit();
-    const source = req.body ?? (req.downstream.kind === 'h1' ? req.downstream.req : req.downstream.stream);
-    const body = new ReplayableBody(source);
+    // A request without a body (most GETs) needs no copy: every attempt sends none.
+    const body = hasBody(req) ? new ReplayableBody(req.body ?? downstreamBody(req)) : NO_BODY;
     const outer = req.onHead;
     let retry = false;
     const onHead = (head: ResponseHead): HeadVerdict => {
@@ -41,19 +42,49 @@ export function retryLayer<R extends RetryableRequest>(metrics: RouteMetrics): H
         }) === 'failure';
       if (failed && body.replayable() && req.signal?.aborted !== true) {
         if (budget.withdraw()) {
-          metrics.retryableTotal.inc({ ...routeLabels });
+          metrics.retryableTotal.inc({ ...routeMetrics?.labels });
           retry = true;
           return 'discard';
         }
-        metrics.retryableTotal.inc({ ...routeLabels, skipped: 'no_budget' });
+        metrics.retryableTotal.inc({ ...routeMetrics?.labels, skipped: 'no_budget' });
       }
       return outer?.(head) ?? 'commit';
     };
-    let outcome: HttpOutcome = await inner({ ...req, body: body.stream, onHead });
+    let outcome: HttpOutcome = await inner(
+      body === NO_BODY ? { ...req, onHead } : { ...req, body: body.stream, onHead },
+    );
     // Bounded by the budget: each pass withdrew one retry.
     while (retry && !outcome.committed) {
       outcome = await inner({ ...req, body: body.replay(), onHead });
     }
     return outcome;
   };
+}
+
+/** The replay source of a request that has no body. */
+const NO_BODY = {
+  stream: undefined,
+  replayable: (): boolean => true,
+  replay: (): Readable => Readable.from([], { objectMode: false }),
+};
+
+/** False when the request certainly has no body (no framing on HTTP/1, END_STREAM on the HTTP/2 HEADERS). */
+function hasBody(req: RetryableRequest): boolean {
+  if (req.body !== undefined) return true;
+  const down = req.downstream;
+  if (down.kind === 'h2') return !down.stream.endAfterHeaders;
+  return req.headers['content-length'] !== undefined
+    ? req.headers['content-length'] !== '0'
+    : req.headers['transfer-encoding'] !== undefined;
+}
+
+function downstreamBody(req: RetryableRequest): Readable {
+  const down = req.downstream;
+  switch (down.kind) {
+    case 'h1':
+    case 'upgrade':
+      return down.req;
+    case 'h2':
+      return down.stream;
+  }
 }

@@ -9,11 +9,11 @@
 // request fails with ProxyError('response-timeout') (504, gRPC DEADLINE_EXCEEDED). A committed
 // response then streams to its end.
 
-import type { RouteMetrics } from '../../src/metrics/index.ts';
 import type { CompiledProfile, CompiledRoute } from '../../src/profiles/index.ts';
 import { ProxyError } from '../http/proxy-error.ts';
 import { synthesize } from '../http/synthesize.ts';
 import type { HttpLayer, HttpOutcome, HttpRequest } from '../http/stack.ts';
+import type { RouteChildren, RouteMetricCache } from './route-metric-cache.ts';
 
 export interface ProfiledRequest extends HttpRequest {
   readonly logical: { readonly name: string; profile(): CompiledProfile | undefined };
@@ -22,8 +22,8 @@ export interface ProfiledRequest extends HttpRequest {
 export interface RouteFields {
   readonly profile: CompiledProfile | undefined;
   readonly route: CompiledRoute | undefined;
-  /** Route metric labels of this request (undefined without a profile; no rt_route when no route matched). */
-  readonly routeLabels: RouteLabels | undefined;
+  /** Route metric labels and series of this request (undefined without a profile; no rt_route when no route matched). */
+  readonly routeMetrics: RouteChildren | undefined;
 }
 
 export interface RouteLabels {
@@ -34,16 +34,14 @@ export interface RouteLabels {
 
 export type RoutedRequest = ProfiledRequest & RouteFields;
 
-export function routeLayer<R extends ProfiledRequest>(metrics: RouteMetrics): HttpLayer<R, R & RouteFields> {
+export function routeLayer<R extends ProfiledRequest>(cache: RouteMetricCache): HttpLayer<R, R & RouteFields> {
   return (inner) => async (req) => {
     const profile = req.logical.profile();
-    if (profile === undefined) return inner({ ...req, profile, route: undefined, routeLabels: undefined });
+    if (profile === undefined) return inner({ ...req, profile, route: undefined, routeMetrics: undefined });
     const route = profile.matchRoute({ method: req.method, path: req.target });
-    const labels: RouteLabels =
-      route === undefined
-        ? { direction: 'outbound', dst: req.logical.name }
-        : { direction: 'outbound', dst: req.logical.name, rt_route: route.name };
-    metrics.requestTotal.inc(labels);
+    const series = cache.route(req.logical.name, route?.name);
+    const labels = series.labels;
+    series.request.inc();
     const started = performance.now();
     const timeoutMs = route?.timeoutMs;
     let timer: NodeJS.Timeout | undefined;
@@ -69,7 +67,7 @@ export function routeLayer<R extends ProfiledRequest>(metrics: RouteMetrics): Ht
         ...req,
         profile,
         route,
-        routeLabels: labels,
+        routeMetrics: series,
         ...(signal === undefined ? {} : { signal }),
         ...(timer === undefined
           ? {}
@@ -84,28 +82,28 @@ export function routeLayer<R extends ProfiledRequest>(metrics: RouteMetrics): Ht
     } catch (err) {
       clearTimeout(timer);
       const e = synthesize(err);
-      const status = String(e.status);
-      metrics.responseLatencyMs.observe({ ...labels, status_code: status }, performance.now() - started);
-      metrics.responseTotal.inc({
-        ...labels,
-        status_code: status,
+      const end = cache.response(series, {
+        status: e.status,
         classification: 'failure',
-        ...(req.grpc ? { grpc_status: String(e.grpcStatus) } : {}),
+        grpcStatus: req.grpc ? String(e.grpcStatus) : undefined,
         error: err instanceof ProxyError ? err.failure : 'unexpected',
       });
+      end.latency.observe(performance.now() - started);
+      end.total.inc();
       throw err;
     }
     clearTimeout(timer);
-    const withStatus = { ...labels, status_code: String(outcome.status) };
-    metrics.responseLatencyMs.observe(withStatus, performance.now() - started);
-    metrics.responseTotal.inc({
-      ...withStatus,
+    const end = cache.response(series, {
+      status: outcome.status,
       classification: profile.classify(route, {
         status: outcome.status,
         grpcStatus: outcome.grpcStatus === undefined ? undefined : Number(outcome.grpcStatus),
       }),
-      ...(outcome.grpcStatus === undefined ? {} : { grpc_status: outcome.grpcStatus }),
+      grpcStatus: outcome.grpcStatus,
+      error: undefined,
     });
+    end.latency.observe(performance.now() - started);
+    end.total.inc();
     return outcome;
   };
 }

@@ -18,6 +18,7 @@ import { attemptMetricsLayer } from '../layers/attempt-metrics.ts';
 import { balanceLayer } from '../layers/balance.ts';
 import { requireIdentityLayer } from '../layers/require-identity.ts';
 import { retryLayer } from '../layers/retry.ts';
+import { RouteMetricCache } from '../layers/route-metric-cache.ts';
 import { routeLayer, type RouteFields } from '../layers/route.ts';
 import type { LogicalTarget, TargetRequest } from './targets.ts';
 
@@ -46,9 +47,10 @@ export function outboundHttpStack(deps: OutboundStackDependencies): HttpService 
   const endpoint: HttpService<EndpointRequest> = requireIdentityLayer()(
     loopGuardLayer(deps.loopGuard)(endpointMetricsLayer(deps.httpMetrics)(deps.forward)),
   );
-  const logical = routeLayer<LogicalRequest>(deps.routeMetrics)(
+  const routeSeries = new RouteMetricCache(deps.routeMetrics);
+  const logical = routeLayer<LogicalRequest>(routeSeries)(
     retryLayer<RoutedLogicalRequest>(deps.routeMetrics)(
-      attemptMetricsLayer<RoutedLogicalRequest>(deps.routeMetrics)(balanceLayer<RoutedLogicalRequest>()(endpoint)),
+      attemptMetricsLayer<RoutedLogicalRequest>(routeSeries)(balanceLayer<RoutedLogicalRequest>()(endpoint)),
     ),
   );
   const direct = resolveLayer(deps.direct)(endpoint);

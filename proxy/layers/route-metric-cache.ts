@@ -1,0 +1,88 @@
+// Route metrics without per-request label hashing: prom-client hashes a label object on every
+// inc()/observe(); the children for a route's label set (and for each status and classification seen
+// on it) are looked up once and kept. One cache per registry's RouteMetrics, shared by the route and
+// attempt layers.
+//
+// Contract: the recorded series are exactly those of calling the families with the same labels.
+// Memory grows with the routes (dst × rt_route) and the distinct status / classification /
+// grpc_status / error values seen on each, which are all small sets.
+
+import type { RouteMetrics } from '../../src/metrics/index.ts';
+import type { RouteLabels } from './route.ts';
+
+/** What the layers use of a prom-client child. */
+interface CounterChild {
+  inc(value?: number): void;
+}
+interface HistogramChild {
+  observe(value: number): void;
+}
+
+interface ResponseChildren {
+  readonly total: CounterChild;
+  readonly latency: HistogramChild;
+  readonly actual: CounterChild;
+}
+
+export interface RouteChildren {
+  readonly labels: RouteLabels;
+  readonly request: CounterChild;
+  readonly actualRequest: CounterChild;
+  readonly responses: Map<string, ResponseChildren>;
+}
+
+export interface RouteResponse {
+  readonly status: number;
+  readonly classification: 'success' | 'failure';
+  readonly grpcStatus: string | undefined;
+  readonly error: string | undefined;
+}
+
+export class RouteMetricCache {
+  readonly metrics: RouteMetrics;
+  readonly #routes = new Map<string, RouteChildren>();
+
+  constructor(metrics: RouteMetrics) {
+    this.metrics = metrics;
+  }
+
+  /** The children of route `rtRoute` (undefined: the default route) of `dst`. */
+  route(dst: string, rtRoute: string | undefined): RouteChildren {
+    const key = rtRoute === undefined ? dst : `${dst}\u0000${rtRoute}`;
+    let route = this.#routes.get(key);
+    if (route === undefined) {
+      const labels: RouteLabels =
+        rtRoute === undefined ? { direction: 'outbound', dst } : { direction: 'outbound', dst, rt_route: rtRoute };
+      route = {
+        labels,
+        request: this.metrics.requestTotal.labels({ ...labels }),
+        actualRequest: this.metrics.actualRequestTotal.labels({ ...labels }),
+        responses: new Map(),
+      };
+      this.#routes.set(key, route);
+    }
+    return route;
+  }
+
+  response(route: RouteChildren, r: RouteResponse): ResponseChildren {
+    const key = `${r.status}|${r.classification}|${r.grpcStatus ?? ''}|${r.error ?? ''}`;
+    let children = route.responses.get(key);
+    if (children === undefined) {
+      const status = String(r.status);
+      const end = {
+        ...route.labels,
+        status_code: status,
+        classification: r.classification,
+        ...(r.grpcStatus === undefined ? {} : { grpc_status: r.grpcStatus }),
+        ...(r.error === undefined ? {} : { error: r.error }),
+      };
+      children = {
+        total: this.metrics.responseTotal.labels(end),
+        latency: this.metrics.responseLatencyMs.labels({ ...route.labels, status_code: status }),
+        actual: this.metrics.actualResponseTotal.labels(end),
+      };
+      route.responses.set(key, children);
+    }
+    return children;
+  }
+}
