@@ -6,9 +6,10 @@
 // closed ones; close() ends them all. forwardH2 resolves with the response status and grpc-status
 // once the client stream is finished (or the response was discarded by the attempt's onHead, see
 // stack.ts), or rejects with ProxyError (before the response started the caller synthesizes an
-// error; after, the client stream is reset). For gRPC with an onHead hook, the decision waits for
-// the first message or the trailers, so a grpc-status sent in trailers right after the headers is
-// classified before anything reaches the client.
+// error; after, the client stream is reset). For gRPC attempts marked peekTrailers (retryable
+// routes only, as in Linkerd), onHead is asked once the first message or the trailers arrive, so a
+// grpc-status sent in trailers right after the headers is classified before anything reaches the
+// client.
 
 import type { OutgoingHttpHeaders } from 'node:http';
 import {
@@ -231,12 +232,13 @@ class H2Forward {
     const upstream = this.#upstream!;
     // A response with END_STREAM on its HEADERS is complete (gRPC trailers-only responses).
     const endStream = (flags & h2.NGHTTP2_FLAG_END_STREAM) !== 0;
-    if (endStream || this.#attempt.onHead === undefined || !this.#attempt.grpc) {
+    if (endStream || this.#attempt.peekTrailers !== true || !this.#attempt.grpc) {
       this.#commit(rest, endStream);
       return;
     }
-    // gRPC with a layer watching: wait for the first message or the trailers, so a status that
-    // arrives in trailers right after the headers is seen before deciding.
+    // gRPC on a retryable route: wait for the first message or the trailers (Linkerd's
+    // PeekTrailersBody), so that a status sent in trailers right after the headers decides the retry.
+    // A server that sends its headers and then nothing holds its response head until it does.
     const onData = (chunk: Buffer): void => {
       upstream.pause();
       off();

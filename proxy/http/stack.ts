@@ -70,6 +70,11 @@ export interface HttpRequest {
   readonly onHead?: (head: ResponseHead) => HeadVerdict;
   /** Aborting it before the response head is committed cancels the attempt with the reason. */
   readonly signal?: AbortSignal;
+  /**
+   * gRPC over HTTP/2: before calling onHead, look whether trailers (a grpc-status) follow the
+   * response headers at once. Set by the retry layer, the only one whose decision needs it.
+   */
+  readonly peekTrailers?: boolean;
 }
 
 export interface HttpOutcome {

@@ -51,11 +51,13 @@ export function retryLayer<R extends RetryableRequest>(metrics: RouteMetrics): H
       return outer?.(head) ?? 'commit';
     };
     let outcome: HttpOutcome = await inner(
-      body === NO_BODY ? { ...req, onHead } : { ...req, body: body.stream, onHead },
+      body === NO_BODY
+        ? { ...req, onHead, peekTrailers: true }
+        : { ...req, body: body.stream, onHead, peekTrailers: true },
     );
     // Bounded by the budget: each pass withdrew one retry.
     while (retry && !outcome.committed) {
-      outcome = await inner({ ...req, body: body.replay(), onHead });
+      outcome = await inner({ ...req, body: body.replay(), onHead, peekTrailers: true });
     }
     return outcome;
   };
