@@ -3,7 +3,7 @@
 // IP, an unknown name, no control plane) goes straight to its original destination or authority.
 //
 //   logical: route (match, route metrics, timeout) → retry (budget, replay) → attempt metrics
-//            → balance (P2C peak-EWMA, queue, fail-fast, breaker) → endpoint
+//            → split (dstOverrides) → balance (P2C peak-EWMA, queue, fail-fast, breaker) → endpoint
 //   direct:  resolve (original destination / authority / ingress override) → endpoint
 //   endpoint: l5d-require-id → loop guard → endpoint metrics (request_total …) → forwarder
 //
@@ -20,6 +20,7 @@ import { requireIdentityLayer } from '../layers/require-identity.ts';
 import { retryLayer } from '../layers/retry.ts';
 import { RouteMetricCache } from '../layers/route-metric-cache.ts';
 import { routeLayer, type RouteFields } from '../layers/route.ts';
+import { splitLayer } from '../layers/split.ts';
 import type { LogicalTarget, TargetRequest } from './targets.ts';
 
 export interface OutboundTargetSource {
@@ -48,9 +49,12 @@ export function outboundHttpStack(deps: OutboundStackDependencies): HttpService 
     loopGuardLayer(deps.loopGuard)(endpointMetricsLayer(deps.httpMetrics)(deps.forward)),
   );
   const routeSeries = new RouteMetricCache(deps.routeMetrics);
+  const backends = deps.targets ?? { resolve: () => undefined };
   const logical = routeLayer<LogicalRequest>(routeSeries)(
     retryLayer<RoutedLogicalRequest>(deps.routeMetrics)(
-      attemptMetricsLayer<RoutedLogicalRequest>(routeSeries)(balanceLayer<RoutedLogicalRequest>()(endpoint)),
+      attemptMetricsLayer<RoutedLogicalRequest>(routeSeries)(
+        splitLayer<LogicalTarget, RoutedLogicalRequest>(backends)(balanceLayer<RoutedLogicalRequest>()(endpoint)),
+      ),
     ),
   );
   const direct = resolveLayer(deps.direct)(endpoint);

@@ -1,0 +1,60 @@
+// The traffic split layer (ServiceProfile `dstOverrides`, linkerd.md §8): when the profile names
+// backends, each attempt goes to one of them with probability weight ÷ total, and that backend —
+// a Service of its own — is balanced over its own endpoints. Weights are read from the current
+// profile on every attempt, so a change applies to the next request; requests in flight keep the
+// backend they were sent to.
+//
+// Contract: a backend that is the target itself uses the target's own balancer; another backend is
+// resolved like any logical target (its endpoints and balancer kept while used). A backend that
+// discovery does not know fails its share of requests with ProxyError('no-endpoints') (503), as in
+// Linkerd, rather than silently moving its traffic elsewhere.
+
+import type { CompiledProfile } from '../../src/profiles/index.ts';
+import { ProxyError } from '../http/proxy-error.ts';
+import type { HttpLayer, HttpRequest } from '../http/stack.ts';
+
+export interface SplitTarget {
+  readonly name: string;
+}
+
+export interface SplitRequest<T extends SplitTarget> extends HttpRequest {
+  readonly logical: T;
+  readonly profile?: CompiledProfile | undefined;
+}
+
+export interface BackendResolver<T extends SplitTarget> {
+  resolve(request: { readonly authority: string; readonly origDst: undefined }): T | undefined | Promise<T | undefined>;
+}
+
+export function splitLayer<T extends SplitTarget, R extends SplitRequest<T>>(
+  backends: BackendResolver<T>,
+  random: () => number = Math.random,
+): HttpLayer<R> {
+  return (inner) => async (req) => {
+    const split = req.profile?.backends;
+    if (split === undefined || split.length === 0) return inner(req);
+    const chosen = pick(split, random);
+    if (chosen === undefined || chosen === req.logical.name) return inner(req);
+    const resolved = backends.resolve({ authority: chosen, origDst: undefined });
+    const backend = resolved instanceof Promise ? await resolved : resolved;
+    if (backend === undefined) {
+      throw new ProxyError('no-endpoints', `backend ${chosen} of ${req.logical.name} is not a known Service`);
+    }
+    return inner({ ...req, logical: backend });
+  };
+}
+
+/** A backend authority with probability weight ÷ total. */
+function pick(
+  split: readonly { readonly authority: string; readonly weight: number }[],
+  random: () => number,
+): string | undefined {
+  let total = 0;
+  for (const b of split) total += b.weight;
+  let r = random() * total;
+  for (const b of split) {
+    r -= b.weight;
+    if (r < 0) return b.authority;
+  }
+  return split.at(-1)?.authority;
+}
