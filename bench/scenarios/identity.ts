@@ -63,27 +63,41 @@ export async function runIdentityBench(opts: IdentityBenchOptions): Promise<Iden
     });
     const signing = await generateLocalSigningKey();
     await writeFile(path.join(dir, 'token.pub'), signing.publicKeyPem);
-    const [grpcPort, adminPort] = [await freePort(), await freePort()];
-    const env = {
-      PATH: process.env.PATH ?? '',
-      NODEMESH_IDENTITY_LISTEN_ADDR: `127.0.0.1:${grpcPort}`,
-      NODEMESH_IDENTITY_ADMIN_LISTEN_ADDR: `127.0.0.1:${adminPort}`,
-      NODEMESH_IDENTITY_ISSUER_DIR: ca.files.issuerDir,
-      NODEMESH_IDENTITY_TRUST_ANCHORS_FILE: ca.files.anchor,
-      NODEMESH_IDENTITY_TOKEN_VALIDATOR: 'local',
-      NODEMESH_IDENTITY_LOCAL_TOKEN_KEYS_FILE: path.join(dir, 'token.pub'),
-      NODEMESH_LOG_LEVEL: 'warn',
-      // Profiling: NODEMESH_BENCH_SERVER_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' npm run bench -- identity
-      ...(process.env.NODEMESH_BENCH_SERVER_NODE_OPTIONS === undefined
-        ? {}
-        : { NODE_OPTIONS: process.env.NODEMESH_BENCH_SERVER_NODE_OPTIONS }),
-    };
-    const [cmd, args] = canPin
-      ? ['taskset', ['-c', '0', process.execPath, BIN, 'identity']]
-      : [process.execPath, [BIN, 'identity']];
-    server = spawn(cmd, args, { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    // Free ports are picked, then bound by the child: another process may take one in between (tests
+    // run in parallel), so a child that exits before it is ready is started again on new ports.
+    let grpcPort = 0;
+    for (let attempt = 1; ; attempt++) {
+      const [g, adminPort] = [await freePort(), await freePort()];
+      grpcPort = g;
+      const env = {
+        PATH: process.env.PATH ?? '',
+        NODEMESH_IDENTITY_LISTEN_ADDR: `127.0.0.1:${grpcPort}`,
+        NODEMESH_IDENTITY_ADMIN_LISTEN_ADDR: `127.0.0.1:${adminPort}`,
+        NODEMESH_IDENTITY_ISSUER_DIR: ca.files.issuerDir,
+        NODEMESH_IDENTITY_TRUST_ANCHORS_FILE: ca.files.anchor,
+        NODEMESH_IDENTITY_TOKEN_VALIDATOR: 'local',
+        NODEMESH_IDENTITY_LOCAL_TOKEN_KEYS_FILE: path.join(dir, 'token.pub'),
+        NODEMESH_LOG_LEVEL: 'warn',
+        // Profiling: NODEMESH_BENCH_SERVER_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' npm run bench -- identity
+        ...(process.env.NODEMESH_BENCH_SERVER_NODE_OPTIONS === undefined
+          ? {}
+          : { NODE_OPTIONS: process.env.NODEMESH_BENCH_SERVER_NODE_OPTIONS }),
+      };
+      const [cmd, args] = canPin
+        ? ['taskset', ['-c', '0', process.execPath, BIN, 'identity']]
+        : [process.execPath, [BIN, 'identity']];
+      const child = spawn(cmd, args, { env, stdio: ['ignore', 'ignore', 'inherit'] });
+      server = child;
+      if (
+        await waitReady(
+          `http://127.0.0.1:${adminPort}/ready`,
+          () => child.exitCode === null && child.signalCode === null,
+        )
+      )
+        break;
+      if (attempt >= 3) throw new Error('the identity service exited before it was ready, 3 times (its log is above)');
+    }
     if (canPin) execFileSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
-    await waitReady(`http://127.0.0.1:${adminPort}/ready`);
     const serverPid = server.pid ?? 0;
 
     const trust = TrustBundle.fromPem(ca.anchor.pem);
@@ -172,16 +186,18 @@ function hasTaskset(): boolean {
   }
 }
 
-async function waitReady(url: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+/** True once `url` answers 200; false as soon as `alive()` says the process is gone. */
+async function waitReady(url: string, alive: () => boolean): Promise<boolean> {
+  for (let i = 0; i < 600; i++) {
+    if (!alive()) return false;
     try {
-      if ((await fetch(url)).status === 200) return;
+      if ((await fetch(url)).status === 200) return true;
     } catch {
       // not up yet
     }
     await sleep(100);
   }
-  throw new Error(`the identity service did not become ready at ${url}`);
+  throw new Error(`the identity service did not become ready at ${url} within 60 s`);
 }
 
 function sleep(ms: number): Promise<void> {
