@@ -10,10 +10,18 @@
 // the signal's reason.
 
 import type { CompiledProfile, CompiledRoute } from '../../src/profiles/index.ts';
-import { PICK_FAILURE, PICK_SUCCESS, type Balancer, type ReadyPick } from '../balance/index.ts';
+import { PICK_CANCELLED, PICK_FAILURE, PICK_SUCCESS, type Balancer, type ReadyPick } from '../balance/index.ts';
 import { classifyDefault } from '../http/classify.ts';
 import { ProxyError } from '../http/proxy-error.ts';
-import type { Endpoint, EndpointRequest, HeadVerdict, HttpLayer, HttpRequest, ResponseHead } from '../http/stack.ts';
+import type {
+  Downstream,
+  Endpoint,
+  EndpointRequest,
+  HeadVerdict,
+  HttpLayer,
+  HttpRequest,
+  ResponseHead,
+} from '../http/stack.ts';
 
 export interface BalancedRequest extends HttpRequest {
   readonly logical: { readonly name: string; readonly balancer: Balancer<Endpoint> };
@@ -57,11 +65,23 @@ export function balanceLayer<R extends BalancedRequest>(): HttpLayer<R, R & Endp
     try {
       return await inner({ ...req, endpoint: lease.endpoint, onHead });
     } catch (err) {
-      lease.done(PICK_FAILURE);
+      // A client that went away says nothing about the endpoint: its breaker is not charged.
+      lease.done(clientGone(req.downstream) ? PICK_CANCELLED : PICK_FAILURE);
       throw err;
     } finally {
       // An attempt that ended without a head (e.g. an Upgrade) still frees its endpoint.
       lease.done(PICK_SUCCESS);
     }
   };
+}
+
+function clientGone(down: Downstream): boolean {
+  switch (down.kind) {
+    case 'h1':
+      return down.res.destroyed;
+    case 'h2':
+      return down.stream.destroyed;
+    case 'upgrade':
+      return down.socket.destroyed;
+  }
 }
