@@ -8,6 +8,7 @@ import { dispatch, runVersion, VERSION_HELP, type CommandSpec } from '../src/cli
 import { DESTINATION_HELP } from '../controller/destination/help.ts';
 import { CHECK_HELP, CHECK_SUMMARY } from '../src/cli/check/check-help.ts';
 import { DEMO_HELP } from '../src/cli/demo/demo-help.ts';
+import { SPLIT_HELP, SPLIT_SUMMARY } from '../src/cli/split/split-help.ts';
 import { STAT_HELP, STAT_SUMMARY } from '../src/cli/stat/stat-help.ts';
 import { DEMO_APP_HELP } from '../src/cli/demo/demo-app-help.ts';
 import { IDENTITY_HELP, INIT_HELP, INSPECT_HELP, ISSUER_HELP, TOKEN_HELP } from '../src/cli/identity/identity-help.ts';
@@ -95,6 +96,12 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: STAT_SUMMARY,
     help: STAT_HELP,
     load: async () => (await import('../src/cli/stat/stat-command.ts')).runStat,
+  },
+  {
+    name: 'split',
+    summary: SPLIT_SUMMARY,
+    help: SPLIT_HELP,
+    load: async () => (await import('../src/cli/split/split-command.ts')).runSplit,
   },
   {
     name: 'demo-app',
