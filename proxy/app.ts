@@ -118,6 +118,16 @@ export class ProxyApp {
       labelNames: ['protocol', 'decision', 'target_port'],
       registers: [opts.registry],
     });
+    const refused = new Counter({
+      name: 'http_requests_refused_total',
+      help: 'HTTP/1 requests the parser refused (malformed or ambiguous framing, oversized headers), by direction and parser error code.',
+      labelNames: ['direction', 'code'],
+      registers: [opts.registry],
+    });
+    const onClientError = (direction: Direction) => (code: string) => {
+      refused.inc({ direction, code });
+      this.#log.debug({ direction, code }, 'refused a malformed HTTP/1 request');
+    };
     this.#mesh =
       opts.identity === undefined
         ? undefined
@@ -145,6 +155,7 @@ export class ProxyApp {
       metrics: http,
       dropRequestHeaders: [DST_OVERRIDE_HEADER, REQUIRE_ID_HEADER],
       onClose: () => outboundForwarder.close(),
+      onClientError: onClientError('outbound'),
     });
     const inboundForwarder = new Forwarder({ connectTimeoutMs: config.inboundConnectTimeoutMs, acceptOrigProto: true });
     const inboundResolver = this.#resolver('inbound');
@@ -158,6 +169,7 @@ export class ProxyApp {
       dropRequestHeaders: ['l5d-client-id'],
       requestHeaders: (conn) => (conn.tls.client_id ? { 'l5d-client-id': conn.tls.client_id } : undefined),
       onClose: () => inboundForwarder.close(),
+      onClientError: onClientError('inbound'),
     });
     this.#outboundListeners = config.outboundListenAddrs.map(
       (_, i) => new ProxyListener(`outbound-${i}`, (s) => void this.#onConnection(s, 'outbound')),

@@ -41,6 +41,8 @@ export interface HttpProxyOptions {
   readonly dropRequestHeaders?: readonly string[];
   /** Called by close(): upstream pools and the like. */
   readonly onClose?: () => void;
+  /** A request the HTTP/1 parser refused, by the parser's error code (e.g. HPE_INVALID_TRANSFER_ENCODING). */
+  readonly onClientError?: (code: string) => void;
 }
 
 export class HttpProxy {
@@ -59,10 +61,21 @@ export class HttpProxy {
       'upgrade',
       (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.#onUpgrade(req, socket, head),
     );
+    // A request the HTTP/1 parser refuses (smuggling shapes such as Content-Length with
+    // Transfer-Encoding or conflicting lengths, obsolete folding, bare LF, oversized headers) is
+    // answered 400 (431 for oversized headers), never forwarded, and counted by the parser's code.
     this.h1.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
-      if (socket.writable && err.code !== 'ECONNRESET')
-        socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
-      else socket.destroy();
+      const code = err.code ?? 'unknown';
+      if (code !== 'ECONNRESET') opts.onClientError?.(code);
+      if (!socket.writable || code === 'ECONNRESET') {
+        socket.destroy();
+        return;
+      }
+      socket.end(
+        code === 'HPE_HEADER_OVERFLOW'
+          ? 'HTTP/1.1 431 Request Header Fields Too Large\r\nconnection: close\r\ncontent-length: 0\r\n\r\n'
+          : 'HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n',
+      );
     });
     this.h2 = createH2Server({ settings: { initialWindowSize: 1 << 20, maxConcurrentStreams: 1000 } });
     this.h2.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => void this.#onH2(stream, headers));
