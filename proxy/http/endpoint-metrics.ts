@@ -11,7 +11,7 @@ import type { HttpLabels, HttpMetrics } from '../../src/metrics/index.ts';
 import { classifyDefault } from './classify.ts';
 import { ProxyError } from './proxy-error.ts';
 import { synthesize } from './synthesize.ts';
-import type { EndpointRequest, HttpLayer, HttpOutcome } from './stack.ts';
+import { formatEndpoint, type EndpointRequest, type HttpLayer, type HttpOutcome } from './stack.ts';
 
 export function endpointMetricsLayer(metrics: HttpMetrics): HttpLayer<EndpointRequest> {
   return (inner) => async (req) => {
@@ -67,9 +67,7 @@ export function requestLabels(req: Pick<EndpointRequest, 'conn' | 'authority'>):
 function endpointLabels(req: EndpointRequest): HttpLabels {
   const labels = requestLabels(req);
   const { endpoint } = req;
-  labels.target_addr = endpoint.host.includes(':')
-    ? `[${endpoint.host}]:${endpoint.port}`
-    : `${endpoint.host}:${endpoint.port}`;
+  labels.target_addr = formatEndpoint(endpoint);
   labels.target_ip = endpoint.host;
   labels.target_port = String(endpoint.port);
   if (endpoint.labels !== undefined) Object.assign(labels, endpoint.labels);

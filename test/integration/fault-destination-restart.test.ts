@@ -5,19 +5,17 @@
 
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
-import { Agent, createServer, request, type Server } from 'node:http';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Registry } from 'prom-client';
-import { DestinationController } from '../../controller/destination/index.ts';
+import type { DestinationController } from '../../controller/destination/index.ts';
 import { FileResourceSource } from '../../src/k8s/index.ts';
-import { createLogger } from '../../src/log/index.ts';
 import { freePort } from '../../src/net/index.ts';
-import { killAll, startDaemon, waitReady, type Daemon } from '../support/processes.ts';
+import { discoveringProxy, fileDestination, silentLog, steadyLoad, writeAtomically } from '../support/file-mesh.ts';
+import { killAll, type Daemon } from '../support/processes.ts';
 
-const log = createLogger({ config: { level: 'silent', format: 'json', trace: [] }, name: 'test' });
 const OLD = '127.0.0.51';
 const NEW = '127.0.0.52';
 
@@ -35,19 +33,7 @@ ports: [{ name: http, port: ${port} }]
 endpoints: [{ addresses: ["${ip}"], conditions: { ready: true } }]
 `;
 
-function controllerOn(source: FileResourceSource, port: number): DestinationController {
-  return new DestinationController(
-    { source, log, registry: new Registry() },
-    {
-      listenAddr: { host: '127.0.0.1', port },
-      clusterDomain: 'cluster.local',
-      controlNamespace: 'nodemesh',
-      trustDomain: 'cluster.local',
-      defaultOpaquePorts: [],
-      streamQueueCapacity: 100,
-    },
-  );
-}
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('the destination service restarts under load', () => {
   let dir: string;
@@ -70,21 +56,11 @@ describe('the destination service restarts under load', () => {
     }
     dir = await mkdtemp(path.join(tmpdir(), 'nodemesh-destination-restart-'));
     await writeFile(path.join(dir, 'web.yaml'), web(OLD, appPort));
-    source = new FileResourceSource({ log }, { folder: dir, pollIntervalMs: 100 });
+    source = new FileResourceSource({ log: silentLog }, { folder: dir, pollIntervalMs: 100 });
     destinationPort = await freePort();
-    controller = controllerOn(source, destinationPort);
+    controller = fileDestination(source, destinationPort);
     await controller.start();
-    const [o, i, a] = [await freePort(), await freePort(), await freePort()];
-    outboundPort = o;
-    proxy = startDaemon(['proxy'], {
-      NODEMESH_PROXY_IDENTITY_DISABLED: 'true',
-      NODEMESH_PROXY_DESTINATION_SVC_ADDR: `127.0.0.1:${destinationPort}`,
-      NODEMESH_PROXY_DESTINATION_CONTEXT: '{"ns":"shop"}',
-      NODEMESH_PROXY_OUTBOUND_LISTEN_ADDRS: `127.0.0.1:${o}`,
-      NODEMESH_PROXY_INBOUND_LISTEN_ADDR: `127.0.0.1:${i}`,
-      NODEMESH_PROXY_ADMIN_LISTEN_ADDR: `127.0.0.1:${a}`,
-    });
-    await waitReady(proxy, `http://127.0.0.1:${a}/ready`);
+    ({ proxy, outboundPort } = await discoveringProxy(destinationPort));
   });
 
   after(async () => {
@@ -97,61 +73,29 @@ describe('the destination service restarts under load', () => {
   });
 
   test('no request fails; the proxy keeps its endpoints, reconnects and follows the next change', async () => {
-    const agent = new Agent({ keepAlive: true, maxSockets: 4 });
-    const seen: string[] = [];
-    const failures: string[] = [];
-    const one = (): Promise<void> =>
-      new Promise((resolve) => {
-        const req = request(
-          { host: '127.0.0.1', port: outboundPort, path: '/', agent, headers: { host: 'web.shop.svc.cluster.local' } },
-          (res) => {
-            let body = '';
-            res.setEncoding('utf8');
-            res.on('data', (c: string) => (body += c));
-            res.on('end', () => {
-              if (res.statusCode === 200) seen.push(body);
-              else failures.push(`${res.statusCode}: ${body}`);
-              resolve();
-            });
-          },
-        );
-        req.on('error', (err) => {
-          failures.push(err.message);
-          resolve();
-        });
-        req.end();
-      });
-    let stop = false;
-    const load = Array.from({ length: 4 }, async () => {
-      for (let i = 0; i < 50_000 && !stop; i++) await one();
-    });
-    const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+    const load = steadyLoad(outboundPort, 'web.shop.svc.cluster.local');
+    const last = (): string | undefined => load.replies.at(-1)?.body;
     try {
-      for (let i = 0; i < 200 && !seen.includes(OLD); i++) await sleep(10);
-      assert.ok(seen.includes(OLD), 'traffic reached the endpoint from discovery');
+      for (let i = 0; i < 200 && last() !== OLD; i++) await sleep(10);
+      assert.equal(last(), OLD, 'traffic reached the endpoint from discovery');
 
       // The control plane goes away; traffic keeps flowing to the known endpoint.
       await controller?.close(100);
       controller = undefined;
-      const during = seen.length;
+      const during = load.replies.length;
       await sleep(1000);
-      assert.ok(seen.length > during, 'requests were served while the destination service was down');
+      assert.ok(load.replies.length > during, 'requests were served while the destination service was down');
 
       // It comes back on the same address; a change made now must reach the proxy.
-      controller = controllerOn(source, destinationPort);
+      controller = fileDestination(source, destinationPort);
       await controller.start();
-      const temp = path.join(dir, '.web.yaml.tmp');
-      await writeFile(temp, web(NEW, appPort));
-      await rename(temp, path.join(dir, 'web.yaml'));
+      await writeAtomically(path.join(dir, 'web.yaml'), web(NEW, appPort));
       // Bounded: the proxy's reconnect backoff plus the file source's poll.
-      for (let i = 0; i < 1500 && seen.at(-1) !== NEW; i++) await sleep(10);
-      stop = true;
-      await Promise.all(load);
-      assert.equal(seen.at(-1), NEW, 'the proxy followed the change made after the restart');
-      assert.deepEqual(failures, []);
+      for (let i = 0; i < 1500 && last() !== NEW; i++) await sleep(10);
     } finally {
-      stop = true;
-      agent.destroy();
+      await load.stop();
     }
+    assert.equal(last(), NEW, 'the proxy followed the change made after the restart');
+    assert.deepEqual(load.failures, []);
   });
 });

@@ -1,25 +1,23 @@
 // The proxy routing through discovery: a real `nodemesh proxy` process asks a destination service
 // (in process, on a watched folder of YAML) where web.shop.svc.cluster.local is, and follows the
-// folder's edits: new endpoints get traffic, and a Service without ready endpoints answers 503.
+// folder's edits: new endpoints get traffic, and a Service without ready endpoints fails fast (504).
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { Registry } from 'prom-client';
-import { DestinationController } from '../../controller/destination/index.ts';
+import type { DestinationController } from '../../controller/destination/index.ts';
 import { FileResourceSource } from '../../src/k8s/index.ts';
-import { createLogger } from '../../src/log/index.ts';
 import { freePort } from '../../src/net/index.ts';
-import { killAll, startDaemon, waitReady, type Daemon } from '../support/processes.ts';
+import { discoveringProxy, fileDestination, silentLog, writeAtomically } from '../support/file-mesh.ts';
+import { killAll, type Daemon } from '../support/processes.ts';
 
 const run = promisify(execFile);
-const log = createLogger({ config: { level: 'silent', format: 'json', trace: [] }, name: 'test' });
 const IPS = ['127.0.0.21', '127.0.0.22'];
 
 const service = (port: number): string => `apiVersion: v1
@@ -36,12 +34,6 @@ addressType: IPv4
 ports: [{ name: http, port: ${port} }]
 endpoints: ${JSON.stringify(ips.map((ip) => ({ addresses: [ip], conditions: { ready: true } })))}
 `;
-
-async function writeAtomically(file: string, text: string): Promise<void> {
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.tmp`);
-  await writeFile(temp, text);
-  await rename(temp, file);
-}
 
 describe('nodemesh proxy routing through the destination service', () => {
   let dir: string;
@@ -64,31 +56,13 @@ describe('nodemesh proxy routing through the destination service', () => {
     dir = await mkdtemp(path.join(tmpdir(), 'nodemesh-proxy-discovery-'));
     await writeFile(path.join(dir, 'web.yaml'), service(appPort));
     await writeFile(path.join(dir, 'slice.yaml'), slice([IPS[0] ?? ''], appPort));
-    source = new FileResourceSource({ log }, { folder: dir, pollIntervalMs: 100 });
-    controller = new DestinationController(
-      { source, log, registry: new Registry() },
-      {
-        listenAddr: { host: '127.0.0.1', port: 0 },
-        clusterDomain: 'cluster.local',
-        controlNamespace: 'nodemesh',
-        trustDomain: 'cluster.local',
-        defaultOpaquePorts: [],
-        streamQueueCapacity: 100,
-      },
-    );
-    const destinationPort = await controller.start();
-    const [o, i, a] = [await freePort(), await freePort(), await freePort()];
-    outbound = `127.0.0.1:${o}`;
-    proxy = startDaemon(['proxy'], {
-      NODEMESH_PROXY_IDENTITY_DISABLED: 'true',
-      NODEMESH_PROXY_DESTINATION_SVC_ADDR: `127.0.0.1:${destinationPort}`,
-      NODEMESH_PROXY_DESTINATION_CONTEXT: '{"ns":"shop"}',
-      NODEMESH_PROXY_OUTBOUND_LISTEN_ADDRS: outbound,
+    source = new FileResourceSource({ log: silentLog }, { folder: dir, pollIntervalMs: 100 });
+    controller = fileDestination(source);
+    const started = await discoveringProxy(await controller.start(), {
       NODEMESH_PROXY_OUTBOUND_FAILFAST_TIMEOUT: '300ms',
-      NODEMESH_PROXY_INBOUND_LISTEN_ADDR: `127.0.0.1:${i}`,
-      NODEMESH_PROXY_ADMIN_LISTEN_ADDR: `127.0.0.1:${a}`,
     });
-    await waitReady(proxy, `http://127.0.0.1:${a}/ready`);
+    proxy = started.proxy;
+    outbound = `127.0.0.1:${started.outboundPort}`;
   });
 
   after(async () => {
