@@ -32,6 +32,7 @@ export const BUILTIN_RESOURCES: readonly FakeResource[] = [
   { group: '', version: 'v1', plural: 'events', kind: 'Event', namespaced: true },
   { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment', namespaced: true },
   { group: 'apps', version: 'v1', plural: 'replicasets', kind: 'ReplicaSet', namespaced: true },
+  { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true },
   { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', kind: 'EndpointSlice', namespaced: true },
   { group: 'nodemesh.io', version: 'v1alpha2', plural: 'serviceprofiles', kind: 'ServiceProfile', namespaced: true },
   { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes', kind: 'HTTPRoute', namespaced: true },

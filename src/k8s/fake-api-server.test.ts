@@ -310,7 +310,7 @@ describe('FakeApiServer typed APIs', () => {
       401,
     ],
     [
-      'a write answers 405',
+      'a delete answers 405',
       (s) => s.kubeConfig().makeApiClient(CoreV1Api).deleteNamespacedService({ namespace: 'shop', name: 'web' }),
       405,
     ],

@@ -4,7 +4,8 @@
 // Contract: call `start()` once (it listens on 127.0.0.1, port 0) and `close()` once (it ends
 // every watch and connection). It serves list, get and watch for the resources of
 // fake-api-resources.ts (and any registered; lists page with `limit` and `continue` over a
-// snapshot taken by the first page), TokenReview and SelfSubjectAccessReview through
+// snapshot taken by the first page), create (POST) and replace (PUT, with resourceVersion
+// conflicts answered 409), TokenReview and SelfSubjectAccessReview through
 // pluggable reviewers, and answers everything else with a Kubernetes Status (404, 405). Every
 // request must carry `Authorization: Bearer <bearerToken>` (401 otherwise); `kubeConfig()` sets
 // that up. Test controls change the store (`add`, `update`, `remove`), the streams
@@ -39,7 +40,7 @@ import {
   type TokenReviewRequest,
   type TokenReviewer,
 } from './fake-api-reviews.ts';
-import { sendJson, sendStatus } from './fake-api-status.ts';
+import { sendJson, sendStatus, statusObject } from './fake-api-status.ts';
 import { FakeObjectStore, objectMatcher, type MutationOptions, type ObjectRef } from './fake-api-store.ts';
 import { WatchHub, type ExpiredAnswer } from './fake-api-watch.ts';
 
@@ -275,11 +276,67 @@ export class FakeApiServer {
       sendStatus(res, 404, `the server could not find the requested resource (${req.method} ${path})`);
       return;
     }
+    if (req.method === 'POST' || req.method === 'PUT') {
+      await this.#write(req, res, resource, resourcePath);
+      return;
+    }
     if (req.method !== 'GET') {
-      sendStatus(res, 405, `the fake API server only reads ${resource.plural} (got ${req.method})`);
+      sendStatus(res, 405, `the fake API server does not serve ${req.method} on ${resource.plural}`);
       return;
     }
     this.#read(url, resource, resourcePath, verb, res);
+  }
+
+  /**
+   * Create (POST to the collection) and replace (PUT to the object), as kube-apiserver does them:
+   * a create of an existing name is 409 AlreadyExists; a replace whose metadata.resourceVersion is
+   * set and not the stored one is 409 Conflict (optimistic concurrency); a replace of a missing
+   * object is 404. The answer is the stored object with its new resourceVersion.
+   */
+  async #write(req: IncomingMessage, res: ServerResponse, resource: FakeResource, path: ResourcePath): Promise<void> {
+    if (path.namespace !== undefined && !resource.namespaced) {
+      sendStatus(res, 404, `${resource.plural} is not namespaced`);
+      return;
+    }
+    let body: FakeObject;
+    try {
+      body = parseWriteBody(await readBody(req), resource, path);
+    } catch (err) {
+      sendStatus(res, 400, err instanceof Error ? err.message : String(err));
+      return;
+    }
+    const existing = this.#store.get(resource, path.namespace, body.metadata.name);
+    const name = body.metadata.name;
+    if (req.method === 'POST') {
+      if (path.name !== undefined) {
+        sendStatus(res, 405, `create ${resource.plural} by POST to the collection, not to ${name}`);
+      } else if (existing !== undefined) {
+        sendJson(res, 409, {
+          ...statusObject(409, `${resource.plural} "${name}" already exists`),
+          reason: 'AlreadyExists',
+        });
+      } else {
+        sendJson(res, 201, this.#store.add(body));
+      }
+      return;
+    }
+    if (path.name === undefined || path.name !== name) {
+      sendStatus(res, 400, `the name in the path (${String(path.name)}) does not match metadata.name (${name})`);
+    } else if (existing === undefined) {
+      sendStatus(res, 404, `${resource.plural} "${name}" not found`);
+    } else if (
+      body.metadata.resourceVersion !== undefined &&
+      body.metadata.resourceVersion !== existing.metadata.resourceVersion
+    ) {
+      sendStatus(
+        res,
+        409,
+        `Operation cannot be fulfilled on ${resource.plural} "${name}": the object has been modified; ` +
+          'please apply your changes to the latest version and try again',
+      );
+    } else {
+      sendJson(res, 200, this.#store.update(body));
+    }
   }
 
   #read(url: URL, resource: FakeResource, path: ResourcePath, verb: RequestVerb, res: ServerResponse): void {
@@ -423,6 +480,29 @@ export class FakeApiServer {
     if (plan.remaining <= 0) this.#failures.splice(index, 1);
     return plan.failure;
   }
+}
+
+function parseWriteBody(text: string, resource: FakeResource, path: ResourcePath): FakeObject {
+  const parsed: unknown = JSON.parse(text);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new Error('request body is not a JSON object');
+  }
+  const object = parsed as Partial<FakeObject>;
+  const metadata = object.metadata;
+  if (typeof metadata !== 'object' || typeof metadata.name !== 'string' || metadata.name.length === 0) {
+    throw new Error('metadata.name is required');
+  }
+  if (metadata.namespace !== undefined && metadata.namespace !== path.namespace) {
+    throw new Error(`metadata.namespace (${metadata.namespace}) does not match the path (${String(path.namespace)})`);
+  }
+  const written: FakeObject = {
+    ...object,
+    apiVersion: apiVersionOf(resource),
+    kind: resource.kind,
+    metadata: { ...metadata, name: metadata.name },
+  };
+  if (path.namespace !== undefined) written.metadata.namespace = path.namespace;
+  return written;
 }
 
 function verbOf(method: string | undefined, url: URL, path: ResourcePath | undefined): RequestVerb {
