@@ -128,6 +128,21 @@ export class ProxyApp {
       refused.inc({ direction, code });
       this.#log.debug({ direction, code }, 'refused a malformed HTTP/1 request');
     };
+    const sessionErrors = new Counter({
+      name: 'http2_session_errors_total',
+      help: 'HTTP/2 client sessions ended by the proxy for abuse (rapid reset, CONTINUATION, SETTINGS or PING floods) or protocol errors, by direction and reason.',
+      labelNames: ['direction', 'code'],
+      registers: [opts.registry],
+    });
+    const onSessionError =
+      (direction: Direction) =>
+      (code: string, detail: { readonly message: string; readonly remote: string | undefined }) => {
+        sessionErrors.inc({ direction, code });
+        this.#log.info(
+          { direction, code, remote: detail.remote, reason: detail.message },
+          'closed an abusive or broken HTTP/2 session',
+        );
+      };
     this.#mesh =
       opts.identity === undefined
         ? undefined
@@ -156,6 +171,7 @@ export class ProxyApp {
       dropRequestHeaders: [DST_OVERRIDE_HEADER, REQUIRE_ID_HEADER],
       onClose: () => outboundForwarder.close(),
       onClientError: onClientError('outbound'),
+      onSessionError: onSessionError('outbound'),
     });
     const inboundForwarder = new Forwarder({ connectTimeoutMs: config.inboundConnectTimeoutMs, acceptOrigProto: true });
     const inboundResolver = this.#resolver('inbound');
@@ -170,6 +186,7 @@ export class ProxyApp {
       requestHeaders: (conn) => (conn.tls.client_id ? { 'l5d-client-id': conn.tls.client_id } : undefined),
       onClose: () => inboundForwarder.close(),
       onClientError: onClientError('inbound'),
+      onSessionError: onSessionError('inbound'),
     });
     this.#outboundListeners = config.outboundListenAddrs.map(
       (_, i) => new ProxyListener(`outbound-${i}`, (s) => void this.#onConnection(s, 'outbound')),

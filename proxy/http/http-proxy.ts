@@ -43,6 +43,11 @@ export interface HttpProxyOptions {
   readonly onClose?: () => void;
   /** A request the HTTP/1 parser refused, by the parser's error code (e.g. HPE_INVALID_TRANSFER_ENCODING). */
   readonly onClientError?: (code: string) => void;
+  /** An HTTP/2 session the protocol library ended for abuse or a protocol error, by reason code. */
+  readonly onSessionError?: (
+    code: string,
+    detail: { readonly message: string; readonly remote: string | undefined },
+  ) => void;
 }
 
 export class HttpProxy {
@@ -83,13 +88,24 @@ export class HttpProxy {
       this.#sessions.add(session);
       session.once('close', () => this.#sessions.delete(session));
       if (this.#draining) session.close();
-      session.on('error', () => undefined);
+      // nghttp2 ends a session that floods it (rapid reset, CONTINUATION floods, SETTINGS/PING
+      // floods it must answer, invalid frames) with GOAWAY; the reason reaches us only here.
+      session.on('error', (err: Error) =>
+        opts.onSessionError?.(h2SessionErrorCode(err), {
+          message: err.message,
+          remote: session.socket?.remoteAddress,
+        }),
+      );
       session.once('connect', () => session.setLocalWindowSize(4 << 20));
     });
   }
 
   /** Hands a detected connection to the matching server. */
   accept(socket: Socket | Duplex, protocol: 'http1' | 'h2'): void {
+    // Listeners accept half-open (opaque TCP needs it), and node:http2 ignores a read EOF: a client
+    // that closed its side would keep its session, and every upstream stream it had open, alive
+    // until a write failed. HTTP/2 has no half-close at the TCP level, so EOF ends the connection.
+    if (protocol === 'h2') socket.once('end', () => socket.destroy());
     (protocol === 'h2' ? this.h2 : this.h1).emit('connection', socket);
     socket.resume();
   }
@@ -202,4 +218,13 @@ export class HttpProxy {
       grpcStatus: grpc ? String(e.grpcStatus) : undefined,
     });
   }
+}
+
+/** A stable label for why nghttp2 ended a session (its messages are the only distinction it gives). */
+export function h2SessionErrorCode(err: Error): string {
+  if (/flood/i.test(err.message)) return 'H2_FLOOD';
+  if (/CONTINUATION/.test(err.message)) return 'H2_CONTINUATION_FLOOD';
+  if (/protocol error/i.test(err.message)) return 'H2_PROTOCOL_ERROR';
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === undefined || code === 'ERR_HTTP2_ERROR' ? 'H2_SESSION_ERROR' : code;
 }
