@@ -171,6 +171,8 @@ export class ProxyApp {
       dropRequestHeaders: [DST_OVERRIDE_HEADER, REQUIRE_ID_HEADER],
       onClose: () => outboundForwarder.close(),
       onClientError: onClientError('outbound'),
+      headerReadTimeoutMs: config.http1HeaderReadTimeoutMs,
+      maxHeaders: config.http1MaxHeaders,
       onSessionError: onSessionError('outbound'),
     });
     const inboundForwarder = new Forwarder({ connectTimeoutMs: config.inboundConnectTimeoutMs, acceptOrigProto: true });
@@ -186,6 +188,8 @@ export class ProxyApp {
       requestHeaders: (conn) => (conn.tls.client_id ? { 'l5d-client-id': conn.tls.client_id } : undefined),
       onClose: () => inboundForwarder.close(),
       onClientError: onClientError('inbound'),
+      headerReadTimeoutMs: config.http1HeaderReadTimeoutMs,
+      maxHeaders: config.http1MaxHeaders,
       onSessionError: onSessionError('inbound'),
     });
     this.#outboundListeners = config.outboundListenAddrs.map(

@@ -23,6 +23,8 @@ export const ENV_INBOUND_LISTEN_ADDR = 'NODEMESH_PROXY_INBOUND_LISTEN_ADDR';
 export const ENV_ADMIN_LISTEN_ADDR = 'NODEMESH_PROXY_ADMIN_LISTEN_ADDR';
 export const ENV_CONTROL_LISTEN_ADDR = 'NODEMESH_PROXY_CONTROL_LISTEN_ADDR';
 export const ENV_INBOUND_DETECT_TIMEOUT = 'NODEMESH_PROXY_INBOUND_DETECT_TIMEOUT';
+export const ENV_HTTP1_HEADER_READ_TIMEOUT = 'NODEMESH_PROXY_HTTP1_HEADER_READ_TIMEOUT';
+export const ENV_HTTP1_MAX_HEADERS = 'NODEMESH_PROXY_HTTP1_MAX_HEADERS';
 export const ENV_OUTBOUND_DETECT_TIMEOUT = 'NODEMESH_PROXY_OUTBOUND_DETECT_TIMEOUT';
 export const ENV_INBOUND_CONNECT_TIMEOUT = 'NODEMESH_PROXY_INBOUND_CONNECT_TIMEOUT';
 export const ENV_OUTBOUND_CONNECT_TIMEOUT = 'NODEMESH_PROXY_OUTBOUND_CONNECT_TIMEOUT';
@@ -84,6 +86,10 @@ export interface ProxyConfig {
   readonly controlListenAddr: SocketAddress;
   readonly inboundDetectTimeoutMs: number;
   readonly outboundDetectTimeoutMs: number;
+  /** How long an HTTP/1 client may take to send a request's head (slowloris headers): 408 after. */
+  readonly http1HeaderReadTimeoutMs: number;
+  /** Header fields an HTTP/1 request may carry: 431 above. */
+  readonly http1MaxHeaders: number;
   readonly inboundConnectTimeoutMs: number;
   readonly outboundConnectTimeoutMs: number;
   readonly inboundDefaultPolicy: InboundPolicy;
@@ -127,6 +133,8 @@ export function parseProxyConfig(env: EnvSource): ProxyConfig {
     adminListenAddr: r.socketAddress(ENV_ADMIN_LISTEN_ADDR, { default: { host: '127.0.0.1', port: 4191 } }),
     controlListenAddr: r.socketAddress(ENV_CONTROL_LISTEN_ADDR, { default: { host: '0.0.0.0', port: 4190 } }),
     inboundDetectTimeoutMs: r.durationMs(ENV_INBOUND_DETECT_TIMEOUT, { default: 10 * SECOND, min: 1, max: 365 * DAY }),
+    http1HeaderReadTimeoutMs: r.durationMs(ENV_HTTP1_HEADER_READ_TIMEOUT, { default: 10 * SECOND, min: 100, max: DAY }),
+    http1MaxHeaders: r.int(ENV_HTTP1_MAX_HEADERS, { default: 100, min: 10, max: 10_000 }),
     outboundDetectTimeoutMs: r.durationMs(ENV_OUTBOUND_DETECT_TIMEOUT, {
       default: 10 * SECOND,
       min: 1,

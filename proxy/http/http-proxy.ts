@@ -43,6 +43,10 @@ export interface HttpProxyOptions {
   readonly onClose?: () => void;
   /** A request the HTTP/1 parser refused, by the parser's error code (e.g. HPE_INVALID_TRANSFER_ENCODING). */
   readonly onClientError?: (code: string) => void;
+  /** How long a client may take to send an HTTP/1 request head (default 10 s); 408 after. */
+  readonly headerReadTimeoutMs?: number;
+  /** Header fields an HTTP/1 request may carry (default 100, hyper's limit); 431 above. */
+  readonly maxHeaders?: number;
   /** An HTTP/2 session the protocol library ended for abuse or a protocol error, by reason code. */
   readonly onSessionError?: (
     code: string,
@@ -50,16 +54,32 @@ export interface HttpProxyOptions {
   ) => void;
 }
 
+/** How long a drain leaves idle HTTP/1 connections open for requests already on their way. */
+const DRAIN_SETTLE_MS = 250;
+
 export class HttpProxy {
   readonly h1: H1Server;
   readonly h2: Http2Server;
   readonly #opts: HttpProxyOptions;
   readonly #sessions = new Set<ServerHttp2Session>();
   #draining = false;
+  #drainStartedAt: number | undefined;
 
   constructor(opts: HttpProxyOptions) {
     this.#opts = opts;
-    this.h1 = createH1Server({ keepAliveTimeout: 60_000, requestTimeout: 0, headersTimeout: 30_000 });
+    const headersTimeout = opts.headerReadTimeoutMs ?? 10_000;
+    this.h1 = createH1Server({
+      keepAliveTimeout: 60_000,
+      requestTimeout: 0,
+      headersTimeout,
+      // Node checks the header deadline on this period, so it bounds how late a slow head is cut.
+      connectionsCheckingInterval: Math.max(50, Math.min(headersTimeout / 4, 5_000)),
+    });
+    // The parser refuses a request with more fields (HPE_HEADER_OVERFLOW, answered 431 below).
+    this.h1.maxHeadersCount = opts.maxHeaders ?? 100;
+    // node:http arms its header deadline (and connection bookkeeping) on 'listening'; this server
+    // never listens itself (connections are handed to it after detection), so say it does.
+    this.h1.emit('listening');
     this.h1.on('request', (req: IncomingMessage, res: ServerResponse) => void this.#onH1(req, res));
     this.h1.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => void this.#onH1(req, res));
     this.h1.on(
@@ -79,7 +99,9 @@ export class HttpProxy {
       socket.end(
         code === 'HPE_HEADER_OVERFLOW'
           ? 'HTTP/1.1 431 Request Header Fields Too Large\r\nconnection: close\r\ncontent-length: 0\r\n\r\n'
-          : 'HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n',
+          : code === 'ERR_HTTP_REQUEST_TIMEOUT'
+            ? 'HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n'
+            : 'HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n',
       );
     });
     this.h2 = createH2Server({ settings: { initialWindowSize: 1 << 20, maxConcurrentStreams: 1000 } });
@@ -112,17 +134,23 @@ export class HttpProxy {
 
   /**
    * Starts a graceful drain: HTTP/2 clients get GOAWAY (in-flight streams finish), HTTP/1
-   * responses carry `connection: close`, and idle keep-alive connections are closed.
+   * responses carry `connection: close`, and idle keep-alive connections are closed. Called
+   * repeatedly while draining; HTTP/1 connections are closed only from DRAIN_SETTLE_MS after the
+   * first call, so that a request already on its way on a just-accepted connection (which Node
+   * counts as idle until its head is parsed) is served rather than reset.
    */
   drain(): void {
+    const now = performance.now();
+    this.#drainStartedAt ??= now;
     this.#draining = true;
     for (const session of this.#sessions) session.close();
-    this.h1.closeIdleConnections();
+    if (now - this.#drainStartedAt >= DRAIN_SETTLE_MS) this.h1.closeIdleConnections();
   }
 
   /** Stops reusing idle upstream connections and closes idle client connections. */
   close(): void {
-    this.h1.closeIdleConnections();
+    // Stops the header-deadline timer armed in the constructor and closes idle connections.
+    this.h1.close();
     this.#opts.onClose?.();
   }
 

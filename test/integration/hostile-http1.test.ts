@@ -1,6 +1,7 @@
 // Hostile HTTP/1 input on a real proxy: request-smuggling shapes (Content-Length with
 // Transfer-Encoding, conflicting Content-Length, a Transfer-Encoding that is not only chunked),
-// obsolete line folding, bare LF, and oversized headers. Each is answered 400 (431 for the headers),
+// obsolete line folding, bare LF, oversized headers, too many header fields, and a head sent too
+// slowly (slowloris). Each is answered 400 (431 for the headers, 408 for the slow head),
 // never reaches the application, is counted by the parser's error code, and the proxy goes on
 // serving everyone else.
 
@@ -40,7 +41,7 @@ describe('hostile HTTP/1 requests', () => {
     await once(app, 'listening');
     appPort = (app.address() as AddressInfo).port;
     // No discovery target: the Host names the application directly.
-    proxy = await startOutboundProxy();
+    proxy = await startOutboundProxy({ NODEMESH_PROXY_HTTP1_HEADER_READ_TIMEOUT: '300ms' });
   });
 
   after(async () => {
@@ -81,6 +82,13 @@ describe('hostile HTTP/1 requests', () => {
       code: 'HPE_INVALID_VERSION',
     },
     {
+      name: 'more header fields than allowed (100)',
+      bytes: () =>
+        `GET / HTTP/1.1\r\n${host()}\r\n${Array.from({ length: 150 }, (_, i) => `X-H${i}: v\r\n`).join('')}\r\n`,
+      status: '431',
+      code: 'HPE_HEADER_OVERFLOW',
+    },
+    {
       name: 'headers over the size limit',
       bytes: () => `GET / HTTP/1.1\r\n${host()}\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
       status: '431',
@@ -105,4 +113,32 @@ describe('hostile HTTP/1 requests', () => {
       assert.equal(ok.body, 'ok');
     });
   }
+
+  test('a request head sent a byte at a time (slowloris) gets 408 at the header deadline, and is counted', async () => {
+    const before = reached;
+    const counted = await proxy.metric('http_requests_refused_total', {
+      direction: 'outbound',
+      code: 'ERR_HTTP_REQUEST_TIMEOUT',
+    });
+    const socket = connect(proxy.port, '127.0.0.1');
+    let answer = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (d: string) => (answer += d));
+    socket.on('error', () => undefined);
+    const head = `GET / HTTP/1.1\r\n${host()}\r\nX-Slow: ${'a'.repeat(200)}\r\n\r\n`;
+    // One byte every 20 ms would take 4.5 s; the deadline is 300 ms (checked every 75 ms).
+    for (let i = 0; i < head.length && !socket.destroyed && answer === ''; i++) {
+      socket.write(head.charAt(i));
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await Promise.race([once(socket, 'close'), new Promise((r) => setTimeout(r, 2000))]);
+    socket.destroy();
+    assert.match(answer, /^HTTP\/1\.1 408 /);
+    assert.equal(reached, before, 'nothing reached the application');
+    assert.equal(
+      await proxy.metric('http_requests_refused_total', { direction: 'outbound', code: 'ERR_HTTP_REQUEST_TIMEOUT' }),
+      counted + 1,
+    );
+    assert.equal((await proxy.get('/', { headers: { host: `127.0.0.1:${appPort}` } })).status, 200);
+  });
 });

@@ -12,6 +12,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { request } from 'node:http';
+import type { Socket } from 'node:net';
 import { connect as connectH2, createServer as createH2Server } from 'node:http2';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
@@ -390,24 +391,29 @@ describe('nodemesh proxy (HTTP on loopback)', () => {
   });
 
   test('drains in-flight requests on SIGTERM and exits 0', async () => {
-    const slow = await new Promise<number>((resolve, reject) => {
+    // SIGTERM once the response has started (the request is surely in flight, whatever the load):
+    // the whole body must still arrive.
+    const size = 8 * 1024 * 1024;
+    const slow = await new Promise<{ status: number; bytes: number }>((resolve, reject) => {
       const req = request(
         {
           host: '127.0.0.1',
           port: Number(outbound.split(':')[1]),
-          path: '/bytes/1000',
+          path: `/bytes/${size}`,
           headers: { host: `127.0.0.1:${h1.port}` },
         },
         (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
+          proxy.proc.kill('SIGTERM');
+          let bytes = 0;
+          res.on('data', (chunk: Buffer) => (bytes += chunk.length));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes }));
+          res.on('error', reject);
         },
       );
       req.on('error', reject);
       req.end();
-      proxy.proc.kill('SIGTERM');
     });
-    assert.equal(slow, 200);
+    assert.deepEqual(slow, { status: 200, bytes: size });
     assert.equal(await proxy.exited, 0, proxy.output());
     assert.match(proxy.output(), /"msg":"proxy stopped"/);
   });
@@ -464,6 +470,48 @@ describe('nodemesh proxy (ingress mode and the shutdown endpoint)', () => {
     const res = await fetch(`http://${admin}/shutdown`, { method: 'POST' });
     assert.equal(res.status, 202);
     assert.equal(await proxy.exited, 0, proxy.output());
+  });
+});
+
+describe('nodemesh proxy (draining with idle keep-alive clients)', () => {
+  test('SIGTERM closes idle keep-alive client connections instead of waiting out the grace period', async () => {
+    const h1 = await h1Echo();
+    const [o, i, a] = [await freePort(), await freePort(), await freePort()];
+    const proxy = startDaemon(['proxy'], {
+      NODEMESH_PROXY_IDENTITY_DISABLED: 'true',
+      NODEMESH_PROXY_SHUTDOWN_GRACE_PERIOD: '120s',
+      NODEMESH_PROXY_OUTBOUND_LISTEN_ADDRS: `127.0.0.1:${o}`,
+      NODEMESH_PROXY_INBOUND_LISTEN_ADDR: `127.0.0.1:${i}`,
+      NODEMESH_PROXY_ADMIN_LISTEN_ADDR: `127.0.0.1:${a}`,
+    });
+    try {
+      await waitReady(proxy, `http://127.0.0.1:${a}/ready`);
+      // One request on a kept-alive connection, which then sits idle.
+      const socket = await new Promise<Socket>((resolve, reject) => {
+        const req = request(
+          {
+            host: '127.0.0.1',
+            port: o,
+            path: '/',
+            headers: { host: `127.0.0.1:${h1.port}`, connection: 'keep-alive' },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(req.socket as Socket));
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+      const closed = once(socket, 'close');
+      proxy.proc.kill('SIGTERM');
+      // Bounded: the grace period is 120 s, the test's own timeout far less.
+      await closed;
+      assert.equal(await proxy.exited, 0, proxy.output());
+    } finally {
+      await proxy.stop();
+      await h1.close();
+    }
   });
 });
 
