@@ -48,6 +48,14 @@ export const ERROR_CODES = {
     'a Get or GetProfile stream from the proxy to the destination service failed; the last state is kept and the stream retried',
   MESH_ERR_DISCOVERY_TLS:
     'the destination service failed the proxy’s TLS check (another identity, another CA, or no TLS); nothing from it is used',
+  MESH_ERR_INJECT_ANNOTATION:
+    'a nodemesh.io/inject or config.nodemesh.io/* annotation on a pod or namespace has a value that is not allowed',
+  MESH_ERR_ADMISSION_REVIEW: 'a webhook request body is not an AdmissionReview (v1 or v1beta1) the injector can answer',
+  MESH_ERR_JSON_PATCH: 'a JSON Patch (RFC 6902) operation could not be applied to its document',
+  MESH_ERR_INJECT_INPUT: 'nodemesh inject or uninject was given input that is not readable Kubernetes YAML',
+  MESH_ERR_ROUTE_INVALID:
+    'an HTTPRoute or GRPCRoute breaks the Gateway API rules (every problem is listed with its field, value and what is allowed)',
+  MESH_ERR_ROUTE_YAML: 'an HTTPRoute or GRPCRoute file is not valid YAML',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
