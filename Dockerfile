@@ -30,6 +30,9 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
 COPY --from=build /src/dist ./
 # The local mesh's example cluster state (nodemesh demo).
 COPY examples ./examples
+# The Helm charts: `nodemesh inject` reads the injected proxy's defaults from
+# charts/nodemesh-control-plane/values.yaml (ADR 0011), and the charts install from the image too.
+COPY charts ./charts
 ENV NODE_ENV=production
 # The proxy's user: iptables exempts its traffic from redirection by this UID.
 USER 2102:2102
