@@ -6,9 +6,13 @@
 import { fileURLToPath } from 'node:url';
 import { dispatch, runVersion, VERSION_HELP, type CommandSpec } from '../src/cli/index.ts';
 import { DESTINATION_HELP } from '../controller/destination/help.ts';
+import { INJECTOR_HELP } from '../controller/injector/help.ts';
 import { CHECK_HELP, CHECK_SUMMARY } from '../src/cli/check/check-help.ts';
 import { DEMO_HELP } from '../src/cli/demo/demo-help.ts';
 import { SPLIT_HELP, SPLIT_SUMMARY } from '../src/cli/split/split-help.ts';
+import { INJECT_HELP, INJECT_SUMMARY, UNINJECT_HELP, UNINJECT_SUMMARY } from '../src/cli/inject/inject-help.ts';
+import type { InjectCommandDeps } from '../src/cli/inject/index.ts';
+import { PROXY_AWAIT_HELP, PROXY_AWAIT_SUMMARY } from '../src/cli/proxy-await/proxy-await-help.ts';
 import { STAT_HELP, STAT_SUMMARY } from '../src/cli/stat/stat-help.ts';
 import { DEMO_APP_HELP } from '../src/cli/demo/demo-app-help.ts';
 import { IDENTITY_HELP, INIT_HELP, INSPECT_HELP, ISSUER_HELP, TOKEN_HELP } from '../src/cli/identity/identity-help.ts';
@@ -40,6 +44,12 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'run the destination (discovery) service',
     help: DESTINATION_HELP,
     load: async () => (await import('../controller/destination/main.ts')).runDestination,
+  },
+  {
+    name: 'injector',
+    summary: 'run the proxy injector (mutating and validating admission webhooks)',
+    help: INJECTOR_HELP,
+    load: async () => (await import('../controller/injector/main.ts')).runInjector,
   },
   {
     name: 'identity',
@@ -104,6 +114,24 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: async () => (await import('../src/cli/split/split-command.ts')).runSplit,
   },
   {
+    name: 'inject',
+    summary: INJECT_SUMMARY,
+    help: INJECT_HELP,
+    load: async () => (await import('../src/cli/inject/index.ts')).createInjectCommand(await injectDeps()),
+  },
+  {
+    name: 'uninject',
+    summary: UNINJECT_SUMMARY,
+    help: UNINJECT_HELP,
+    load: async () => (await import('../src/cli/inject/index.ts')).createUninjectCommand(await injectDeps()),
+  },
+  {
+    name: 'proxy-await',
+    summary: PROXY_AWAIT_SUMMARY,
+    help: PROXY_AWAIT_HELP,
+    load: async () => (await import('../src/cli/proxy-await/proxy-await-command.ts')).runProxyAwait,
+  },
+  {
     name: 'demo-app',
     summary: "the local mesh's example applications (started by demo)",
     help: DEMO_APP_HELP,
@@ -116,6 +144,12 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: () => Promise.resolve(runVersion),
   },
 ];
+
+/** `nodemesh inject` / `uninject` run the webhook's own injector (src/ may not import controller/). */
+async function injectDeps(): Promise<InjectCommandDeps> {
+  const { createInjectBackend } = await import('../controller/injector/cli-backend.ts');
+  return { backend: createInjectBackend(), stdin: process.stdin };
+}
 
 async function main(): Promise<void> {
   const controller = new AbortController();

@@ -25,22 +25,10 @@ function planned(name: string, summary: string, issue: number, detail: string): 
 
 export const COMMANDS_NOT_BUILT: readonly PlannedCommand[] = [
   planned(
-    'injector',
-    'run the proxy injector webhook',
-    10,
-    'Serves AdmissionReview v1 on 8443 and adds the sidecar to pods.',
-  ),
-  planned(
     'cni',
     'the chained CNI plugin',
     9,
     'A CNI 1.0 plugin (ADD, DEL, CHECK, VERSION) applying the proxy-init rules.',
-  ),
-  planned(
-    'inject',
-    'add the sidecar to Kubernetes YAML',
-    10,
-    'Reads YAML files or stdin and writes them with the proxy injected.',
   ),
   planned('routes', 'golden metrics per route', 11, 'The same metrics per ServiceProfile or HTTPRoute route.'),
   planned(
