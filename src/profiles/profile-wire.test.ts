@@ -54,6 +54,7 @@ function service(name: string, namespace: string, port: number) {
 const GET = { type: { $case: 'registered' as const, registered: HttpMethod_Registered.GET } };
 
 const EXPECTED: DestinationProfileMessage = {
+  gatewayRoutes: [],
   routes: [
     {
       condition: {
@@ -310,6 +311,7 @@ describe('defaultDestinationProfile', () => {
       dstOverrides: [],
       opaqueProtocol: false,
       fullyQualifiedName: 'web.shop.svc.cluster.local',
+      gatewayRoutes: [],
     });
   });
 

@@ -91,6 +91,7 @@ export function toDestinationProfile(profile: ServiceProfile, target: ProfileTar
       ? { parentRef: resource('core', 'Service', parent.value.service, parent.value.namespace, target.port) }
       : {}),
     profileRef: resource(group, profile.kind, profile.metadata.name, profile.metadata.namespace ?? '', 0),
+    gatewayRoutes: [],
   };
 }
 
@@ -102,6 +103,7 @@ export function defaultDestinationProfile(fqn: string): DestinationProfile {
     dstOverrides: [],
     opaqueProtocol: false,
     fullyQualifiedName: fqn,
+    gatewayRoutes: [],
   };
 }
 

@@ -235,7 +235,19 @@ export interface DestinationProfile {
     | Metadata1
     | undefined;
   /** The ServiceProfile resource, if one exists. */
-  profileRef?: Metadata1 | undefined;
+  profileRef?:
+    | Metadata1
+    | undefined;
+  /**
+   * nodemesh extension (ADR 0012): the Gateway API routes (HTTPRoute and GRPCRoute,
+   * gateway.networking.k8s.io/v1) attached to this Service and port that apply to the asking
+   * client (GEP-1426: the client namespace's consumer routes when it has any, else the Service
+   * namespace's producer routes), each the route object as JSON: apiVersion, kind, metadata (name,
+   * namespace, creationTimestamp, generation) and spec, validated by the controller (invalid
+   * routes are left out). Empty when a ServiceProfile with routes or dstOverrides covers the
+   * Service: the profile wins. Linkerd's proxies skip this unknown field.
+   */
+  gatewayRoutes: string[];
 }
 
 export interface Route {
@@ -2515,6 +2527,7 @@ function createBaseDestinationProfile(): DestinationProfile {
     endpoint: undefined,
     parentRef: undefined,
     profileRef: undefined,
+    gatewayRoutes: [],
   };
 }
 
@@ -2543,6 +2556,9 @@ export const DestinationProfile: MessageFns<DestinationProfile> = {
     }
     if (message.profileRef !== undefined) {
       Metadata1.encode(message.profileRef, writer.uint32(66).fork()).join();
+    }
+    for (const v of message.gatewayRoutes) {
+      writer.uint32(8010).string(v!);
     }
     return writer;
   },
@@ -2624,6 +2640,14 @@ export const DestinationProfile: MessageFns<DestinationProfile> = {
             message.profileRef = Metadata1.decode(reader, reader.uint32());
             continue;
           }
+          case 1001: {
+            if (tag !== 8010) {
+              break;
+            }
+
+            message.gatewayRoutes.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2670,6 +2694,11 @@ export const DestinationProfile: MessageFns<DestinationProfile> = {
         : isSet(object.profile_ref)
         ? Metadata1.fromJSON(object.profile_ref)
         : undefined,
+      gatewayRoutes: globalThis.Array.isArray(object?.gatewayRoutes)
+        ? object.gatewayRoutes.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.gateway_routes)
+        ? object.gateway_routes.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -2699,6 +2728,9 @@ export const DestinationProfile: MessageFns<DestinationProfile> = {
     if (message.profileRef !== undefined) {
       obj.profileRef = Metadata1.toJSON(message.profileRef);
     }
+    if (message.gatewayRoutes?.length) {
+      obj.gatewayRoutes = message.gatewayRoutes;
+    }
     return obj;
   },
 
@@ -2723,6 +2755,7 @@ export const DestinationProfile: MessageFns<DestinationProfile> = {
     message.profileRef = (object.profileRef !== undefined && object.profileRef !== null)
       ? Metadata1.fromPartial(object.profileRef)
       : undefined;
+    message.gatewayRoutes = object.gatewayRoutes?.map((e) => e) || [];
     return message;
   },
 };
