@@ -157,6 +157,7 @@ export class WorkloadIdentity {
       return true;
     } catch (err) {
       if (this.#closed) return false;
+      this.#metrics.refreshFailures.inc();
       this.#lastError = causeChain(err).join(': ');
       const delay = this.#retryDelay();
       log.warn(

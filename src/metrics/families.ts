@@ -185,6 +185,7 @@ export function createTcpMetrics(registry: Registry): TcpMetrics {
 export interface IdentityCertMetrics {
   readonly expirationTimestampSeconds: Gauge;
   readonly refreshCount: Counter;
+  readonly refreshFailures: Counter;
 }
 
 /** The workload side of identity: when our certificate expires and how often it was refreshed. */
@@ -198,6 +199,11 @@ export function createIdentityCertMetrics(registry: Registry): IdentityCertMetri
     refreshCount: new Counter({
       name: 'identity_cert_refresh_count',
       help: "The total number of times this proxy's mTLS identity certificate has been refreshed by the Identity service.",
+      registers: [registry],
+    }),
+    refreshFailures: new Counter({
+      name: 'identity_cert_refresh_failures_total',
+      help: 'Certify calls that failed (identity service unreachable or refusing); the current certificate stays in use while valid.',
       registers: [registry],
     }),
   };
