@@ -6,13 +6,16 @@
 //
 // Contract: every original request deposits in the budget; each retry withdraws. A failure the
 // budget refuses is delivered as it is and counted in route_retryable_total{skipped="no_budget"};
-// each retry made is counted in route_retryable_total. Proxy errors (connect failures, timeouts)
-// are not retried, nor are Upgrades, bodies over 64 KiB, or bodies still streaming when the
-// response arrives.
+// each retry made is counted in route_retryable_total. An attempt that fails before any response
+// head arrives — the endpoint refused the connection or reset it (an endpoint killed mid-request) —
+// is retried the same way, as Linkerd's retry policy retries errors; timeouts are not (the route's
+// timeout bounds the whole request), nor are Upgrades, bodies over 64 KiB, or bodies still
+// streaming when the response arrives.
 
 import type { RouteMetrics } from '../../src/metrics/index.ts';
 import type { HeadVerdict, HttpLayer, HttpOutcome, ResponseHead } from '../http/stack.ts';
 import { Readable } from 'node:stream';
+import { ProxyError } from '../http/proxy-error.ts';
 import { ReplayableBody } from './replay-body.ts';
 import type { RoutedRequest } from './route.ts';
 
@@ -33,7 +36,9 @@ export function retryLayer<R extends RetryableRequest>(metrics: RouteMetrics): H
     const body = hasBody(req) ? new ReplayableBody(req.body ?? downstreamBody(req)) : NO_BODY;
     const outer = req.onHead;
     let retry = false;
+    let headSeen = false;
     const onHead = (head: ResponseHead): HeadVerdict => {
+      headSeen = true;
       retry = false;
       const failed =
         profile.classify(route, {
@@ -50,17 +55,38 @@ export function retryLayer<R extends RetryableRequest>(metrics: RouteMetrics): H
       }
       return outer?.(head) ?? 'commit';
     };
-    let outcome: HttpOutcome = await inner(
+    const send = async (attempt: R): Promise<HttpOutcome> => {
+      headSeen = false;
+      retry = false;
+      try {
+        return await inner(attempt);
+      } catch (err) {
+        if (headSeen || !retriableError(err) || !body.replayable() || req.signal?.aborted === true) throw err;
+        if (!budget.withdraw()) {
+          metrics.retryableTotal.inc({ ...routeMetrics?.labels, skipped: 'no_budget' });
+          throw err;
+        }
+        metrics.retryableTotal.inc({ ...routeMetrics?.labels });
+        retry = true;
+        return { status: 502, grpcStatus: undefined, committed: false };
+      }
+    };
+    let outcome: HttpOutcome = await send(
       body === NO_BODY
         ? { ...req, onHead, peekTrailers: true }
         : { ...req, body: body.stream, onHead, peekTrailers: true },
     );
     // Bounded by the budget: each pass withdrew one retry.
     while (retry && !outcome.committed) {
-      outcome = await inner({ ...req, body: body.replay(), onHead, peekTrailers: true });
+      outcome = await send({ ...req, body: body.replay(), onHead, peekTrailers: true });
     }
     return outcome;
   };
+}
+
+/** Failures of an attempt that no endpoint answered: safe to send again on a retryable route. */
+function retriableError(err: unknown): boolean {
+  return err instanceof ProxyError && (err.failure === 'connect-failed' || err.failure === 'upstream-reset');
 }
 
 /** The replay source of a request that has no body. */

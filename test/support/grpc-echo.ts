@@ -63,13 +63,18 @@ const implementation = {
     cb({ code: status.PERMISSION_DENIED, details: 'no entry for you' }),
 };
 
-export async function grpcEcho(): Promise<{ port: number; close: () => Promise<void> }> {
+export async function grpcEcho(): Promise<{ port: number; close: () => Promise<void>; kill: () => void }> {
   const server = new Server();
   server.addService(ECHO_SERVICE, implementation);
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );
-  return { port, close: () => new Promise((resolve) => server.tryShutdown(() => resolve())) };
+  return {
+    port,
+    close: () => new Promise((resolve) => server.tryShutdown(() => resolve())),
+    /** Dies at once: every call and connection is cut (a killed process, as the client sees it). */
+    kill: () => server.forceShutdown(),
+  };
 }
 
 export const EchoClient = makeGenericClientConstructor(ECHO_SERVICE, 'Echo');
