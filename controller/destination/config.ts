@@ -3,6 +3,7 @@
 // server speaks TLS only when both NODEMESH_DESTINATION_TLS_CERT_FILE and _KEY_FILE are set;
 // without them it is plaintext (until identity issues the controller's own certificate, ADR 0007).
 
+import { hostname } from 'node:os';
 import { SettingsReader, type EnvSource, type SocketAddress } from '../../src/config/index.ts';
 import { readLogConfig, type LogConfig } from '../../src/log/index.ts';
 
@@ -17,6 +18,8 @@ export const ENV_DEFAULT_OPAQUE_PORTS = 'NODEMESH_DESTINATION_DEFAULT_OPAQUE_POR
 export const ENV_STREAM_QUEUE_CAPACITY = 'NODEMESH_DESTINATION_STREAM_QUEUE_CAPACITY';
 export const ENV_TLS_CERT_FILE = 'NODEMESH_DESTINATION_TLS_CERT_FILE';
 export const ENV_TLS_KEY_FILE = 'NODEMESH_DESTINATION_TLS_KEY_FILE';
+/** This replica's name (the chart sets it from the downward API): its identity in the route-status Lease. */
+export const ENV_POD_NAME = 'NODEMESH_DESTINATION_POD_NAME';
 
 export const RESOURCE_SOURCES = ['kubernetes', 'files'] as const;
 export type ResourceSourceKind = (typeof RESOURCE_SOURCES)[number];
@@ -45,6 +48,8 @@ export interface DestinationConfig {
   readonly streamQueueCapacity: number;
   /** PEM certificate and key for the gRPC server; undefined means plaintext. */
   readonly tls: DestinationTlsFiles | undefined;
+  /** This replica's name, for leader election (default: the host name). */
+  readonly podName: string;
 }
 
 const DNS_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
@@ -96,6 +101,7 @@ export function parseDestinationConfig(env: EnvSource): DestinationConfig {
     defaultOpaquePorts: r.ports(ENV_DEFAULT_OPAQUE_PORTS, { default: DEFAULT_OPAQUE_PORTS }),
     streamQueueCapacity: r.int(ENV_STREAM_QUEUE_CAPACITY, { default: 100, min: 1, max: 100_000 }),
     tls: certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : undefined,
+    podName: r.string(ENV_POD_NAME, { default: hostname() }),
   };
   return r.finish(config);
 }

@@ -4,8 +4,11 @@ export const DESTINATION_HELP = `Usage: nodemesh destination
 
 Runs the destination service: io.linkerd.proxy.destination.Destination/Get and /GetProfile on
 NODEMESH_DESTINATION_LISTEN_ADDR (0.0.0.0:8086), admin (/metrics /ready /live) on 9996. Endpoints
-and profiles come from Kubernetes (informers on Services, EndpointSlices, Pods, ServiceProfiles) or,
-in local mode, from a watched folder of YAML.
+and profiles come from Kubernetes (informers on Services, EndpointSlices, Pods, ServiceProfiles, and
+HTTPRoutes/GRPCRoutes when the cluster serves them) or, in local mode, from a watched folder of YAML.
+Profiles carry the Gateway API routes that apply to the asking client (ADR 0012). In Kubernetes
+mode the replica holding the Lease nodemesh-destination-route-status writes the routes' status
+conditions (Accepted, ResolvedRefs); every replica serves reads.
 
 The gRPC server is plaintext unless both TLS files are set: a certificate for
 nodemesh-destination.<ns>.serviceaccount.identity.<ns>.<trust-domain> from the mesh's issuer, which
@@ -28,5 +31,7 @@ Environment:
                                               with RESOURCE_EXHAUSTED (default 100)
   NODEMESH_DESTINATION_TLS_CERT_FILE          PEM certificate chain for the gRPC server (optional)
   NODEMESH_DESTINATION_TLS_KEY_FILE           its PEM private key (set both or neither)
+  NODEMESH_DESTINATION_POD_NAME               this replica's name in the route-status Lease
+                                              (default: the host name; the chart sets the pod name)
   NODEMESH_LOG_LEVEL, NODEMESH_LOG_FORMAT     logging
 `;

@@ -36,6 +36,21 @@ export async function runDestination(ctx: CommandContext): Promise<number> {
     log: componentLogger(log, 'admin'),
   });
 
+  // Route status (Kubernetes mode): written only by the replica holding the Lease (ADR 0012).
+  let routeStatus: { stop(): Promise<void> } | undefined;
+  if (config.source === 'kubernetes') {
+    const { startRouteStatus } = await import('./route-status-leader.ts');
+    const { loadKubeConfig } = await import('../../src/k8s/kube-config.ts');
+    routeStatus = startRouteStatus({
+      source,
+      kubeConfig: loadKubeConfig(ctx.env, 'nodemesh destination'),
+      namespace: config.controlNamespace,
+      identity: config.podName,
+      log,
+      registry,
+    });
+  }
+
   try {
     const adminAddr = await admin.start();
     const port = await controller.start();
@@ -51,6 +66,7 @@ export async function runDestination(ctx: CommandContext): Promise<number> {
     await untilAborted(ctx.signal);
     log.info('destination service stopping');
   } finally {
+    await routeStatus?.stop();
     await controller.close();
     await admin.close();
     await source.close();

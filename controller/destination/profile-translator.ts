@@ -8,11 +8,15 @@
 // retry budget). In both cases `fully_qualified_name` is set, `parent_ref` names the Service when
 // it exists, and `opaque_protocol` comes from the Service's `config.nodemesh.io/opaque-ports`
 // annotation (or the default list) for the requested port, overriding the profile's own list.
+// `gateway_routes` (ADR 0012) carries the Gateway API routes that apply (gateway-routes.ts),
+// unless the ServiceProfile chosen has `routes` or `dstOverrides`: then it wins and the list is
+// empty. A profile with neither (a retry budget, opaque ports) does not hide routes.
 
 import type { DestinationProfile } from '../../src/api/index.ts';
 import type { ResourceSource, ServiceProfileObject } from '../../src/k8s/index.ts';
 import { defaultDestinationProfile, parseServiceProfile, toDestinationProfile } from '../../src/profiles/index.ts';
 import type { ServicePortTarget } from './endpoints-watcher.ts';
+import { gatewayRoutesFor, type RouteLookup } from './gateway-routes.ts';
 import { isOpaquePort } from './opaque-ports.ts';
 
 export interface ProfileOptions {
@@ -27,6 +31,14 @@ export interface ProfileTargetRequest extends ServicePortTarget {
 
 export type InvalidProfileHandler = (profile: ServiceProfileObject, err: unknown) => void;
 
+/** What profileFor reads besides the source, and where it reports. */
+export interface ProfileInputs {
+  /** The Gateway API routes (a RouteIndex). */
+  readonly routes: RouteLookup;
+  /** Called with each ServiceProfile that fails validation. */
+  readonly onInvalid: InvalidProfileHandler;
+}
+
 /** `<svc>.<ns>.svc.<cluster-domain>`: the FQN and the ServiceProfile name of a Service. */
 export function serviceFqn(
   target: { readonly namespace: string; readonly name: string },
@@ -39,7 +51,7 @@ export function profileFor(
   source: ResourceSource,
   target: ProfileTargetRequest,
   options: ProfileOptions,
-  onInvalid: InvalidProfileHandler,
+  inputs: ProfileInputs,
 ): DestinationProfile {
   const fqn = serviceFqn(target, options.clusterDomain);
   const profiles = source.kind('ServiceProfile');
@@ -58,7 +70,7 @@ export function profileFor(
       });
       break;
     } catch (err) {
-      onInvalid(object, err);
+      inputs.onInvalid(object, err);
     }
   }
   const service = source.kind('Service').get(target.namespace, target.name);
@@ -79,5 +91,7 @@ export function profileFor(
     };
   }
   result.opaqueProtocol = isOpaquePort(service, target.port, options.defaultOpaquePorts);
+  const profileWins = result.routes.length > 0 || result.dstOverrides.length > 0;
+  result.gatewayRoutes = profileWins ? [] : gatewayRoutesFor(inputs.routes, target, service);
   return result;
 }

@@ -23,6 +23,26 @@ spec:
 const routes = (p: DestinationProfile | undefined): string[] =>
   (p?.routes ?? []).map((r) => r.metricsLabels['route'] ?? '');
 
+function httpRouteYaml(name: string, parent: string, backend = 'web'): string {
+  return `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: ${name}, namespace: shop, creationTimestamp: '2026-01-01T00:00:00Z' }
+spec:
+  parentRefs: [{ group: '', kind: Service, name: ${parent}, port: 80 }]
+  rules: [{ backendRefs: [{ name: ${backend}, port: 80 }] }]
+`;
+}
+
+/** The `name@backend` of each gateway route of a profile. */
+const gateway = (p: DestinationProfile | undefined): string[] =>
+  (p?.gatewayRoutes ?? []).map((json) => {
+    const r = JSON.parse(json) as {
+      metadata: { name: string };
+      spec: { rules: { backendRefs: { name: string }[] }[] };
+    };
+    return `${r.metadata.name}@${r.spec.rules[0]?.backendRefs[0]?.name ?? ''}`;
+  });
+
 describe('ProfilesWatcher', () => {
   let folder: TempFolderSource;
   let watcher: ProfilesWatcher;
@@ -50,6 +70,8 @@ describe('ProfilesWatcher', () => {
       }),
       'sp-shop.yaml': profileYaml('shop', 'backup-route'),
       'sp-client.yaml': undefined,
+      'route-web.yaml': undefined,
+      'route-other.yaml': undefined,
     });
     await watcher.flush();
   });
@@ -119,5 +141,37 @@ describe('ProfilesWatcher', () => {
     assert.equal(sent.length, 1);
     assert.equal(sent[0]?.fullyQualifiedName, 'later.shop.svc.cluster.local');
     assert.equal(sent[0]?.parentRef, undefined);
+  });
+
+  test('re-sends on a route added, edited and deleted; an unrelated route sends nothing', async () => {
+    await change({ 'sp-shop.yaml': undefined });
+    const sent = subscribe('shop');
+    await change({ 'route-web.yaml': httpRouteYaml('web-split', 'web') });
+    await change({ 'route-other.yaml': httpRouteYaml('other-split', 'other') });
+    await change({ 'route-web.yaml': httpRouteYaml('web-split', 'web', 'web-v2') });
+    await change({ 'route-other.yaml': httpRouteYaml('other-split', 'other', 'other-v2') });
+    await change({ 'route-web.yaml': undefined });
+    assert.deepEqual(sent.map(gateway), [[], ['web-split@web'], ['web-split@web-v2'], []]);
+  });
+
+  test('a route whose parentRef moves re-sends on both Services', async () => {
+    await change({ 'sp-shop.yaml': undefined, 'route-web.yaml': httpRouteYaml('split', 'web') });
+    const web = subscribe('shop');
+    const other: DestinationProfile[] = [];
+    offs.push(
+      watcher.subscribe({ namespace: 'shop', name: 'other', port: 80, clientNamespace: 'shop' }, (p) => other.push(p)),
+    );
+    await change({ 'route-web.yaml': httpRouteYaml('split', 'other') });
+    assert.deepEqual(web.map(gateway), [['split@web'], []]);
+    assert.deepEqual(other.map(gateway), [[], ['split@web']]);
+  });
+
+  test('a ServiceProfile with routes hides the routes, and re-sends them when it goes', async () => {
+    await change({ 'sp-shop.yaml': undefined, 'route-web.yaml': httpRouteYaml('web-split', 'web') });
+    const sent = subscribe('shop');
+    await change({ 'sp-shop.yaml': profileYaml('shop', 'backup-route') });
+    await change({ 'sp-shop.yaml': undefined });
+    assert.deepEqual(sent.map(gateway), [['web-split@web'], [], ['web-split@web']]);
+    assert.deepEqual(sent.map(routes), [[], ['backup-route'], []]);
   });
 });

@@ -1,11 +1,14 @@
 // ProfilesWatcher: serves GetProfile subscriptions from the resource caches. Service and
-// ServiceProfile events only enqueue the Service's key; a worker recomputes each subscription's
-// profile and sends it when it differs from the last one sent (identical consecutive profiles are
-// suppressed, compared by their encoding).
+// ServiceProfile events only enqueue the Service's key; HTTPRoute and GRPCRoute events mark the
+// RouteIndex stale and enqueue the Services the route's parentRefs name, before and after the
+// change (so a route added, edited, deleted or moved to another parent reaches both sides). A
+// worker recomputes each subscription's profile and sends it when it differs from the last one
+// sent (identical consecutive profiles are suppressed, compared by their encoding).
 //
 // Contract: as EndpointsWatcher (start before or after the source syncs; subscribe() answers
 // synchronously; `send` must not block). An invalid ServiceProfile is logged once per distinct
-// problem (with its error) and treated as absent.
+// problem (with its error) and treated as absent; an invalid route is logged once per version
+// (with every problem) and left out.
 
 import { DestinationProfile } from '../../src/api/index.ts';
 import type { ResourceSource, ServiceProfileObject } from '../../src/k8s/index.ts';
@@ -13,6 +16,7 @@ import type { Logger } from '../../src/log/index.ts';
 import { parseServiceName } from '../../src/profiles/index.ts';
 import { profileFor, type ProfileOptions, type ProfileTargetRequest } from './profile-translator.ts';
 import { ReconcileQueue } from './reconcile-queue.ts';
+import { RouteIndex, routeParentKeys, type RouteObject } from './route-index.ts';
 
 export interface ProfilesWatcherDependencies {
   readonly source: ResourceSource;
@@ -33,6 +37,7 @@ export class ProfilesWatcher {
   readonly #log: Logger;
   readonly #options: ProfileOptions;
   readonly #queue: ReconcileQueue;
+  readonly #routes: RouteIndex;
   readonly #subscriptions = new Map<string, Set<Subscription>>();
   readonly #logged = new Set<string>();
   #unregister: (() => void)[] = [];
@@ -46,6 +51,12 @@ export class ProfilesWatcher {
       reconcile: (key) => this.#reconcile(key),
       onError: (_key, err) => deps.onReconcileError?.(err),
     });
+    this.#routes = new RouteIndex(deps.source, (route, error) =>
+      this.#log.warn(
+        { err: error, kind: route.kind, namespace: route.metadata.namespace, name: route.metadata.name },
+        'leaving out an invalid route',
+      ),
+    );
   }
 
   start(): void {
@@ -57,10 +68,16 @@ export class ProfilesWatcher {
         this.#queue.add(`${name.value.namespace}/${name.value.service}`);
       }
     };
+    const onRoute = (route: RouteObject, previous: RouteObject | undefined): void => {
+      this.#routes.invalidate();
+      for (const key of new Set([...routeParentKeys(route), ...routeParentKeys(previous)])) this.#queue.add(key);
+    };
     for (const event of ['add', 'update', 'delete'] as const) {
       this.#unregister.push(
         this.#source.kind('Service').on(event, onService),
         this.#source.kind('ServiceProfile').on(event, onProfile),
+        this.#source.kind('HTTPRoute').on(event, onRoute),
+        this.#source.kind('GRPCRoute').on(event, onRoute),
       );
     }
   }
@@ -101,7 +118,10 @@ export class ProfilesWatcher {
   }
 
   #update(sub: Subscription): void {
-    const profile = profileFor(this.#source, sub.target, this.#options, (sp, err) => this.#invalid(sp, err));
+    const profile = profileFor(this.#source, sub.target, this.#options, {
+      routes: this.#routes,
+      onInvalid: (sp, err) => this.#invalid(sp, err),
+    });
     const encoded = Buffer.from(DestinationProfile.encode(profile).finish()).toString('base64');
     if (encoded === sub.last) return;
     sub.last = encoded;

@@ -6,7 +6,8 @@
 //   /api/v1/namespaces/{ns}/{plural}[/{name}]               (namespaced)
 //   /apis/{group}/{version}/{plural}[/{name}]
 //   /apis/{group}/{version}/namespaces/{ns}/{plural}[/{name}]
-// and `/api/v1/namespaces/{name}` is the Namespace object itself.
+// and `/api/v1/namespaces/{name}` is the Namespace object itself; `/apis/{group}/{version}` is
+// the group version's discovery document.
 
 /** A kind of object the fake server serves. */
 export interface FakeResource {
@@ -90,6 +91,39 @@ export function parseResourcePath(pathname: string): ResourcePath | undefined {
   const [plural, name, extra] = rest;
   if (plural === undefined || extra !== undefined) return undefined;
   return { group, version, plural, namespace: undefined, name };
+}
+
+/** The group and version a discovery path (`/apis/{group}/{version}`) names, or undefined. */
+export function parseDiscoveryPath(pathname: string): { group: string; version: string } | undefined {
+  const match = /^\/apis\/([^/]+)\/([^/]+)\/?$/.exec(pathname);
+  return match?.[1] === undefined || match[2] === undefined ? undefined : { group: match[1], version: match[2] };
+}
+
+/**
+ * The discovery document of one group version (what `GET /apis/{group}/{version}` answers): an
+ * APIResourceList of the resources served there, or undefined when none is (the server says 404,
+ * as kube-apiserver does for a group whose CRDs are not installed).
+ */
+export function discoveryDocument(
+  resources: readonly FakeResource[],
+  group: string,
+  version: string,
+): Record<string, unknown> | undefined {
+  const byPlural = new Map<string, FakeResource>();
+  for (const r of resources) if (r.group === group && r.version === version) byPlural.set(r.plural, r);
+  if (group === '' || byPlural.size === 0) return undefined;
+  return {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: `${group}/${version}`,
+    resources: [...byPlural.values()].map((r) => ({
+      name: r.plural,
+      singularName: r.kind.toLowerCase(),
+      namespaced: r.namespaced,
+      kind: r.kind,
+      verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+    })),
+  };
 }
 
 /** The group and version of an `apiVersion` string (`v1` → core). */

@@ -429,3 +429,85 @@ describe('FakeApiServer reviews', () => {
     assert.equal(server.requestCount(ACCESS_REVIEW_PATH), 2);
   });
 });
+
+describe('FakeApiServer status subresource', () => {
+  const ROUTES = '/apis/gateway.networking.k8s.io/v1/namespaces/shop/httproutes';
+  const route = (): FakeObject => ({
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    metadata: { name: 'web', namespace: 'shop', generation: 1 },
+    spec: { parentRefs: [{ group: '', kind: 'Service', name: 'web' }] },
+  });
+  const target = { group: 'gateway.networking.k8s.io', version: 'v1', namespace: 'shop', plural: 'httproutes' };
+  const status = { parents: [{ controllerName: 'nodemesh.io/destination', conditions: [] }] };
+
+  test('a PUT to /status replaces only .status, bumps resourceVersion and emits MODIFIED', async () => {
+    const server = await startServer();
+    const stored = server.add(route());
+    const heard: string[] = [];
+    const controller = await new Watch(server.kubeConfig()).watch(
+      ROUTES,
+      { resourceVersion: server.resourceVersion },
+      (type: string, object: KubernetesObject) => heard.push(`${type} ${object.metadata?.resourceVersion}`),
+      () => undefined,
+    );
+    closers.push(() => {
+      controller.abort();
+      return Promise.resolve();
+    });
+    await until(() => server.openWatchCount === 1, 'the watch');
+
+    const api = server.kubeConfig().makeApiClient(CustomObjectsApi);
+    const body = {
+      ...route(),
+      metadata: { ...route().metadata, resourceVersion: stored.metadata.resourceVersion, labels: { changed: 'yes' } },
+      spec: { parentRefs: [] },
+      status,
+    };
+    const answer = (await api.replaceNamespacedCustomObjectStatus({ ...target, name: 'web', body })) as FakeObject;
+    assert.equal(answer.metadata.resourceVersion, '2');
+    assert.deepEqual(answer['status'], status);
+    assert.deepEqual(answer['spec'], route()['spec'], 'the spec is left as stored');
+    assert.equal(answer.metadata.labels, undefined, 'metadata is left as stored');
+    await until(() => heard.length === 1, 'the MODIFIED event');
+    assert.deepEqual(heard, ['MODIFIED 2']);
+    assert.equal(server.requestCount(`${ROUTES}/web/status`, 'other'), 1);
+  });
+
+  const failures: [string, (server: FakeApiServer) => FakeObject | undefined, string, number][] = [
+    [
+      'a stale resourceVersion answers 409 and changes nothing',
+      (s) => {
+        s.add(route());
+        s.update(route());
+        return { ...route(), metadata: { ...route().metadata, resourceVersion: '1' }, status };
+      },
+      'web',
+      409,
+    ],
+    ['a missing object answers 404', () => ({ ...route(), status }), 'web', 404],
+    [
+      'a name that differs from the path answers 400',
+      (s) => {
+        s.add(route());
+        return { ...route(), status };
+      },
+      'other',
+      400,
+    ],
+  ];
+  for (const [name, setup, pathName, code] of failures) {
+    test(name, async () => {
+      const server = await startServer();
+      const body = setup(server);
+      const before = server.resourceVersion;
+      const api = server.kubeConfig().makeApiClient(CustomObjectsApi);
+      const err = kubernetesApiError(
+        'replace status',
+        await catchRejection(() => api.replaceNamespacedCustomObjectStatus({ ...target, name: pathName, body }), Error),
+      );
+      assert.equal(err.status, code);
+      assert.equal(server.resourceVersion, before, 'nothing was written');
+    });
+  }
+});

@@ -5,21 +5,27 @@
 // every watch and connection). It serves list, get and watch for the resources of
 // fake-api-resources.ts (and any registered; lists page with `limit` and `continue` over a
 // snapshot taken by the first page), create (POST) and replace (PUT, with resourceVersion
-// conflicts answered 409), TokenReview and SelfSubjectAccessReview through
-// pluggable reviewers, and answers everything else with a Kubernetes Status (404, 405). Every
-// request must carry `Authorization: Bearer <bearerToken>` (401 otherwise); `kubeConfig()` sets
-// that up. Test controls change the store (`add`, `update`, `remove`), the streams
-// (`closeWatches`, `sendBookmark`, `expireResourceVersions`) and the next answers (`failNext`),
-// and `requestCount` tells how often a path was listed or watched. Not for production use.
+// conflicts answered 409; PUT to `…/{name}/status` replaces only `.status`:
+// fake-api-status-subresource.ts), TokenReview and SelfSubjectAccessReview through
+// pluggable reviewers, the discovery document of each group version it serves
+// (`GET /apis/{group}/{version}`), and answers everything else with a Kubernetes Status (404,
+// 405). Every request must carry `Authorization: Bearer <bearerToken>` (401 otherwise);
+// `kubeConfig()` sets that up. `withoutKinds` leaves built-in kinds unserved. Test controls
+// change the store (`add`, `update`, `remove`), the streams (`closeWatches`, `sendBookmark`,
+// `expireResourceVersions`) and the next answers (`failNext`), and `requestCount` tells how
+// often a path was listed or watched. Not for production use.
 
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import {
+  BUILTIN_RESOURCES,
   SELECTABLE_FIELDS,
   apiVersionOf,
   compileSelector,
+  discoveryDocument,
+  parseDiscoveryPath,
   parseResourcePath,
   selectableFields,
   type FakeObject,
@@ -41,6 +47,7 @@ import {
   type TokenReviewer,
 } from './fake-api-reviews.ts';
 import { sendJson, sendStatus, statusObject } from './fake-api-status.ts';
+import { parseStatusPath, replaceStatus } from './fake-api-status-subresource.ts';
 import { FakeObjectStore, objectMatcher, type MutationOptions, type ObjectRef } from './fake-api-store.ts';
 import { WatchHub, type ExpiredAnswer } from './fake-api-watch.ts';
 
@@ -64,6 +71,11 @@ export interface FakeApiServerOptions {
   readonly accessReviewer?: AccessReviewer;
   /** Kinds to serve besides the built-in ones. */
   readonly resources?: readonly FakeResource[];
+  /**
+   * Built-in kinds not to serve, as a cluster without their CRDs (GRPCRoute, say): their paths
+   * answer 404 and discovery leaves them out, until `registerResource` adds them.
+   */
+  readonly withoutKinds?: readonly string[];
 }
 
 interface FailurePlan {
@@ -81,6 +93,9 @@ export class FakeApiServer {
   readonly #counts = new Map<string, number>();
   readonly #tokenReviews: TokenReviewRequest[] = [];
   readonly #accessReviews: AccessReviewRequest[] = [];
+  /** What discovery lists: every resource registered, in order (a later one replaces an earlier). */
+  readonly #discoverable: FakeResource[];
+  readonly #withheld: Set<string>;
   #tokenReviewer: TokenReviewer;
   #accessReviewer: AccessReviewer;
   #expiredAnswer: ExpiredAnswer = 'error-event';
@@ -92,6 +107,8 @@ export class FakeApiServer {
 
   constructor(options: FakeApiServerOptions = {}) {
     this.#store = new FakeObjectStore({ resources: options.resources ?? [] });
+    this.#discoverable = [...BUILTIN_RESOURCES, ...(options.resources ?? [])];
+    this.#withheld = new Set(options.withoutKinds ?? []);
     this.#watches = new WatchHub(this.#store);
     this.#bearerToken = options.bearerToken ?? DEFAULT_BEARER_TOKEN;
     this.#tokenReviewer = options.tokenReviewer ?? refuseAllTokens;
@@ -151,6 +168,8 @@ export class FakeApiServer {
   /** Serves another kind (a CRD, say). */
   registerResource(resource: FakeResource): void {
     this.#store.registerResource(resource);
+    this.#discoverable.push(resource);
+    this.#withheld.delete(resource.kind);
   }
 
   /** Adds an object (ADDED to open watches); returns the stored copy with its resourceVersion. */
@@ -271,7 +290,21 @@ export class FakeApiServer {
       await this.#review(req, res, (body) => this.#accessReview(body, bearerToken));
       return;
     }
-    const resource = resourcePath === undefined ? undefined : this.#store.resourceAt(resourcePath);
+    const statusPath = req.method === 'PUT' ? parseStatusPath(path) : undefined;
+    if (statusPath !== undefined) {
+      replaceStatus(this.#store, statusPath, await readBody(req), res, (r) => !this.#withheld.has(r.kind));
+      return;
+    }
+    const discovery = req.method === 'GET' ? parseDiscoveryPath(path) : undefined;
+    if (discovery !== undefined) {
+      const served = this.#discoverable.filter((r) => !this.#withheld.has(r.kind));
+      const document = discoveryDocument(served, discovery.group, discovery.version);
+      if (document === undefined) sendStatus(res, 404, `the server could not find the requested resource (${path})`);
+      else sendJson(res, 200, document);
+      return;
+    }
+    const found = resourcePath === undefined ? undefined : this.#store.resourceAt(resourcePath);
+    const resource = found !== undefined && this.#withheld.has(found.kind) ? undefined : found;
     if (resourcePath === undefined || resource === undefined) {
       sendStatus(res, 404, `the server could not find the requested resource (${req.method} ${path})`);
       return;

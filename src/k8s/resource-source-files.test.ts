@@ -230,6 +230,36 @@ metadata:
     );
   });
 
+  test('serves HTTPRoute and GRPCRoute; an older route apiVersion is one error naming file and line', async () => {
+    const routes = `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: web-split, namespace: shop}
+spec:
+  parentRefs: [{group: '', kind: Service, name: web, port: 80}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: api-grpc}
+spec: {parentRefs: [{group: '', kind: Service, name: api}]}
+---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: HTTPRoute
+metadata: {name: old, namespace: shop}
+`;
+    const dir = await folder({ 'routes.yaml': routes });
+    const { source } = await startSource(dir);
+    const http = source.kind('HTTPRoute').get('shop', 'web-split');
+    assert.deepEqual((http?.spec?.['parentRefs'] as unknown[] | undefined)?.length, 1);
+    assert.equal(source.kind('GRPCRoute').get('default', 'api-grpc')?.kind, 'GRPCRoute');
+    assert.deepEqual(
+      source.errors().map((e) => `${path.basename(e.file)}:${e.line} ${e.field} ${e.problem}`),
+      [
+        'routes.yaml:12 apiVersion apiVersion "gateway.networking.k8s.io/v1beta1" is not read for HTTPRoute; ' +
+          'use "gateway.networking.k8s.io/v1"',
+      ],
+    );
+  });
+
   test('the poll finds a change when file events are slow', async () => {
     const dir = await folder({ 'services.yaml': SERVICES });
     const { events } = await startSource(dir, { debounceMs: 60_000, pollIntervalMs: 50 });

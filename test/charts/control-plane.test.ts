@@ -299,7 +299,7 @@ describe('nodemesh-control-plane chart', { skip }, () => {
       [['discovery.k8s.io'], ['endpointslices'], ['list', 'watch']],
       [['nodemesh.io'], ['serviceprofiles'], ['list', 'watch']],
       [['gateway.networking.k8s.io'], ['httproutes', 'grpcroutes'], ['list', 'watch']],
-      [['gateway.networking.k8s.io'], ['httproutes/status', 'grpcroutes/status'], ['patch']],
+      [['gateway.networking.k8s.io'], ['httproutes/status', 'grpcroutes/status'], ['update']],
     ]);
     assert.deepEqual(rules('Role', 'nodemesh-destination'), [
       [['coordination.k8s.io'], ['leases'], ['get', 'create', 'update']],
