@@ -22,6 +22,7 @@ import { Forwarder } from './http/forward.ts';
 import { HttpProxy, type Endpoint } from './http/http-proxy.ts';
 import { resolveLayer, type EndpointResolver } from './http/resolve-layer.ts';
 import { REQUIRE_ID_HEADER } from './layers/require-identity.ts';
+import { createHttpRouteMetrics } from './layers/http-route-metric-cache.ts';
 import { DST_OVERRIDE_HEADER, outboundHttpStack, type OutboundTargetSource } from './outbound/sidecar.ts';
 import { ProxyError } from './http/proxy-error.ts';
 import { PICK_FAILURE, PICK_SUCCESS, type ReadyPick } from './balance/index.ts';
@@ -164,6 +165,7 @@ export class ProxyApp {
         },
         httpMetrics: http,
         routeMetrics: createRouteMetrics(opts.registry),
+        httpRouteMetrics: createHttpRouteMetrics(opts.registry),
         forward: outboundForwarder.service,
         ingressMode: config.ingressMode,
       }),

@@ -11,6 +11,7 @@ import { ProxyApp } from './app.ts';
 import { parseProxyConfig } from './config.ts';
 import { DestinationResolver, GrpcDiscoveryStreams } from './discovery/index.ts';
 import { GrpcCertifyClient, WorkloadIdentity, tokenFileReader } from './identity-client/index.ts';
+import { contextNamespace } from './outbound/gateway-routing.ts';
 import { OutboundTargets } from './outbound/targets.ts';
 
 export async function runProxy(ctx: CommandContext): Promise<number> {
@@ -67,6 +68,7 @@ export async function runProxy(ctx: CommandContext): Promise<number> {
       {
         profileSuffixes: config.destination.profileSuffixes,
         strategy: config.outboundBalancer,
+        ...clientNamespaceOption(contextNamespace(config.destination.contextToken)),
         balancer: {
           failFastTimeoutMs: config.outboundFailFastTimeoutMs,
           queueCapacity: config.outboundQueueCapacity,
@@ -112,4 +114,9 @@ export async function runProxy(ctx: CommandContext): Promise<number> {
   discovery?.streams.close();
   log.info('proxy stopped');
   return EXIT_OK;
+}
+
+/** Gateway API routes are chosen for this proxy's namespace, when the context token names it. */
+function clientNamespaceOption(namespace: string | undefined): { readonly clientNamespace?: string } {
+  return namespace === undefined ? {} : { clientNamespace: namespace };
 }

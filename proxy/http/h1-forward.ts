@@ -13,6 +13,7 @@ import { validateHeaderValue, type OutgoingHttpHeaders, type ServerResponse } fr
 import type { ServerHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
+import { editRawHeaders, type HeaderEdit } from './header-edit.ts';
 import { HOP_BY_HOP, ORIG_PROTO_HEADER, forwardableH1Headers } from './headers.ts';
 import type { H1Connection, H1Exchange, H1Pool } from './h1-client.ts';
 import type { H1ResponseHead } from './h1-response-parser.ts';
@@ -60,6 +61,7 @@ export function forwardH1(
     new Forward(attempt.body ?? body, writer, conn, target, attempt.onHead, resolve, reject).start(
       request,
       attempt.signal,
+      attempt.responseHeaderEdits,
     );
   });
 }
@@ -214,6 +216,7 @@ class Forward implements H1Exchange {
   #offClose: (() => void) | undefined;
   #signal: AbortSignal | undefined;
   #onAbort: (() => void) | undefined;
+  #responseEdits: readonly HeaderEdit[] | undefined;
 
   constructor(
     body: Readable,
@@ -233,8 +236,13 @@ class Forward implements H1Exchange {
     this.#reject = reject;
   }
 
-  start({ head, mode, noResponseBody }: RequestHead, signal: AbortSignal | undefined): void {
+  start(
+    { head, mode, noResponseBody }: RequestHead,
+    signal: AbortSignal | undefined,
+    responseEdits: readonly HeaderEdit[] | undefined,
+  ): void {
     const body = this.#body;
+    this.#responseEdits = responseEdits;
     this.#conn.begin(this, noResponseBody);
     this.#onClientClose = () => {
       if (!this.#settled && !this.#res.finished()) {
@@ -321,7 +329,8 @@ class Forward implements H1Exchange {
       if (HOP_BY_HOP.has(lower) || head.connection.has(lower)) continue;
       out.push(raw[i]!, raw[i + 1]!);
     }
-    this.#res.head(head.status, head.reason, out);
+    const edits = this.#responseEdits;
+    this.#res.head(head.status, head.reason, edits === undefined ? out : editRawHeaders(out, edits));
   }
 
   body(chunk: Buffer): void {

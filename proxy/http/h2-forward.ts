@@ -21,6 +21,7 @@ import {
   type IncomingHttpStatusHeader,
 } from 'node:http2';
 import type { Readable } from 'node:stream';
+import { editHeaderRecord } from './header-edit.ts';
 import { ORIG_PROTO_HEADER, forwardableH1Headers, forwardableH2Headers, h2ResponseHeaders } from './headers.ts';
 import type { ResponseSink } from './response-sink.ts';
 import type { MeshConnector, MeshTarget } from '../mesh/mesh-connector.ts';
@@ -227,8 +228,10 @@ class H2Forward {
   #onResponse(headers: IncomingHttpHeaders & IncomingHttpStatusHeader, flags: number): void {
     this.#status = Number(headers[':status'] ?? 502);
     this.#grpcStatus = single(headers['grpc-status']);
-    const rest = h2ResponseHeaders(headers);
+    let rest = h2ResponseHeaders(headers);
     delete rest[':status'];
+    const edits = this.#attempt.responseHeaderEdits;
+    if (edits !== undefined) rest = editHeaderRecord(rest, edits);
     const upstream = this.#upstream!;
     // A response with END_STREAM on its HEADERS is complete (gRPC trailers-only responses).
     const endStream = (flags & h2.NGHTTP2_FLAG_END_STREAM) !== 0;

@@ -1,6 +1,6 @@
 // Why the proxy itself could not deliver a request. The edge (synthesize.ts) turns these into
 // Linkerd's synthesized responses (linkerd.md §4.10): 502 for connect and upstream failures, 504
-// for timeouts, 403 for refused routes; gRPC callers get a grpc-status instead of a page.
+// for timeouts, 403 for refused routes, 404 and 500 for Gateway API routes that cannot serve a request; gRPC callers get a grpc-status instead of a page.
 
 import { MeshError, type MeshErrorOptions } from '../../src/errors/index.ts';
 
@@ -26,7 +26,13 @@ export type ProxyFailure =
   /** The balancer's queue is full (503). */
   | 'load-shed'
   /** `l5d-require-id` names an identity the chosen endpoint does not have (502). */
-  | 'identity-required';
+  | 'identity-required'
+  /** The target has Gateway API routes and none of their rules matches (404; gRPC UNIMPLEMENTED). */
+  | 'no-route'
+  /** The matched route rule (or its chosen backend) uses a filter nodemesh does not implement (500). */
+  | 'route-unsupported'
+  /** The matched route rule has no backend with weight, or its backend is not a known Service (500). */
+  | 'no-backend';
 
 export class ProxyError extends MeshError {
   readonly failure: ProxyFailure;

@@ -18,6 +18,7 @@ import type { ServerHttp2Stream } from 'node:http2';
 import type { Duplex, Readable } from 'node:stream';
 import type { ConnectionContext } from '../connection.ts';
 import type { MeshTarget } from '../mesh/mesh-connector.ts';
+import type { HeaderEdit } from './header-edit.ts';
 
 export interface Endpoint {
   readonly host: string;
@@ -63,6 +64,8 @@ export interface HttpRequest {
   /** Headers added to / removed from the forwarded request. */
   readonly addHeaders?: Readonly<Record<string, string>> | undefined;
   readonly dropHeaders?: readonly string[] | undefined;
+  /** Edits of the response head before it reaches the client (Gateway API ResponseHeaderModifier). */
+  readonly responseHeaderEdits?: readonly HeaderEdit[] | undefined;
   readonly state: RequestState;
   /** Set by the layer that chooses where the attempt goes. */
   readonly endpoint?: Endpoint;

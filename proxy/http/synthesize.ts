@@ -1,6 +1,7 @@
 // The edge of the HTTP proxy: turns a failure into the response Linkerd's proxy would synthesize
 // (linkerd.md §4.10), with `l5d-proxy-error` naming the reason. gRPC requests get a trailers-only
-// response with grpc-status (UNAVAILABLE, or DEADLINE_EXCEEDED for timeouts) rather than a page.
+// response with grpc-status (UNAVAILABLE, or DEADLINE_EXCEEDED for timeouts, UNIMPLEMENTED when no
+// Gateway API route matches) rather than a page.
 
 import type { ServerResponse } from 'node:http';
 import { constants as h2, type ServerHttp2Stream } from 'node:http2';
@@ -17,6 +18,7 @@ const GRPC_DEADLINE_EXCEEDED = 4;
 const GRPC_INTERNAL = 13;
 const GRPC_INVALID_ARGUMENT = 3;
 const GRPC_PERMISSION_DENIED = 7;
+const GRPC_UNIMPLEMENTED = 12;
 
 export function synthesize(err: unknown): SynthesizedError {
   if (err instanceof ProxyError) {
@@ -41,6 +43,12 @@ export function synthesize(err: unknown): SynthesizedError {
         return { status: 503, grpcStatus: GRPC_UNAVAILABLE, message: err.message };
       case 'identity-required':
         return { status: 502, grpcStatus: GRPC_UNAVAILABLE, message: err.message };
+      case 'no-route':
+        return { status: 404, grpcStatus: GRPC_UNIMPLEMENTED, message: err.message };
+      case 'route-unsupported':
+        return { status: 500, grpcStatus: GRPC_INTERNAL, message: err.message };
+      case 'no-backend':
+        return { status: 500, grpcStatus: GRPC_UNAVAILABLE, message: err.message };
     }
   }
   return { status: 502, grpcStatus: GRPC_INTERNAL, message: 'unexpected proxy error' };

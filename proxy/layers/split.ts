@@ -12,18 +12,14 @@
 import type { CompiledProfile } from '../../src/profiles/index.ts';
 import { ProxyError } from '../http/proxy-error.ts';
 import type { HttpLayer, HttpRequest } from '../http/stack.ts';
+import { resolveBackend, type BackendResolver, type BackendTarget } from './backend-resolve.ts';
 
-export interface SplitTarget {
-  readonly name: string;
-}
+export type { BackendResolver } from './backend-resolve.ts';
+export type SplitTarget = BackendTarget;
 
 export interface SplitRequest<T extends SplitTarget> extends HttpRequest {
   readonly logical: T;
   readonly profile?: CompiledProfile | undefined;
-}
-
-export interface BackendResolver<T extends SplitTarget> {
-  resolve(request: { readonly authority: string; readonly origDst: undefined }): T | undefined | Promise<T | undefined>;
 }
 
 export function splitLayer<T extends SplitTarget, R extends SplitRequest<T>>(
@@ -35,7 +31,7 @@ export function splitLayer<T extends SplitTarget, R extends SplitRequest<T>>(
     if (split === undefined || split.length === 0) return inner(req);
     const chosen = pick(split, random);
     if (chosen === undefined || chosen === req.logical.name) return inner(req);
-    const resolved = backends.resolve({ authority: chosen, origDst: undefined });
+    const resolved = resolveBackend(backends, req.logical, chosen);
     const backend = resolved instanceof Promise ? await resolved : resolved;
     if (backend === undefined) {
       throw new ProxyError('no-endpoints', `backend ${chosen} of ${req.logical.name} is not a known Service`);

@@ -25,7 +25,13 @@ export class FunctionTargets {
     if (target === undefined) {
       const balancer = createBalancer<Endpoint>('p2c', { keyOf: (e) => `${e.host}:${e.port}` });
       balancer.update([endpoint]);
-      target = { name, balancer, profile: () => undefined, retryBudget: () => undefined };
+      target = {
+        name,
+        balancer,
+        profile: () => undefined,
+        retryBudget: () => undefined,
+        gatewayRouting: () => undefined,
+      };
       this.#targets.set(key, target);
     }
     return target;

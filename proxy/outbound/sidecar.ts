@@ -2,8 +2,12 @@
 // target discovery knows (a Service name or ClusterIP) takes the logical path; anything else (a pod
 // IP, an unknown name, no control plane) goes straight to its original destination or authority.
 //
-//   logical: route (match, route metrics, timeout) → retry (budget, replay) → attempt metrics
-//            → split (dstOverrides) → balance (P2C peak-EWMA, queue, fail-fast, breaker) → endpoint
+//   logical: http routes? (the profile carries Gateway API routes, ADR 0012)
+//     yes:  route statuses metric → rule filters (unsupported, header edits) → redirect
+//           → request timeout → backend (weighted pick, backend metric, backend filters, resolve)
+//           → backend timeout → balance → endpoint
+//     no:   route (match, route metrics, timeout) → retry (budget, replay) → attempt metrics
+//           → split (dstOverrides) → balance (P2C peak-EWMA, queue, fail-fast, breaker) → endpoint
 //   direct:  resolve (original destination / authority / ingress override) → endpoint
 //   endpoint: l5d-require-id → loop guard → endpoint metrics (request_total …) → forwarder
 //
@@ -16,6 +20,13 @@ import { resolveLayer, type EndpointResolver } from '../http/resolve-layer.ts';
 import type { Endpoint, EndpointRequest, HttpRequest, HttpService } from '../http/stack.ts';
 import { attemptMetricsLayer } from '../layers/attempt-metrics.ts';
 import { balanceLayer } from '../layers/balance.ts';
+import { httpRouteBackendLayer } from '../layers/http-route-backend.ts';
+import { httpRouteFiltersLayer } from '../layers/http-route-filters.ts';
+import { HttpRouteMetricCache, type HttpRouteMetrics } from '../layers/http-route-metric-cache.ts';
+import { httpRouteRedirectLayer } from '../layers/http-route-redirect.ts';
+import { httpRouteStatusLayer } from '../layers/http-route-status.ts';
+import { httpRouteBackendTimeoutLayer, httpRouteRequestTimeoutLayer } from '../layers/http-route-timeout.ts';
+import { httpRouteLayer, type HttpRouteFields } from '../layers/http-route.ts';
 import { requireIdentityLayer } from '../layers/require-identity.ts';
 import { retryLayer } from '../layers/retry.ts';
 import { RouteMetricCache } from '../layers/route-metric-cache.ts';
@@ -35,12 +46,15 @@ export interface OutboundStackDependencies {
   readonly loopGuard: (endpoint: Endpoint) => ProxyError | undefined;
   readonly httpMetrics: HttpMetrics;
   readonly routeMetrics: RouteMetrics;
+  /** Gateway API route metrics (outbound_http_route_*), registered once per registry. */
+  readonly httpRouteMetrics: HttpRouteMetrics;
   readonly forward: HttpService<EndpointRequest>;
   readonly ingressMode: boolean;
 }
 
 type LogicalRequest = HttpRequest & { readonly logical: LogicalTarget };
 type RoutedLogicalRequest = LogicalRequest & RouteFields;
+type HttpRoutedRequest = LogicalRequest & HttpRouteFields;
 
 export const DST_OVERRIDE_HEADER = 'l5d-dst-override';
 
@@ -50,13 +64,27 @@ export function outboundHttpStack(deps: OutboundStackDependencies): HttpService 
   );
   const routeSeries = new RouteMetricCache(deps.routeMetrics);
   const backends = deps.targets ?? { resolve: () => undefined };
-  const logical = routeLayer<LogicalRequest>(routeSeries)(
+  const profiled = routeLayer<LogicalRequest>(routeSeries)(
     retryLayer<RoutedLogicalRequest>(deps.routeMetrics)(
       attemptMetricsLayer<RoutedLogicalRequest>(routeSeries)(
         splitLayer<LogicalTarget, RoutedLogicalRequest>(backends)(balanceLayer<RoutedLogicalRequest>()(endpoint)),
       ),
     ),
   );
+  const httpRouteSeries = new HttpRouteMetricCache(deps.httpRouteMetrics);
+  const httpRouted = httpRouteStatusLayer<HttpRoutedRequest>(httpRouteSeries)(
+    httpRouteFiltersLayer<HttpRoutedRequest>()(
+      httpRouteRedirectLayer<HttpRoutedRequest>()(
+        httpRouteRequestTimeoutLayer<HttpRoutedRequest>()(
+          httpRouteBackendLayer<LogicalTarget, HttpRoutedRequest>(
+            backends,
+            httpRouteSeries,
+          )(httpRouteBackendTimeoutLayer<HttpRoutedRequest>()(balanceLayer<HttpRoutedRequest>()(endpoint))),
+        ),
+      ),
+    ),
+  );
+  const logical = httpRouteLayer<LogicalRequest>(httpRouted)(profiled);
   const direct = resolveLayer(deps.direct)(endpoint);
   const targets = deps.targets;
   if (targets === undefined) return direct;

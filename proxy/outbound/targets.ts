@@ -15,7 +15,10 @@
 // - A target unused for `idleMs` is dropped: its discovery handles are released and its balancer
 //   closed. The retry budget follows the profile's retryBudget (the default one when the profile
 //   has none; none at all when the profile's budget is invalid).
+// - gatewayRouting() compiles the profile's Gateway API routes (ADR 0012) once per profile update;
+//   a profile without them costs one identity comparison per request.
 
+import type { DestinationProfile } from '../../src/api/index.ts';
 import type { Logger } from '../../src/log/index.ts';
 import type { CompiledProfile, CompiledRetryBudget } from '../../src/profiles/index.ts';
 import { systemClock, type Clock, type TimerHandle } from '../../src/time/index.ts';
@@ -38,6 +41,7 @@ import type {
 import { parseAuthority } from '../authority.ts';
 import type { Endpoint } from '../http/stack.ts';
 import { RetryBudget } from '../retry/index.ts';
+import { compileGatewayRouting, type GatewayRouting } from './gateway-routing.ts';
 import type { SocketAddressPort } from '../transport/original-dst.ts';
 
 export interface OutboundTargetsOptions {
@@ -52,6 +56,8 @@ export interface OutboundTargetsOptions {
   /** Balancing strategy (default p2c). */
   readonly strategy?: BalancerStrategy;
   readonly balancer?: BalancerOptions;
+  /** This proxy's namespace, the client namespace of Gateway API routes (the Service's when unset). */
+  readonly clientNamespace?: string;
 }
 
 export interface LogicalTarget {
@@ -62,6 +68,8 @@ export interface LogicalTarget {
   profile(): CompiledProfile | undefined;
   /** The retry budget of the current profile (undefined: retries are off). */
   retryBudget(): RetryBudget | undefined;
+  /** The current profile's Gateway API routes, compiled (undefined: none; the profile routes). */
+  gatewayRouting(): GatewayRouting | undefined;
 }
 
 export interface TargetRequest {
@@ -86,6 +94,10 @@ class Target implements LogicalTarget {
   #budget: RetryBudget | undefined;
   #budgetOf: CompiledRetryBudget | undefined;
   #profileOf: CompiledProfile | undefined;
+  /** The profile message the routing was compiled from (compiled once per update). */
+  #routingOf: DestinationProfile | undefined;
+  #routing: GatewayRouting | undefined;
+  readonly #clientNamespace: string | undefined;
   readonly #newBalancer: BalancerFactory;
   readonly #defaultAccrual: FailureAccrualOptions | undefined;
   readonly #log: Logger;
@@ -100,7 +112,7 @@ class Target implements LogicalTarget {
     profiles: ProfileHandle,
     balancer: { readonly create: BalancerFactory; readonly defaultAccrual: FailureAccrualOptions | undefined },
     deps: { readonly clock: Clock; readonly log: Logger },
-    inboundPort: number,
+    opts: { readonly inboundPort: number; readonly clientNamespace: string | undefined },
   ) {
     this.name = name;
     this.endpoints = endpoints;
@@ -112,7 +124,8 @@ class Target implements LogicalTarget {
     this.#log = deps.log;
     const clock = deps.clock;
     this.#clock = clock;
-    this.#inboundPort = inboundPort;
+    this.#inboundPort = opts.inboundPort;
+    this.#clientNamespace = opts.clientNamespace;
     this.lastUsed = clock.now();
     this.#apply(endpoints.current());
     this.#unsubscribe = endpoints.onChange((set) => this.#apply(set));
@@ -139,6 +152,22 @@ class Target implements LogicalTarget {
       }
     }
     return this.#budget;
+  }
+
+  gatewayRouting(): GatewayRouting | undefined {
+    const profile = this.profiles.profile();
+    if (profile !== this.#routingOf) {
+      this.#routingOf = profile;
+      this.#routing =
+        profile === undefined || profile.gatewayRoutes.length === 0
+          ? undefined
+          : compileGatewayRouting(profile, {
+              target: this.name,
+              clientNamespace: this.#clientNamespace,
+              log: this.#log,
+            });
+    }
+    return this.#routing;
   }
 
   close(): void {
@@ -308,7 +337,7 @@ export class OutboundTargets {
         this.#discovery.resolveProfile({ authority: name }),
         { create, defaultAccrual },
         { clock: this.#clock, log: this.#log },
-        this.#opts.defaultInboundPort ?? 4143,
+        { inboundPort: this.#opts.defaultInboundPort ?? 4143, clientNamespace: this.#opts.clientNamespace },
       );
       this.#targets.set(name, target);
       this.#sweeper ??= this.#clock.setTimer(() => this.#sweep(), this.#idleMs);

@@ -10,7 +10,8 @@ import { StaticResolver, type Endpoint as DiscoveredEndpoint } from '../../proxy
 import { OutboundTargets } from '../../proxy/outbound/targets.ts';
 import { createLogger } from '../../src/log/index.ts';
 import { createRegistry, parsePrometheusText, sumSamples } from '../../src/metrics/index.ts';
-import { parseServiceProfilesYaml, toDestinationProfile } from '../../src/profiles/index.ts';
+import { defaultDestinationProfile, parseServiceProfilesYaml, toDestinationProfile } from '../../src/profiles/index.ts';
+import { parseAllDocuments } from 'yaml';
 
 export const SERVICE = 'web.shop.svc.cluster.local';
 export const AUTHORITY = `${SERVICE}:80`;
@@ -23,6 +24,11 @@ export interface OutboundProxy {
   setEndpoints(ports: readonly number[], balancerAnnotations?: Readonly<Record<string, string>>): void;
   /** Sets the ServiceProfile of web.shop from the YAML of its `spec`. */
   setProfile(specYaml: string): void;
+  /**
+   * Sets the profile of web.shop to one carrying the HTTPRoutes and GRPCRoutes of a YAML file (as
+   * the destination controller sends them: each route object as JSON); an empty string removes them.
+   */
+  setGatewayRoutes(routesYaml: string): void;
   get(path: string, opts?: RequestOptions): Promise<Reply>;
   metric(name: string, labels?: Readonly<Record<string, string>>): Promise<number>;
   close(): Promise<void>;
@@ -91,6 +97,13 @@ export async function startOutboundProxy(env: Readonly<Record<string, string>> =
         AUTHORITY,
         toDestinationProfile(doc.profile, { fqn: SERVICE, port: 80, clusterDomain: 'cluster.local' }),
       );
+    },
+    setGatewayRoutes(routesYaml) {
+      const routes = parseAllDocuments(routesYaml)
+        .map((doc) => doc.toJS() as unknown)
+        .filter((object) => object !== null && object !== undefined)
+        .map((object) => JSON.stringify(object));
+      resolver.setProfile(AUTHORITY, { ...defaultDestinationProfile(SERVICE), gatewayRoutes: routes });
     },
     get: (path, opts = {}) => send(agent, port, path, opts),
     async metric(name, labels = {}) {
