@@ -33,6 +33,13 @@ export interface AdmissionOutcome {
   readonly result: 'injected' | 'annotated' | 'skipped' | 'denied' | 'ignored';
   /** Why a pod was skipped or denied (a SkipReason, or the error code). */
   readonly reason?: string;
+  /** The object's controller (or first) ownerReference, for Events about the workload. */
+  readonly ownerRef?: {
+    readonly apiVersion: string;
+    readonly kind: string;
+    readonly name: string;
+    readonly uid: string;
+  };
   readonly message?: string;
   readonly warnings: readonly string[];
 }
@@ -78,8 +85,15 @@ export async function reviewAdmission(body: unknown, deps: AdmissionDeps): Promi
     kind: 'AdmissionReview',
     response: { uid: req.uid, ...response },
   });
+  const ownerRef = controllerRef(req.object);
   const report = (outcome: Omit<AdmissionOutcome, 'kind' | 'namespace' | 'name'>): void =>
-    deps.onOutcome?.({ kind: req.kind, namespace: req.namespace, name: displayName(req.object), ...outcome });
+    deps.onOutcome?.({
+      kind: req.kind,
+      namespace: req.namespace,
+      name: displayName(req.object),
+      ...(ownerRef === undefined ? {} : { ownerRef }),
+      ...outcome,
+    });
   const withWarnings = (warnings: readonly string[]) => (warnings.length > 0 ? { warnings } : {});
 
   if (req.operation !== 'CREATE' || req.group !== '' || (req.kind !== 'Pod' && req.kind !== 'Service')) {
@@ -162,4 +176,20 @@ export function readAdmissionRequest(body: unknown): AdmissionRequest {
     namespace: typeof namespace === 'string' ? namespace : '',
     object: object ?? {},
   };
+}
+
+/** The controller ownerReference of `object` (or its first), when it names apiVersion, kind, name and uid. */
+function controllerRef(object: JsonObject): AdmissionOutcome['ownerRef'] {
+  const refs = objectAt(object, 'metadata')?.['ownerReferences'];
+  if (!Array.isArray(refs)) return undefined;
+  const all = refs.filter(isObject);
+  const ref = all.find((r) => r['controller'] === true) ?? all[0];
+  if (ref === undefined) return undefined;
+  const { apiVersion, kind, name, uid } = ref;
+  return typeof apiVersion === 'string' &&
+    typeof kind === 'string' &&
+    typeof name === 'string' &&
+    typeof uid === 'string'
+    ? { apiVersion, kind, name, uid }
+    : undefined;
 }

@@ -23,9 +23,9 @@ export async function runInjector(ctx: CommandContext): Promise<number> {
   // Loaded only here: the Kubernetes client is the heaviest thing the injector uses.
   const { loadKubeConfig } = await import('../../src/k8s/kube-config.ts');
   const { kubernetesNamespaceLookup } = await import('./namespace-lookup-kubernetes.ts');
-  const namespaces = kubernetesNamespaceLookup(loadKubeConfig(ctx.env, 'nodemesh injector'), {
-    ttlMs: server.namespaceCacheTtlMs,
-  });
+  const kubeConfig = loadKubeConfig(ctx.env, 'nodemesh injector');
+  const namespaces = kubernetesNamespaceLookup(kubeConfig, { ttlMs: server.namespaceCacheTtlMs });
+  const { kubernetesEventRecorder } = await import('./events-kubernetes.ts');
 
   const injections = new Counter({
     name: 'injector_pods_total',
@@ -40,8 +40,18 @@ export async function runInjector(ctx: CommandContext): Promise<number> {
     registers: [registry],
   });
   const injectLog = componentLogger(log, 'inject');
+  const recordEvent = kubernetesEventRecorder(kubeConfig, {
+    log: injectLog,
+    failures: new Counter({
+      name: 'injector_event_failures_total',
+      help: 'Injected/InjectionSkipped Events the API server did not accept, by reason',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+  });
   const onInjection = (o: AdmissionOutcome): void => {
     injections.inc({ kind: o.kind, result: o.result, reason: o.reason ?? '' });
+    recordEvent(o);
     const fields = { kind: o.kind, namespace: o.namespace, name: o.name, result: o.result, reason: o.reason };
     if (o.result === 'denied') injectLog.warn({ ...fields, message: o.message }, 'refused a pod with a bad annotation');
     else if (o.result !== 'ignored')

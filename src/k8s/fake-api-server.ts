@@ -522,8 +522,18 @@ function parseWriteBody(text: string, resource: FakeResource, path: ResourcePath
   }
   const object = parsed as Partial<FakeObject>;
   const metadata = object.metadata;
+  if (
+    typeof metadata === 'object' &&
+    (metadata.name === undefined || metadata.name === '') &&
+    path.name === undefined
+  ) {
+    // A create with generateName gets a name made from it, as the API server does.
+    const prefix = metadata['generateName'];
+    if (typeof prefix === 'string' && prefix !== '')
+      metadata.name = `${prefix}${Math.random().toString(36).slice(2, 7)}`;
+  }
   if (typeof metadata !== 'object' || typeof metadata.name !== 'string' || metadata.name.length === 0) {
-    throw new Error('metadata.name is required');
+    throw new Error('metadata.name (or, on create, metadata.generateName) is required');
   }
   if (metadata.namespace !== undefined && metadata.namespace !== path.namespace) {
     throw new Error(`metadata.namespace (${metadata.namespace}) does not match the path (${String(path.namespace)})`);

@@ -149,6 +149,29 @@ describe('nodemesh injector (the process)', () => {
     assert.equal(await metric('injector_pods_total', { kind: 'Pod', result: 'skipped' }), 1);
   });
 
+  test('Events on the owner say a pod was injected, or why a pod that asked for the proxy did not get it', async () => {
+    const hostNetwork = await post(port, ca, '/', await readFile(new URL('host-network.json', FIXTURES), 'utf8'));
+    assert.equal((hostNetwork.body as AdmissionReviewResponse).response.allowed, true);
+    type Event = { reason: string; message: string; involvedObject: { kind: string; name: string } };
+    const events = async (): Promise<Event[]> => {
+      const res = await fetch(`${api.url}/api/v1/namespaces/shop/events`, {
+        headers: { authorization: `Bearer ${api.bearerToken}` },
+      });
+      return ((await res.json()) as { items: Event[] }).items;
+    };
+    let seen: Event[] = [];
+    for (let i = 0; i < 50 && seen.length < 2; i++) {
+      seen = await events();
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const injected = seen.find((e) => e.reason === 'Injected');
+    assert.equal(injected?.involvedObject.kind, 'ReplicaSet');
+    assert.equal(injected?.involvedObject.name, 'web-5d4f8c9b7');
+    const skipped = seen.find((e) => e.reason === 'InjectionSkipped');
+    assert.equal(skipped?.involvedObject.name, 'node-agent');
+    assert.match(skipped?.message ?? '', /host network/);
+  });
+
   test('/validate refuses an invalid ServiceProfile with the field at fault', async () => {
     const review = {
       apiVersion: 'admission.k8s.io/v1',
