@@ -200,10 +200,14 @@ export function certSetFiles(certs: TestCerts): Record<string, string> {
  * anchors. Everything else is compared byte for byte.
  */
 export function maskGenerated(stream: string): string {
-  return stream
-    .replace(/-----BEGIN ([A-Z ]+)-----[\s\S]*?-----END \1-----/g, '-----BEGIN $1-----<masked>-----END $1-----')
-    .replace(/^(\s*(?:caBundle|tls\.crt|tls\.key|ca\.crt):\s*)[A-Za-z0-9+/=]{40,}$/gm, '$1<masked:base64>')
-    .replace(/(nodemesh\.io\/trust-root-sha256:\s*)[0-9a-f]{64}/g, '$1<masked:sha256>');
+  return (
+    stream
+      .replace(/-----BEGIN ([A-Z ]+)-----[\s\S]*?-----END \1-----/g, '-----BEGIN $1-----<masked>-----END $1-----')
+      .replace(/^(\s*(?:caBundle|tls\.crt|tls\.key|ca\.crt):\s*)[A-Za-z0-9+/=]{40,}$/gm, '$1<masked:base64>')
+      .replace(/(nodemesh\.io\/trust-root-sha256:\s*)[0-9a-f]{64}/g, '$1<masked:sha256>')
+      // The injector's config checksum covers the generated trust anchors.
+      .replace(/(checksum\/config:\s*)[0-9a-f]{64}/g, '$1<masked:sha256>')
+  );
 }
 
 /** Compares `actual` with the golden file, or rewrites it with NODEMESH_UPDATE_GOLDEN=1. */

@@ -5,6 +5,7 @@
 // (with a value the code accepts).
 
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -353,6 +354,21 @@ describe('nodemesh-control-plane chart', { skip }, () => {
     }
     assert.equal(defaults.filter((o) => o.kind === 'PodDisruptionBudget').length, 0);
     assert.equal(podSpec(find(defaults, 'Deployment', 'nodemesh-identity')).affinity, undefined);
+  });
+
+  test("the injector's pods carry the checksum of nodemesh-config, so a changed default rolls them", async () => {
+    const checksumOf = (objects: readonly K8sObject[]): string => {
+      const d = find(objects, 'Deployment', 'nodemesh-proxy-injector') as K8sObject & {
+        spec: { template: { metadata: { annotations: Record<string, string> } } };
+      };
+      return d.spec.template.metadata.annotations['checksum/config'] ?? '';
+    };
+    const cm = find(defaults, 'ConfigMap', 'nodemesh-config') as K8sObject & { data: { values: string } };
+    assert.equal(checksumOf(defaults), createHash('sha256').update(cm.data.values.replace(/\n$/, '')).digest('hex'));
+    const changed = parseObjects(
+      await renderOk(bin, CHART, { setFiles: certSetFiles(certs), set: { 'proxy.logLevel': 'debug' } }),
+    );
+    assert.notEqual(checksumOf(changed), checksumOf(defaults));
   });
 
   test('nodemesh-config holds exactly the ADR 0011 keys, with the values.yaml defaults', () => {

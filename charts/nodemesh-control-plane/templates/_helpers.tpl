@@ -145,3 +145,10 @@ spec:
       {{- include "nodemesh.selectorLabels" . | nindent 6 }}
 {{- end }}
 {{- end -}}
+
+{{- /* The values the proxy injector injects with (ConfigMap nodemesh-config, ADR 0011), as YAML. */ -}}
+{{- define "nodemesh.injectorConfig" -}}
+{{- $config := pick .Values "clusterDomain" "clusterNetworks" "identityTrustDomain" "identityTrustAnchorsPEM" "cniEnabled" "image" "proxy" "proxyInit" -}}
+{{- $config = set (deepCopy $config) "controlPlaneNamespace" .Release.Namespace -}}
+{{- toYaml $config -}}
+{{- end -}}
