@@ -12,6 +12,7 @@ import { destinationScenario } from './scenarios/destination.ts';
 import { identityMarkdown, runIdentityBench } from './scenarios/identity.ts';
 import { PAIR_SCENARIOS } from './scenarios/pair-scenarios.ts';
 import { proxyHopScenario } from './scenarios/proxy-hop.ts';
+import { soakScenario } from './scenarios/soak.ts';
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 
@@ -43,6 +44,7 @@ const SCENARIOS: Readonly<Record<string, Scenario>> = {
   },
   ...PAIR_SCENARIOS,
   destination: destinationScenario(),
+  soak: soakScenario(),
 };
 
 async function main(): Promise<number> {
@@ -57,7 +59,8 @@ async function main(): Promise<number> {
     return 2;
   }
   const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
-  const names = positionals.length > 0 ? positionals : Object.keys(SCENARIOS);
+  // The 10-minute soak runs only when named (`npm run bench -- soak`).
+  const names = positionals.length > 0 ? positionals : Object.keys(SCENARIOS).filter((n) => n !== 'soak');
   const unknown = names.filter((n) => !(n in SCENARIOS));
   if (unknown.length > 0) {
     process.stderr.write(

@@ -15,6 +15,7 @@ import { EXIT_FAILURE, EXIT_OK, type CommandContext } from '../command.ts';
 import { formatTable, writeLine } from '../output.ts';
 import { untilAborted } from '../wait.ts';
 import { demoComponents, PLANNED_COMPONENTS } from './demo-components.ts';
+import { parseProxyEnv } from './demo-proxy-env.ts';
 import { acquireStateLock } from './state-lock.ts';
 import { Supervisor } from './supervisor.ts';
 
@@ -31,6 +32,7 @@ export async function runDemo(ctx: CommandContext): Promise<number> {
   const { values } = parseFlags('demo', ctx.argv, {
     'state-dir': { type: 'string' },
     duration: { type: 'string' },
+    'proxy-env': { type: 'string', multiple: true },
   });
   const stateDir = path.resolve(ctx.cwd, values['state-dir'] ?? '.nodemesh');
   const durationMs = values.duration === undefined ? undefined : parseDurationMs(values.duration);
@@ -39,6 +41,8 @@ export async function runDemo(ctx: CommandContext): Promise<number> {
       `demo: --duration ${JSON.stringify(values.duration)} is not a duration; allowed: a number with units, e.g. 60s or 5m`,
     );
   }
+
+  const proxyEnv = parseProxyEnv(values['proxy-env'] ?? []);
 
   const lock = await acquireStateLock(stateDir);
   const logDir = path.join(stateDir, 'logs');
@@ -66,7 +70,7 @@ export async function runDemo(ctx: CommandContext): Promise<number> {
 
   try {
     const started: DemoState['components'][number][] = [];
-    for (const component of await demoComponents({ stateDir })) {
+    for (const component of await demoComponents({ stateDir, proxyEnv })) {
       const running = await supervisor.start(component.spec);
       started.push({
         name: component.spec.name,

@@ -7,6 +7,7 @@
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { UsageError } from '../../errors/index.ts';
 import { freePort } from '../../net/index.ts';
 import { DEFAULT_CONTROL_NAMESPACE, DEFAULT_TRUST_DOMAIN, identityName, identityServiceName } from '../../tls/index.ts';
 import { mintLocalToken } from '../../tokens/index.ts';
@@ -23,6 +24,8 @@ export interface DemoComponent {
 
 export interface DemoComponentsOptions {
   readonly stateDir: string;
+  /** Extra NODEMESH_PROXY_* settings for every proxy (`--proxy-env`); never one the demo sets itself. */
+  readonly proxyEnv?: Readonly<Record<string, string>>;
 }
 
 export const PLANNED_COMPONENTS: readonly string[] = ['dashboard (issue 11)'];
@@ -41,6 +44,7 @@ export async function demoComponents(opts: DemoComponentsOptions): Promise<reado
     destinationName: destination.addresses.identity ?? '',
     tokenKey: path.join(opts.stateDir, 'identity', 'token.key'),
     stateDir: opts.stateDir,
+    proxyEnv: opts.proxyEnv ?? {},
   };
   return [
     identity,
@@ -75,6 +79,7 @@ interface ControlPlane {
   readonly destinationName: string;
   readonly tokenKey: string;
   readonly stateDir: string;
+  readonly proxyEnv: Readonly<Record<string, string>>;
 }
 
 interface WorkloadSpec {
@@ -103,27 +108,32 @@ async function workload(control: ControlPlane, w: WorkloadSpec): Promise<DemoCom
     spec: { name: `${w.pod}-app`, args: ['demo-app', ...w.app], env: { NODEMESH_LOG_FORMAT: 'json' } },
     addresses: { app: w.app.join(' ') },
   };
+  const own: Record<string, string> = {
+    NODEMESH_PROXY_OUTBOUND_LISTEN_ADDRS: `${w.ip}:4140`,
+    NODEMESH_PROXY_INBOUND_LISTEN_ADDR: `${w.ip}:4143`,
+    NODEMESH_PROXY_ADMIN_LISTEN_ADDR: `${w.ip}:4191`,
+    NODEMESH_PROXY_CONTROL_LISTEN_ADDR: `${w.ip}:4190`,
+    NODEMESH_PROXY_IDENTITY_TRUST_ANCHORS: control.trustAnchorsPem,
+    NODEMESH_PROXY_IDENTITY_SVC_ADDR: control.identityAddr,
+    NODEMESH_PROXY_IDENTITY_SVC_NAME: identityServiceName(DOMAIN),
+    NODEMESH_PROXY_IDENTITY_LOCAL_NAME: identity,
+    NODEMESH_PROXY_IDENTITY_TOKEN_FILE: tokenFile,
+    NODEMESH_PROXY_IDENTITY_DIR: dir,
+    NODEMESH_PROXY_DESTINATION_SVC_ADDR: control.destinationAddr,
+    NODEMESH_PROXY_DESTINATION_SVC_NAME: control.destinationName,
+    NODEMESH_PROXY_DESTINATION_CONTEXT: JSON.stringify({ ns: 'shop', pod: w.pod }),
+    NODEMESH_PROXY_SHUTDOWN_GRACE_PERIOD: '2s',
+    NODEMESH_LOG_FORMAT: 'json',
+  };
+  const taken = Object.keys(control.proxyEnv).filter((name) => name in own);
+  if (taken.length > 0) {
+    throw new UsageError(`demo: --proxy-env cannot change ${taken.join(', ')}: the local mesh sets it itself`);
+  }
   const proxy: DemoComponent = {
     spec: {
       name: `${w.pod}-proxy`,
       args: ['proxy'],
-      env: {
-        NODEMESH_PROXY_OUTBOUND_LISTEN_ADDRS: `${w.ip}:4140`,
-        NODEMESH_PROXY_INBOUND_LISTEN_ADDR: `${w.ip}:4143`,
-        NODEMESH_PROXY_ADMIN_LISTEN_ADDR: `${w.ip}:4191`,
-        NODEMESH_PROXY_CONTROL_LISTEN_ADDR: `${w.ip}:4190`,
-        NODEMESH_PROXY_IDENTITY_TRUST_ANCHORS: control.trustAnchorsPem,
-        NODEMESH_PROXY_IDENTITY_SVC_ADDR: control.identityAddr,
-        NODEMESH_PROXY_IDENTITY_SVC_NAME: identityServiceName(DOMAIN),
-        NODEMESH_PROXY_IDENTITY_LOCAL_NAME: identity,
-        NODEMESH_PROXY_IDENTITY_TOKEN_FILE: tokenFile,
-        NODEMESH_PROXY_IDENTITY_DIR: dir,
-        NODEMESH_PROXY_DESTINATION_SVC_ADDR: control.destinationAddr,
-        NODEMESH_PROXY_DESTINATION_SVC_NAME: control.destinationName,
-        NODEMESH_PROXY_DESTINATION_CONTEXT: JSON.stringify({ ns: 'shop', pod: w.pod }),
-        NODEMESH_PROXY_SHUTDOWN_GRACE_PERIOD: '2s',
-        NODEMESH_LOG_FORMAT: 'json',
-      },
+      env: { ...control.proxyEnv, ...own },
       readyUrl: `http://${w.ip}:4191/ready`,
     },
     addresses: { identity, outbound: `${w.ip}:4140`, inbound: `${w.ip}:4143`, admin: `http://${w.ip}:4191` },
