@@ -175,6 +175,7 @@ export class ProxyApp {
       onClientError: onClientError('outbound'),
       headerReadTimeoutMs: config.http1HeaderReadTimeoutMs,
       maxHeaders: config.http1MaxHeaders,
+      bodyIdleTimeoutMs: config.http1BodyIdleTimeoutMs,
       onSessionError: onSessionError('outbound'),
     });
     const inboundForwarder = new Forwarder({ connectTimeoutMs: config.inboundConnectTimeoutMs, acceptOrigProto: true });
@@ -192,6 +193,7 @@ export class ProxyApp {
       onClientError: onClientError('inbound'),
       headerReadTimeoutMs: config.http1HeaderReadTimeoutMs,
       maxHeaders: config.http1MaxHeaders,
+      bodyIdleTimeoutMs: config.http1BodyIdleTimeoutMs,
       onSessionError: onSessionError('inbound'),
     });
     this.#outboundListeners = config.outboundListenAddrs.map(

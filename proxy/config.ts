@@ -25,6 +25,7 @@ export const ENV_CONTROL_LISTEN_ADDR = 'NODEMESH_PROXY_CONTROL_LISTEN_ADDR';
 export const ENV_INBOUND_DETECT_TIMEOUT = 'NODEMESH_PROXY_INBOUND_DETECT_TIMEOUT';
 export const ENV_HTTP1_HEADER_READ_TIMEOUT = 'NODEMESH_PROXY_HTTP1_HEADER_READ_TIMEOUT';
 export const ENV_HTTP1_MAX_HEADERS = 'NODEMESH_PROXY_HTTP1_MAX_HEADERS';
+export const ENV_HTTP1_BODY_IDLE_TIMEOUT = 'NODEMESH_PROXY_HTTP1_BODY_IDLE_TIMEOUT';
 export const ENV_OUTBOUND_DETECT_TIMEOUT = 'NODEMESH_PROXY_OUTBOUND_DETECT_TIMEOUT';
 export const ENV_INBOUND_CONNECT_TIMEOUT = 'NODEMESH_PROXY_INBOUND_CONNECT_TIMEOUT';
 export const ENV_OUTBOUND_CONNECT_TIMEOUT = 'NODEMESH_PROXY_OUTBOUND_CONNECT_TIMEOUT';
@@ -90,6 +91,8 @@ export interface ProxyConfig {
   readonly http1HeaderReadTimeoutMs: number;
   /** Header fields an HTTP/1 request may carry: 431 above. */
   readonly http1MaxHeaders: number;
+  /** How long an HTTP/1 request body may go without a byte before the request is ended with 408 (slowloris bodies). */
+  readonly http1BodyIdleTimeoutMs: number;
   readonly inboundConnectTimeoutMs: number;
   readonly outboundConnectTimeoutMs: number;
   readonly inboundDefaultPolicy: InboundPolicy;
@@ -135,6 +138,7 @@ export function parseProxyConfig(env: EnvSource): ProxyConfig {
     inboundDetectTimeoutMs: r.durationMs(ENV_INBOUND_DETECT_TIMEOUT, { default: 10 * SECOND, min: 1, max: 365 * DAY }),
     http1HeaderReadTimeoutMs: r.durationMs(ENV_HTTP1_HEADER_READ_TIMEOUT, { default: 10 * SECOND, min: 100, max: DAY }),
     http1MaxHeaders: r.int(ENV_HTTP1_MAX_HEADERS, { default: 100, min: 10, max: 10_000 }),
+    http1BodyIdleTimeoutMs: r.durationMs(ENV_HTTP1_BODY_IDLE_TIMEOUT, { default: 60 * SECOND, min: 100, max: DAY }),
     outboundDetectTimeoutMs: r.durationMs(ENV_OUTBOUND_DETECT_TIMEOUT, {
       default: 10 * SECOND,
       min: 1,

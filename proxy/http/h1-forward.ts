@@ -244,8 +244,11 @@ class Forward implements H1Exchange {
     const body = this.#body;
     this.#responseEdits = responseEdits;
     this.#conn.begin(this, noResponseBody);
+    // The client went away: abort the upstream exchange unless it is complete. A response that
+    // finished while the request body was still incomplete (the proxy's own 408 for a stalled
+    // body, or an early upstream answer) also aborts it: that body will never be finished.
     this.#onClientClose = () => {
-      if (!this.#settled && !this.#res.finished()) {
+      if (!this.#settled && (!this.#res.finished() || !this.#requestDone)) {
         this.#conn.abort();
         this.#settle(
           upstreamError(

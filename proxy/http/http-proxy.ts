@@ -47,6 +47,8 @@ export interface HttpProxyOptions {
   readonly headerReadTimeoutMs?: number;
   /** Header fields an HTTP/1 request may carry (default 100, hyper's limit); 431 above. */
   readonly maxHeaders?: number;
+  /** How long an HTTP/1 request body may go without a byte (default 60 s); 408 after. */
+  readonly bodyIdleTimeoutMs?: number;
   /** An HTTP/2 session the protocol library ended for abuse or a protocol error, by reason code. */
   readonly onSessionError?: (
     code: string,
@@ -156,6 +158,7 @@ export class HttpProxy {
 
   async #onH1(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (this.#draining) res.shouldKeepAlive = false;
+    this.#watchBody(req, res);
     const grpc = isGrpc(req.headers['content-type']);
     const request = this.#request(contextOf(req.socket), { kind: 'h1', req, res }, req, req.headers, grpc);
     if (request instanceof ProxyError) {
@@ -168,6 +171,48 @@ export class HttpProxy {
     } catch (err) {
       this.#failed(request, respondH1Error(res, err, grpc), grpc, started, err);
     }
+  }
+
+  /**
+   * Slowloris bodies: while a request's body is incomplete, its connection must deliver a byte at
+   * least every `bodyIdleTimeoutMs`, else the request ends with 408 (when no response has started),
+   * the connection closes, the upstream request is cancelled, and it is counted as BODY_TIMEOUT.
+   * Watched through the socket's byte count, so the body stream itself is left untouched; a client
+   * waiting for its response after sending the whole body is never timed out.
+   */
+  #watchBody(req: IncomingMessage, res: ServerResponse): void {
+    const limit = this.#opts.bodyIdleTimeoutMs ?? 60_000;
+    if (req.complete || !hasRequestBody(req)) return;
+    const socket = req.socket;
+    let seen = socket.bytesRead;
+    let idleSince = performance.now();
+    const timer = setInterval(
+      () => {
+        if (req.complete || req.destroyed || socket.destroyed) {
+          clearInterval(timer);
+          return;
+        }
+        if (socket.bytesRead !== seen) {
+          seen = socket.bytesRead;
+          idleSince = performance.now();
+          return;
+        }
+        if (performance.now() - idleSince < limit) return;
+        clearInterval(timer);
+        this.#opts.onClientError?.('BODY_TIMEOUT');
+        if (res.headersSent) {
+          socket.destroy();
+          return;
+        }
+        res.shouldKeepAlive = false;
+        res.writeHead(408, { connection: 'close', 'content-type': 'text/plain' });
+        res.end('request body timed out\n', () => socket.destroy());
+      },
+      Math.max(25, Math.min(limit / 4, 1_000)),
+    );
+    timer.unref();
+    req.once('end', () => clearInterval(timer));
+    res.once('close', () => clearInterval(timer));
   }
 
   async #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -255,4 +300,11 @@ export function h2SessionErrorCode(err: Error): string {
   if (/protocol error/i.test(err.message)) return 'H2_PROTOCOL_ERROR';
   const code = (err as NodeJS.ErrnoException).code;
   return code === undefined || code === 'ERR_HTTP2_ERROR' ? 'H2_SESSION_ERROR' : code;
+}
+
+/** True when an HTTP/1 request has a body to read (a non-zero Content-Length, or chunked). */
+function hasRequestBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  if (length !== undefined) return length !== '0';
+  return req.headers['transfer-encoding'] !== undefined;
 }

@@ -1,7 +1,7 @@
 // Hostile HTTP/1 input on a real proxy: request-smuggling shapes (Content-Length with
 // Transfer-Encoding, conflicting Content-Length, a Transfer-Encoding that is not only chunked),
-// obsolete line folding, bare LF, oversized headers, too many header fields, and a head sent too
-// slowly (slowloris). Each is answered 400 (431 for the headers, 408 for the slow head),
+// obsolete line folding, bare LF, oversized headers, too many header fields, and a head or body sent
+// too slowly (slowloris). Each is answered 400 (431 for the headers, 408 for the slow head or body),
 // never reaches the application, is counted by the parser's error code, and the proxy goes on
 // serving everyone else.
 
@@ -30,18 +30,32 @@ describe('hostile HTTP/1 requests', () => {
   let app: Server;
   let appPort: number;
   let reached = 0;
+  /** Requests whose body never completed at the app (the proxy cancelled them). */
+  let abandoned = 0;
+  /** Bodies the app received in full, by length. */
+  const received: number[] = [];
 
   before(async () => {
     app = createServer((req, res) => {
       reached++;
-      req.resume();
-      req.on('end', () => res.end('ok'));
+      let length = 0;
+      req.on('data', (c: Buffer) => (length += c.length));
+      req.on('end', () => {
+        received.push(length);
+        res.end('ok');
+      });
+      req.on('close', () => {
+        if (!req.complete) abandoned++;
+      });
     });
     app.listen(0, '127.0.0.1');
     await once(app, 'listening');
     appPort = (app.address() as AddressInfo).port;
     // No discovery target: the Host names the application directly.
-    proxy = await startOutboundProxy({ NODEMESH_PROXY_HTTP1_HEADER_READ_TIMEOUT: '300ms' });
+    proxy = await startOutboundProxy({
+      NODEMESH_PROXY_HTTP1_HEADER_READ_TIMEOUT: '300ms',
+      NODEMESH_PROXY_HTTP1_BODY_IDLE_TIMEOUT: '300ms',
+    });
   });
 
   after(async () => {
@@ -140,5 +154,44 @@ describe('hostile HTTP/1 requests', () => {
       counted + 1,
     );
     assert.equal((await proxy.get('/', { headers: { host: `127.0.0.1:${appPort}` } })).status, 200);
+  });
+
+  test('a body that stops arriving (slowloris body) gets 408, the upstream request is cancelled, and it is counted', async () => {
+    const counted = await proxy.metric('http_requests_refused_total', { direction: 'outbound', code: 'BODY_TIMEOUT' });
+    const abandonedBefore = abandoned;
+    const socket = connect(proxy.port, '127.0.0.1');
+    let answer = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (d: string) => (answer += d));
+    socket.on('error', () => undefined);
+    socket.write(`POST /upload HTTP/1.1\r\n${host()}\r\nContent-Length: 100\r\n\r\n0123456789`);
+    await Promise.race([once(socket, 'close'), new Promise((r) => setTimeout(r, 5000))]);
+    socket.destroy();
+    assert.match(answer, /^HTTP\/1\.1 408 /);
+    assert.equal(
+      await proxy.metric('http_requests_refused_total', { direction: 'outbound', code: 'BODY_TIMEOUT' }),
+      counted + 1,
+    );
+    for (let i = 0; i < 50 && abandoned === abandonedBefore; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(abandoned, abandonedBefore + 1, 'the upstream request was cancelled, not left hanging');
+  });
+
+  test('a slow but steady body (a byte every 50 ms, under the idle limit) is delivered whole', async () => {
+    const socket = connect(proxy.port, '127.0.0.1');
+    let answer = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (d: string) => (answer += d));
+    socket.on('error', () => undefined);
+    const body = 'x'.repeat(20);
+    socket.write(`POST /upload HTTP/1.1\r\n${host()}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`);
+    for (const ch of body) {
+      socket.write(ch);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // (Node's HTTP server keeps such a connection open after the response, so wait for the answer.)
+    for (let i = 0; i < 250 && !answer.endsWith('\r\n\r\nok'); i++) await new Promise((r) => setTimeout(r, 20));
+    socket.destroy();
+    assert.match(answer, /^HTTP\/1\.1 200 /);
+    assert.ok(received.includes(body.length), 'the app got the whole body');
   });
 });
