@@ -26,7 +26,8 @@ import { createTestCa } from '../../src/testing/index.ts';
 import { parseCertificate } from '../../src/tls/certificate-parser.ts';
 import { parseCsr } from '../../src/tls/index.ts';
 
-const RUNS = { numRuns: 400, seed: 20261122 };
+// NODEMESH_PROPERTY_RUNS raises the run count for a longer search on demand.
+const RUNS = { numRuns: Number(process.env.NODEMESH_PROPERTY_RUNS ?? 400), seed: 20261122 };
 
 /** Runs `fn`; a thrown error must be a MeshError with one of `codes`. */
 function onlyTyped(fn: () => unknown, codes: readonly string[]): void {
