@@ -14,6 +14,7 @@ import { INJECT_HELP, INJECT_SUMMARY, UNINJECT_HELP, UNINJECT_SUMMARY } from '..
 import type { InjectCommandDeps } from '../src/cli/inject/index.ts';
 import { PROXY_AWAIT_HELP, PROXY_AWAIT_SUMMARY } from '../src/cli/proxy-await/proxy-await-help.ts';
 import { STAT_HELP, STAT_SUMMARY } from '../src/cli/stat/stat-help.ts';
+import { ROUTES_HELP, ROUTES_SUMMARY } from '../src/cli/routes/routes-help.ts';
 import { DEMO_APP_HELP } from '../src/cli/demo/demo-app-help.ts';
 import { IDENTITY_HELP, INIT_HELP, INSPECT_HELP, ISSUER_HELP, TOKEN_HELP } from '../src/cli/identity/identity-help.ts';
 import { PROXY_HELP } from '../proxy/help.ts';
@@ -106,6 +107,12 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: STAT_SUMMARY,
     help: STAT_HELP,
     load: async () => (await import('../src/cli/stat/stat-command.ts')).runStat,
+  },
+  {
+    name: 'routes',
+    summary: ROUTES_SUMMARY,
+    help: ROUTES_HELP,
+    load: async () => (await import('../src/cli/routes/routes-command.ts')).runRoutes,
   },
   {
     name: 'split',

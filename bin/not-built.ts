@@ -30,7 +30,6 @@ export const COMMANDS_NOT_BUILT: readonly PlannedCommand[] = [
     9,
     'A CNI 1.0 plugin (ADD, DEL, CHECK, VERSION) applying the proxy-init rules.',
   ),
-  planned('routes', 'golden metrics per route', 11, 'The same metrics per ServiceProfile or HTTPRoute route.'),
   planned(
     'tap',
     'watch live requests through a proxy',

@@ -1,26 +1,19 @@
 // `nodemesh stat`: scrape every proxy of the local mesh twice, a window apart, and show per workload
 // the success rate, request rate, latency quantiles, open connections and mTLS share.
 
-import { setTimeout as sleep } from 'node:timers/promises';
-import { parseDurationMs } from '../../config/index.ts';
-import { UsageError } from '../../errors/index.ts';
-import { parsePrometheusText } from '../../metrics/index.ts';
 import { parseFlags } from '../args.ts';
 import { EXIT_FAILURE, EXIT_OK, type CommandContext } from '../command.ts';
 import { formatTable, parseOutputFormat, writeJson, writeLine } from '../output.ts';
+import { MeshStateError, isProxy, readMeshState, workloadOf, type MeshComponent } from './mesh-state.ts';
 import {
-  MeshStateError,
-  adminGet,
-  isProxy,
-  readMeshState,
-  reasonOf,
-  workloadOf,
-  type MeshComponent,
-} from './mesh-state.ts';
-import { DIRECTIONS, snapshotOf, workloadStats, type DirectionStats, type Snapshot } from './stat-math.ts';
-
-const DEFAULT_WINDOW = '5s';
-const SCRAPE_TIMEOUT_MS = 2000;
+  DEFAULT_WINDOW,
+  formatMillis as millis,
+  formatPercent as percent,
+  nullsForUndefined,
+  parseWindowMs,
+  scrapeTwice,
+} from './scrape.ts';
+import { DIRECTIONS, snapshotOf, workloadStats, type DirectionStats } from './stat-math.ts';
 
 export type WorkloadReport =
   | {
@@ -50,12 +43,7 @@ export async function runStat(ctx: CommandContext): Promise<number> {
   });
   const format = parseOutputFormat(cmd, values.output);
   const windowText = values.window ?? DEFAULT_WINDOW;
-  const windowMs = parseDurationMs(windowText);
-  if (windowMs === undefined || windowMs <= 0) {
-    throw new UsageError(
-      `${cmd}: --window ${JSON.stringify(windowText)} is not a positive duration; allowed: a number with units, e.g. 5s or 500ms`,
-    );
-  }
+  const windowMs = parseWindowMs(cmd, windowText);
 
   let proxies: MeshComponent[];
   try {
@@ -70,23 +58,15 @@ export async function runStat(ctx: CommandContext): Promise<number> {
     return EXIT_FAILURE;
   }
 
-  const first = await Promise.all(proxies.map((p) => scrape(p, ctx.signal)));
-  try {
-    await sleep(windowMs, undefined, { signal: ctx.signal });
-  } catch {
-    return EXIT_FAILURE; // interrupted
-  }
-  const second = await Promise.all(proxies.map((p) => scrape(p, ctx.signal)));
+  const pairs = await scrapeTwice(proxies, windowMs, ctx.signal);
+  if (pairs === undefined) return EXIT_FAILURE; // interrupted
 
   const reports = proxies.map((proxy, i): WorkloadReport => {
     const base = { workload: workloadOf(proxy), proxy: proxy.name, admin: proxy.addresses.admin ?? '' };
-    const a = first[i];
-    const b = second[i];
-    if (a === undefined || b === undefined) return { ...base, status: 'unreachable', error: 'not scraped' };
-    if ('error' in a) return { ...base, status: 'unreachable', error: a.error };
-    if ('error' in b) return { ...base, status: 'unreachable', error: b.error };
-    const elapsed = b.at - a.at;
-    return { ...base, status: 'ok', windowMs: elapsed, ...workloadStats(a.snapshot, b.snapshot, elapsed) };
+    const pair = pairs[i] ?? { error: 'not scraped' };
+    if ('error' in pair) return { ...base, status: 'unreachable', error: pair.error };
+    const stats = workloadStats(snapshotOf(pair.before), snapshotOf(pair.after), pair.windowMs);
+    return { ...base, status: 'ok', windowMs: pair.windowMs, ...stats };
   });
 
   if (format === 'json') writeJson(ctx.stdout, { window: windowText, workloads: reports.map(toJson) });
@@ -94,26 +74,10 @@ export async function runStat(ctx: CommandContext): Promise<number> {
   return reports.some((r) => r.status === 'unreachable') ? EXIT_FAILURE : EXIT_OK;
 }
 
-type ScrapeResult = { readonly snapshot: Snapshot; readonly at: number } | { readonly error: string };
-
-async function scrape(proxy: MeshComponent, signal: AbortSignal): Promise<ScrapeResult> {
-  const admin = proxy.addresses.admin ?? '';
-  try {
-    const res = await adminGet(admin, '/metrics', SCRAPE_TIMEOUT_MS, signal);
-    const at = performance.now();
-    if (res.status !== 200) return { error: `GET /metrics answered ${res.status}` };
-    return { snapshot: snapshotOf(parsePrometheusText(res.body)), at };
-  } catch (err) {
-    return { error: reasonOf(err) };
-  }
-}
-
 /** The report with `undefined` numbers as null, so every field shows in JSON. */
 function toJson(report: WorkloadReport): unknown {
   if (report.status !== 'ok') return report;
-  const direction = (d: DirectionStats): Record<string, number | null> =>
-    Object.fromEntries(Object.entries(d).map(([k, v]) => [k, v ?? null]));
-  return { ...report, inbound: direction(report.inbound), outbound: direction(report.outbound) };
+  return { ...report, inbound: nullsForUndefined(report.inbound), outbound: nullsForUndefined(report.outbound) };
 }
 
 function formatReports(reports: readonly WorkloadReport[]): string {
@@ -141,13 +105,4 @@ function formatReports(reports: readonly WorkloadReport[]): string {
     }
   }
   return [formatTable(rows), ...(notes.length > 0 ? ['', ...notes] : [])].join('\n');
-}
-
-function percent(value: number | undefined): string {
-  return value === undefined ? '-' : `${(value * 100).toFixed(2)}%`;
-}
-
-function millis(value: number | undefined): string {
-  if (value === undefined) return '-';
-  return value < 10 ? `${value.toFixed(1)}ms` : `${Math.round(value)}ms`;
 }

@@ -1,0 +1,84 @@
+// Scraping the local mesh's proxies for the live-traffic commands (`stat`, `routes`): parse the
+// --window flag, GET every proxy's admin /metrics twice, a window apart, and pair the two scrapes.
+//
+// Contract: scrapeTwice never throws for a proxy that does not answer; that proxy's result carries
+// the reason instead. It resolves to undefined only when `signal` aborts during the window.
+
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseDurationMs } from '../../config/index.ts';
+import { UsageError } from '../../errors/index.ts';
+import { parsePrometheusText, type ParsedMetrics } from '../../metrics/index.ts';
+import { adminGet, reasonOf, type MeshComponent } from './mesh-state.ts';
+
+export const DEFAULT_WINDOW = '5s';
+const SCRAPE_TIMEOUT_MS = 2000;
+
+export type ScrapeResult = { readonly metrics: ParsedMetrics; readonly at: number } | { readonly error: string };
+
+/** Two scrapes of one proxy and the time between them, or why one of them failed. */
+export type ScrapePair =
+  | { readonly before: ParsedMetrics; readonly after: ParsedMetrics; readonly windowMs: number }
+  | { readonly error: string };
+
+/** The --window flag in milliseconds (default 5s); a UsageError unless it is a positive duration. */
+export function parseWindowMs(command: string, text: string): number {
+  const windowMs = parseDurationMs(text);
+  if (windowMs === undefined || windowMs <= 0) {
+    throw new UsageError(
+      `${command}: --window ${JSON.stringify(text)} is not a positive duration; allowed: a number with units, e.g. 5s or 500ms`,
+    );
+  }
+  return windowMs;
+}
+
+/** GET one proxy's /metrics and parse it; `at` is when the answer arrived (performance.now()). */
+export async function scrapeMetrics(proxy: MeshComponent, signal: AbortSignal): Promise<ScrapeResult> {
+  const admin = proxy.addresses.admin ?? '';
+  try {
+    const res = await adminGet(admin, '/metrics', SCRAPE_TIMEOUT_MS, signal);
+    const at = performance.now();
+    if (res.status !== 200) return { error: `GET /metrics answered ${res.status}` };
+    return { metrics: parsePrometheusText(res.body), at };
+  } catch (err) {
+    return { error: reasonOf(err) };
+  }
+}
+
+/** Scrapes every proxy, waits `windowMs`, scrapes again; one pair per proxy, in order. */
+export async function scrapeTwice(
+  proxies: readonly MeshComponent[],
+  windowMs: number,
+  signal: AbortSignal,
+): Promise<ScrapePair[] | undefined> {
+  const first = await Promise.all(proxies.map((p) => scrapeMetrics(p, signal)));
+  try {
+    await sleep(windowMs, undefined, { signal });
+  } catch {
+    return undefined; // interrupted
+  }
+  const second = await Promise.all(proxies.map((p) => scrapeMetrics(p, signal)));
+  return proxies.map((_, i): ScrapePair => {
+    const a = first[i];
+    const b = second[i];
+    if (a === undefined || b === undefined) return { error: 'not scraped' };
+    if ('error' in a) return { error: a.error };
+    if ('error' in b) return { error: b.error };
+    return { before: a.metrics, after: b.metrics, windowMs: b.at - a.at };
+  });
+}
+
+/** A 0..1 share as a percentage with two decimals, "-" when there is no data. */
+export function formatPercent(value: number | undefined): string {
+  return value === undefined ? '-' : `${(value * 100).toFixed(2)}%`;
+}
+
+/** Milliseconds, one decimal below 10 ms, "-" when there is no data. */
+export function formatMillis(value: number | undefined): string {
+  if (value === undefined) return '-';
+  return value < 10 ? `${value.toFixed(1)}ms` : `${Math.round(value)}ms`;
+}
+
+/** A report's `undefined` numbers as null, so every field shows in JSON. */
+export function nullsForUndefined(values: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(values).map(([k, v]: [string, unknown]) => [k, v ?? null]));
+}
