@@ -20,6 +20,8 @@ export interface OutboundProxy {
   readonly registry: Registry;
   readonly resolver: StaticResolver;
   readonly port: number;
+  /** The admin server's port (/metrics, /ready). */
+  readonly adminPort: number;
   /** The Service's endpoints (ports on 127.0.0.1) and its balancer.linkerd.io annotations. */
   setEndpoints(ports: readonly number[], balancerAnnotations?: Readonly<Record<string, string>>): void;
   /** Sets the ServiceProfile of web.shop from the YAML of its `spec`. */
@@ -78,6 +80,7 @@ export async function startOutboundProxy(env: Readonly<Record<string, string>> =
     registry,
     resolver,
     port,
+    adminPort: addrs.admin.port,
     setEndpoints(ports, balancerAnnotations) {
       const endpoints: DiscoveredEndpoint[] = ports.map((p) => ({
         host: '127.0.0.1',
