@@ -5,13 +5,14 @@
 import { parseFlags } from '../args.ts';
 import { EXIT_FAILURE, EXIT_OK, type CommandContext } from '../command.ts';
 import { formatTable, parseOutputFormat, writeJson, writeLine } from '../output.ts';
-import { MeshStateError, isProxy, readMeshState, workloadOf, type MeshComponent } from '../stat/mesh-state.ts';
+import { workloadOf } from '../stat/mesh-state.ts';
 import {
   DEFAULT_WINDOW,
   formatMillis,
   formatPercent,
   nullsForUndefined,
   parseWindowMs,
+  meshProxies,
   scrapeTwice,
 } from '../stat/scrape.ts';
 import { routeSnapshotOf, routeStats, type RouteStats } from './routes-math.ts';
@@ -46,18 +47,8 @@ export async function runRoutes(ctx: CommandContext): Promise<number> {
   const windowText = values.window ?? DEFAULT_WINDOW;
   const windowMs = parseWindowMs(cmd, windowText);
 
-  let proxies: MeshComponent[];
-  try {
-    proxies = (await readMeshState(ctx.cwd, values['state-dir'])).components.filter(isProxy);
-  } catch (err) {
-    if (!(err instanceof MeshStateError)) throw err;
-    writeLine(ctx.stderr, `error: ${err.message}`);
-    return EXIT_FAILURE;
-  }
-  if (proxies.length === 0) {
-    writeLine(ctx.stderr, 'error: the local mesh has no proxies to scrape');
-    return EXIT_FAILURE;
-  }
+  let proxies = await meshProxies(ctx.cwd, values['state-dir'], ctx.stderr);
+  if (proxies === undefined) return EXIT_FAILURE;
   const workload = values.workload;
   if (workload !== undefined) {
     const known = proxies.map(workloadOf);

@@ -8,7 +8,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseDurationMs } from '../../config/index.ts';
 import { UsageError } from '../../errors/index.ts';
 import { parsePrometheusText, type ParsedMetrics } from '../../metrics/index.ts';
-import { adminGet, reasonOf, type MeshComponent } from './mesh-state.ts';
+import type { Writable } from 'node:stream';
+import { writeLine } from '../output.ts';
+import { MeshStateError, adminGet, isProxy, readMeshState, reasonOf, type MeshComponent } from './mesh-state.ts';
 
 export const DEFAULT_WINDOW = '5s';
 const SCRAPE_TIMEOUT_MS = 2000;
@@ -29,6 +31,30 @@ export function parseWindowMs(command: string, text: string): number {
     );
   }
   return windowMs;
+}
+
+/**
+ * The proxies of the running local mesh (DIR/state.json), or undefined after telling `stderr` why
+ * there are none to scrape (no mesh running, a broken state file, no proxies).
+ */
+export async function meshProxies(
+  cwd: string,
+  stateDir: string | undefined,
+  stderr: Writable,
+): Promise<MeshComponent[] | undefined> {
+  let proxies: MeshComponent[];
+  try {
+    proxies = (await readMeshState(cwd, stateDir)).components.filter(isProxy);
+  } catch (err) {
+    if (!(err instanceof MeshStateError)) throw err;
+    writeLine(stderr, `error: ${err.message}`);
+    return undefined;
+  }
+  if (proxies.length === 0) {
+    writeLine(stderr, 'error: the local mesh has no proxies to scrape');
+    return undefined;
+  }
+  return proxies;
 }
 
 /** GET one proxy's /metrics and parse it; `at` is when the answer arrived (performance.now()). */

@@ -4,13 +4,14 @@
 import { parseFlags } from '../args.ts';
 import { EXIT_FAILURE, EXIT_OK, type CommandContext } from '../command.ts';
 import { formatTable, parseOutputFormat, writeJson, writeLine } from '../output.ts';
-import { MeshStateError, isProxy, readMeshState, workloadOf, type MeshComponent } from './mesh-state.ts';
+import { workloadOf } from './mesh-state.ts';
 import {
   DEFAULT_WINDOW,
   formatMillis as millis,
   formatPercent as percent,
   nullsForUndefined,
   parseWindowMs,
+  meshProxies,
   scrapeTwice,
 } from './scrape.ts';
 import { DIRECTIONS, snapshotOf, workloadStats, type DirectionStats } from './stat-math.ts';
@@ -45,18 +46,8 @@ export async function runStat(ctx: CommandContext): Promise<number> {
   const windowText = values.window ?? DEFAULT_WINDOW;
   const windowMs = parseWindowMs(cmd, windowText);
 
-  let proxies: MeshComponent[];
-  try {
-    proxies = (await readMeshState(ctx.cwd, values['state-dir'])).components.filter(isProxy);
-  } catch (err) {
-    if (!(err instanceof MeshStateError)) throw err;
-    writeLine(ctx.stderr, `error: ${err.message}`);
-    return EXIT_FAILURE;
-  }
-  if (proxies.length === 0) {
-    writeLine(ctx.stderr, 'error: the local mesh has no proxies to scrape');
-    return EXIT_FAILURE;
-  }
+  const proxies = await meshProxies(ctx.cwd, values['state-dir'], ctx.stderr);
+  if (proxies === undefined) return EXIT_FAILURE;
 
   const pairs = await scrapeTwice(proxies, windowMs, ctx.signal);
   if (pairs === undefined) return EXIT_FAILURE; // interrupted
