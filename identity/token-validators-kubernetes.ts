@@ -1,9 +1,9 @@
 // The Kubernetes branch of createTokenValidator, in its own module so that the identity service
 // loads @kubernetes/client-node only when it validates tokens with TokenReview.
 
-import { AuthorizationV1Api, KubeConfig } from '@kubernetes/client-node';
+import { AuthorizationV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { EnvSource } from '../src/config/index.ts';
-import { ConfigError } from '../src/errors/index.ts';
+import { loadKubeConfig } from '../src/k8s/kube-config.ts';
 import { KubernetesTokenValidator, checkTokenReviewAccess } from './token-validator-kubernetes.ts';
 import type { TokenValidator } from './token-validator.ts';
 import type { CreateTokenValidatorDependencies, TokenValidatorSettings } from './token-validators.ts';
@@ -23,33 +23,5 @@ export async function createKubernetesTokenValidator(
 
 /** KUBECONFIG (its first file) when set, else the in-cluster service account. */
 export function kubeConfigFromEnv(env: EnvSource): KubeConfig {
-  const kubeConfig = new KubeConfig();
-  const path = env['KUBECONFIG']?.split(':').find((p) => p.length > 0);
-  try {
-    if (path !== undefined) {
-      kubeConfig.loadFromFile(path);
-      return kubeConfig;
-    }
-    if (env['KUBERNETES_SERVICE_HOST'] !== undefined) {
-      kubeConfig.loadFromCluster();
-      return kubeConfig;
-    }
-  } catch (err) {
-    throw new ConfigError(COMPONENT, [
-      {
-        name: 'KUBECONFIG',
-        value: path,
-        allowed: 'a readable kubeconfig file, or in-cluster service-account credentials',
-        detail: err instanceof Error ? err.message : String(err),
-      },
-    ]);
-  }
-  throw new ConfigError(COMPONENT, [
-    {
-      name: 'KUBECONFIG',
-      value: undefined,
-      allowed:
-        'a kubeconfig file path; or run in a pod (KUBERNETES_SERVICE_HOST is set there); or set NODEMESH_IDENTITY_TOKEN_VALIDATOR=local',
-    },
-  ]);
+  return loadKubeConfig(env, COMPONENT, 'set NODEMESH_IDENTITY_TOKEN_VALIDATOR=local');
 }
