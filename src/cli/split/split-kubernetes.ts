@@ -5,7 +5,7 @@
 
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { httpStatusOf, kubernetesApiError } from '../../k8s/errors.ts';
-import type { SplitBackend } from './split-profile.ts';
+import { dstOverridesValue, splitBackends, type SplitBackend } from './split-profile.ts';
 import { meshRoutesFor, type RouteObject } from './split-route.ts';
 import type { SplitStore } from './split-store.ts';
 
@@ -35,9 +35,7 @@ export function kubernetesStore(kubeConfig: KubeConfig, namespaceOf: (profileNam
     async profile(name) {
       const profile = await getProfile(name);
       if (profile === undefined) return { where: undefined, backends: [], covers: false };
-      const backends = (profile.spec?.dstOverrides ?? []).flatMap((d) =>
-        typeof d.authority === 'string' ? [{ authority: d.authority, weight: weightText(d.weight) }] : [],
-      );
+      const backends = splitBackends(profile.spec?.dstOverrides);
       const routes = profile.spec?.routes?.length ?? 0;
       return {
         where: `ServiceProfile ${namespaceOf(name)}/${name}`,
@@ -46,10 +44,7 @@ export function kubernetesStore(kubeConfig: KubeConfig, namespaceOf: (profileNam
       };
     },
     async setProfileSplit(name, namespace, backends: readonly SplitBackend[]) {
-      const value = backends.map((b) => ({
-        authority: b.authority,
-        weight: /^\d+$/.test(b.weight) ? Number(b.weight) : b.weight,
-      }));
+      const value = dstOverridesValue(backends);
       const profile = await getProfile(name);
       try {
         if (profile === undefined) {
@@ -106,8 +101,4 @@ export function kubernetesStore(kubeConfig: KubeConfig, namespaceOf: (profileNam
       }
     },
   };
-}
-
-function weightText(weight: unknown): string {
-  return typeof weight === 'string' || typeof weight === 'number' ? String(weight) : '';
 }

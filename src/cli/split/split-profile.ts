@@ -23,6 +23,8 @@ export interface FoundSplit {
   /** The file holding the profile, or undefined when there is none. */
   readonly file: string | undefined;
   readonly backends: readonly SplitBackend[];
+  /** How many routes the profile has. */
+  readonly routes: number;
 }
 
 export function profileName(service: string, namespace: string, clusterDomain = 'cluster.local'): string {
@@ -83,15 +85,32 @@ export async function locateProfile(folder: string, name: string): Promise<Locat
 
 export async function findSplit(folder: string, name: string): Promise<FoundSplit> {
   const located = await locateProfile(folder, name);
-  if (located === undefined) return { profileName: name, file: undefined, backends: [] };
-  const spec = (located.docs[located.index]?.toJS() as { spec?: { dstOverrides?: unknown } }).spec;
-  const raw = Array.isArray(spec?.dstOverrides) ? (spec.dstOverrides as unknown[]) : [];
-  const backends = raw.flatMap((d) => {
+  if (located === undefined) return { profileName: name, file: undefined, backends: [], routes: 0 };
+  const spec = (located.docs[located.index]?.toJS() as { spec?: { dstOverrides?: unknown; routes?: unknown } }).spec;
+  return {
+    profileName: name,
+    file: located.file,
+    backends: splitBackends(spec?.dstOverrides),
+    routes: Array.isArray(spec?.routes) ? spec.routes.length : 0,
+  };
+}
+
+/** The `{authority, weight}` entries of a profile's dstOverrides (anything else skipped). */
+export function splitBackends(dstOverrides: unknown): SplitBackend[] {
+  const raw = Array.isArray(dstOverrides) ? (dstOverrides as unknown[]) : [];
+  return raw.flatMap((d) => {
     const o = d as { authority?: unknown; weight?: unknown };
     const weight = typeof o.weight === 'string' || typeof o.weight === 'number' ? String(o.weight) : '';
     return typeof o.authority === 'string' ? [{ authority: o.authority, weight }] : [];
   });
-  return { profileName: name, file: located.file, backends };
+}
+
+/** dstOverrides as written back: plain numbers as numbers, quantities with a suffix as strings. */
+export function dstOverridesValue(backends: readonly SplitBackend[]): { authority: string; weight: number | string }[] {
+  return backends.map((b) => ({
+    authority: b.authority,
+    weight: /^\d+$/.test(b.weight) ? Number(b.weight) : b.weight,
+  }));
 }
 
 /** The file to write and its new text. */
@@ -102,11 +121,7 @@ export async function setSplit(
   backends: readonly SplitBackend[],
 ): Promise<{ file: string; text: string }> {
   const located = await locateProfile(folder, name);
-  // Plain numbers are written as numbers, quantities with a suffix as strings.
-  const value = backends.map((b) => ({
-    authority: b.authority,
-    weight: /^\d+$/.test(b.weight) ? Number(b.weight) : b.weight,
-  }));
+  const value = dstOverridesValue(backends);
   if (located === undefined) {
     const profile = {
       apiVersion: 'nodemesh.io/v1alpha2',

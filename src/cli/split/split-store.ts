@@ -6,7 +6,7 @@ import { rename, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { UsageError } from '../../errors/index.ts';
-import { findSplit, locateProfile, setSplit, type SplitBackend } from './split-profile.ts';
+import { findSplit, setSplit, type SplitBackend } from './split-profile.ts';
 import { meshRoutesFor, type RouteObject } from './split-route.ts';
 
 export interface ProfileSplitView {
@@ -40,10 +40,7 @@ export function folderStore(folder: string): SplitStore {
   return {
     async profile(name) {
       const found = await findSplit(folder, name);
-      const located = await locateProfile(folder, name);
-      const spec = (located?.docs[located.index]?.toJS() as { spec?: { routes?: unknown } } | undefined)?.spec;
-      const routes = Array.isArray(spec?.routes) ? spec.routes.length : 0;
-      return { where: found.file, backends: found.backends, covers: routes > 0 || found.backends.length > 0 };
+      return { where: found.file, backends: found.backends, covers: found.routes > 0 || found.backends.length > 0 };
     },
     async setProfileSplit(name, namespace, backends) {
       const { file, text } = await setSplit(folder, name, namespace, backends);
