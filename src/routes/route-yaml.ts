@@ -7,7 +7,8 @@
 // 1.1, as kubectl reads it, except that timestamps stay strings (creationTimestamp stays RFC 3339
 // text). Problems carry the line of the field they are about.
 
-import { LineCounter, isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
+import { LineCounter, parseAllDocuments } from 'yaml';
+import { nodeLine } from '../text/yaml-node-line.ts';
 import type { RouteValidationError } from './route-errors.ts';
 import { type RouteProblem, RouteYamlError, type RouteYamlProblem } from './route-errors.ts';
 import { type FieldPath, isMapping } from './route-fields.ts';
@@ -102,31 +103,4 @@ export function parseRoutesYaml(
     }
   });
   return results;
-}
-
-// The line of the deepest node on `path` that exists: a field's key, or the list item.
-function nodeLine(root: unknown, path: FieldPath, lineAt: (offset: number) => number): number | undefined {
-  let node: unknown = root;
-  let line = rangeLine(node, lineAt);
-  for (const seg of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value === seg : p.key === seg));
-      if (pair === undefined) break;
-      line = rangeLine(pair.key, lineAt) ?? line;
-      node = pair.value;
-    } else if (isSeq(node) && typeof seg === 'number') {
-      node = node.items[seg];
-      if (node === undefined) break;
-      line = rangeLine(node, lineAt) ?? line;
-    } else {
-      break;
-    }
-  }
-  return line;
-}
-
-function rangeLine(node: unknown, lineAt: (offset: number) => number): number | undefined {
-  if (typeof node !== 'object' || node === null || !('range' in node)) return undefined;
-  const range = (node as { range?: unknown }).range;
-  return Array.isArray(range) && typeof range[0] === 'number' ? lineAt(range[0]) : undefined;
 }
