@@ -1,7 +1,8 @@
 // The endpoint metrics layer: Linkerd's request_total, response_total and response_latency_ms for
 // every attempt sent to an endpoint (retries are attempts of their own, as in Linkerd's proxy),
-// labelled with the connection's direction and TLS labels, the endpoint's address and its
-// discovery labels (`dst_*`), and on outbound the request's authority.
+// labelled with the direction, TLS labels (inbound: the client's connection; outbound: the
+// connection to the endpoint, `server_id` its identity), the endpoint's address and its discovery
+// labels (`dst_*`), and on outbound the request's authority.
 //
 // Contract: counts request_total when the attempt starts and response_total / the latency when it
 // ends — delivered, discarded by a layer above, or failed (then `classification="failure"` and
@@ -65,8 +66,21 @@ export function requestLabels(req: Pick<EndpointRequest, 'conn' | 'authority'>):
 }
 
 function endpointLabels(req: EndpointRequest): HttpLabels {
+  const { endpoint, conn } = req;
   const labels = requestLabels(req);
-  const { endpoint } = req;
+  if (conn.direction === 'outbound' && conn.tls.tls !== 'disabled') {
+    // Outbound, the TLS labels describe the connection to the endpoint (as Linkerd's): mTLS with
+    // the identity discovery gave it, or none because discovery gave none.
+    delete labels.no_tls_reason;
+    delete labels.client_id;
+    if (endpoint.mesh !== undefined) {
+      labels.tls = 'true';
+      labels.server_id = endpoint.mesh.identity;
+    } else {
+      labels.tls = 'no_identity';
+      labels.no_tls_reason = 'not_provided_by_service_discovery';
+    }
+  }
   labels.target_addr = formatEndpoint(endpoint);
   labels.target_ip = endpoint.host;
   labels.target_port = String(endpoint.port);
