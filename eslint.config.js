@@ -7,7 +7,16 @@ import tseslint from 'typescript-eslint';
 import { boundariesPlugin, LAYOUT_ZONES } from './scripts/eslint-boundaries.ts';
 
 export default defineConfig(
-  globalIgnores(['node_modules/', 'dist/', 'coverage/', 'src/api/gen/', '.nodemesh/', 'bench/results/']),
+  globalIgnores([
+    'node_modules/',
+    'dist/',
+    'dashboard/dist/',
+    'test-artifacts/',
+    'coverage/',
+    'src/api/gen/',
+    '.nodemesh/',
+    'bench/results/',
+  ]),
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
   {

@@ -15,6 +15,10 @@ import type { InjectCommandDeps } from '../src/cli/inject/index.ts';
 import { PROXY_AWAIT_HELP, PROXY_AWAIT_SUMMARY } from '../src/cli/proxy-await/proxy-await-help.ts';
 import { STAT_HELP, STAT_SUMMARY } from '../src/cli/stat/stat-help.ts';
 import { ROUTES_HELP, ROUTES_SUMMARY } from '../src/cli/routes/routes-help.ts';
+import { TAP_HELP, TAP_SUMMARY } from '../src/cli/tap/tap-help.ts';
+import { PROFILE_HELP, PROFILE_SUMMARY } from '../src/cli/profile/profile-help.ts';
+import { EDGES_HELP, EDGES_SUMMARY } from '../src/cli/edges/edges-help.ts';
+import { DASHBOARD_HELP, DASHBOARD_SUMMARY } from '../src/cli/dashboard/dashboard-help.ts';
 import { DEMO_APP_HELP } from '../src/cli/demo/demo-app-help.ts';
 import { IDENTITY_HELP, INIT_HELP, INSPECT_HELP, ISSUER_HELP, TOKEN_HELP } from '../src/cli/identity/identity-help.ts';
 import { PROXY_HELP } from '../proxy/help.ts';
@@ -113,6 +117,30 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: ROUTES_SUMMARY,
     help: ROUTES_HELP,
     load: async () => (await import('../src/cli/routes/routes-command.ts')).runRoutes,
+  },
+  {
+    name: 'tap',
+    summary: TAP_SUMMARY,
+    help: TAP_HELP,
+    load: async () => (await import('../src/cli/tap/tap-command.ts')).runTap,
+  },
+  {
+    name: 'edges',
+    summary: EDGES_SUMMARY,
+    help: EDGES_HELP,
+    load: async () => (await import('../src/cli/edges/edges-command.ts')).runEdges,
+  },
+  {
+    name: 'dashboard',
+    summary: DASHBOARD_SUMMARY,
+    help: DASHBOARD_HELP,
+    load: async () => (await import('../src/cli/dashboard/dashboard-command.ts')).runDashboard,
+  },
+  {
+    name: 'profile',
+    summary: PROFILE_SUMMARY,
+    help: PROFILE_HELP,
+    load: async () => (await import('../src/cli/profile/index.ts')).createProfileCommand({ stdin: process.stdin }),
   },
   {
     name: 'split',

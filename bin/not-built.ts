@@ -30,12 +30,6 @@ export const COMMANDS_NOT_BUILT: readonly PlannedCommand[] = [
     9,
     'A CNI 1.0 plugin (ADD, DEL, CHECK, VERSION) applying the proxy-init rules.',
   ),
-  planned(
-    'tap',
-    'watch live requests through a proxy',
-    11,
-    'Streams method, path, status, latency and identities of live requests.',
-  ),
 ];
 
 export function notBuilt(command: PlannedCommand): CommandRunner {

@@ -1,9 +1,11 @@
 // The sidecar proxy assembled: outbound and inbound listeners, protocol detection, the HTTP
-// proxies, opaque TCP forwarding, metrics, the admin server and graceful shutdown.
+// proxies, opaque TCP forwarding, metrics, the admin server, the control server (tap) and
+// graceful shutdown.
 //
 // Contract: start() binds every listener and resolves with their addresses; readiness() is true
 // once listening and (when identity is on) certified; shutdown(graceMs) stops accepting at once,
-// lets in-flight requests and connections finish for up to graceMs, then closes the rest.
+// lets in-flight requests and connections finish for up to graceMs, then closes the rest (tap
+// streams end at once: they never finish by themselves).
 
 import type { Socket } from 'node:net';
 import { createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
@@ -15,7 +17,12 @@ import { componentLogger, type Logger } from '../src/log/index.ts';
 import { createHttpMetrics, createRouteMetrics, createTcpMetrics, type TcpMetrics } from '../src/metrics/index.ts';
 import type { TrustBundle } from '../src/tls/index.ts';
 import { parseAuthority } from './authority.ts';
-import { ENV_INBOUND_LISTEN_ADDR, ENV_OUTBOUND_LISTEN_ADDRS, type ProxyConfig } from './config.ts';
+import {
+  ENV_CONTROL_LISTEN_ADDR,
+  ENV_INBOUND_LISTEN_ADDR,
+  ENV_OUTBOUND_LISTEN_ADDRS,
+  type ProxyConfig,
+} from './config.ts';
 import { attachContext, type ConnectionContext, type Direction } from './connection.ts';
 import { endpointMetricsLayer } from './http/endpoint-metrics.ts';
 import { Forwarder } from './http/forward.ts';
@@ -33,6 +40,7 @@ import { MeshConnector } from './mesh/mesh-connector.ts';
 import { readTransportHeader } from './mesh/read-transport-header.ts';
 import { SelfAddresses } from './self-addresses.ts';
 import { shutdownRoute } from './shutdown-route.ts';
+import { TapHub, TapServer, tapEndpointLayer, tapLayer } from './tap/index.ts';
 import { peekClientHello } from './tls/peek.ts';
 import { terminateMeshTls } from './tls/terminate.ts';
 import { detect } from './transport/detect.ts';
@@ -69,6 +77,8 @@ export interface ProxyAddresses {
   readonly outbound: readonly SocketAddress[];
   readonly inbound: SocketAddress;
   readonly admin: SocketAddress;
+  /** The control listener (GET /tap). */
+  readonly control: SocketAddress;
 }
 
 const NO_TLS = { tls: 'no_identity', no_tls_reason: 'not_provided_by_remote' } as const;
@@ -85,6 +95,7 @@ export class ProxyApp {
   readonly #outboundListeners: ProxyListener[];
   readonly #inboundListener: ProxyListener;
   readonly #admin: AdminServer;
+  readonly #control: TapServer;
   readonly #self = new SelfAddresses();
   #listening = false;
   /** The inbound TLS context, replaced on each new certificate; live connections keep theirs. */
@@ -150,6 +161,8 @@ export class ProxyApp {
         : new MeshConnector(opts.identity.trust, (reason) => this.#tlsFailures.inc({ direction: 'outbound', reason }));
     this.#tcp = createTcpMetrics(opts.registry);
     const { config } = opts;
+    const tapHub = new TapHub({ registry: opts.registry }, { maxSessions: config.tapMaxSessions });
+    const tap = tapLayer(tapHub, { localIdentity: opts.identity?.source.identity });
     const outboundForwarder = new Forwarder({
       connectTimeoutMs: config.outboundConnectTimeoutMs,
       h1OverH2: config.outboundHttp1OverHttp2,
@@ -168,6 +181,7 @@ export class ProxyApp {
         httpRouteMetrics: createHttpRouteMetrics(opts.registry),
         forward: outboundForwarder.service,
         ingressMode: config.ingressMode,
+        tap,
       }),
       metrics: http,
       dropRequestHeaders: [DST_OVERRIDE_HEADER, REQUIRE_ID_HEADER],
@@ -181,11 +195,14 @@ export class ProxyApp {
     const inboundForwarder = new Forwarder({ connectTimeoutMs: config.inboundConnectTimeoutMs, acceptOrigProto: true });
     const inboundResolver = this.#resolver('inbound');
     this.#inbound = new HttpProxy({
-      service: resolveLayer(async (req) => {
-        const endpoint = await inboundResolver(req);
-        if (endpoint instanceof ProxyError) return endpoint;
-        return this.#authorize('http', req.conn, endpoint.port) ?? endpoint;
-      })(endpointMetricsLayer(http)(inboundForwarder.service)),
+      // tap → resolve (the local app, after the inbound policy) → tap endpoint → endpoint metrics → forwarder
+      service: tap(
+        resolveLayer(async (req) => {
+          const endpoint = await inboundResolver(req);
+          if (endpoint instanceof ProxyError) return endpoint;
+          return this.#authorize('http', req.conn, endpoint.port) ?? endpoint;
+        })(tapEndpointLayer()(endpointMetricsLayer(http)(inboundForwarder.service))),
+      ),
       metrics: http,
       dropRequestHeaders: ['l5d-client-id'],
       requestHeaders: (conn) => (conn.tls.client_id ? { 'l5d-client-id': conn.tls.client_id } : undefined),
@@ -206,6 +223,14 @@ export class ProxyApp {
       readiness: () => this.readiness(),
       log: componentLogger(opts.log, 'admin'),
       routes: { '/shutdown': shutdownRoute(config.shutdownEndpointEnabled, () => opts.onShutdownRequest?.()) },
+    });
+    this.#control = new TapServer({
+      address: config.controlListenAddr,
+      hub: tapHub,
+      maxRate: config.tapMaxRate,
+      authorizedIdentities: config.tapAuthorizedIdentities,
+      secureContext: () => this.#serverContext,
+      log: componentLogger(opts.log, 'tap'),
     });
   }
 
@@ -231,9 +256,11 @@ export class ProxyApp {
     );
     const inbound = await this.#inboundListener.listen(config.inboundListenAddr, ENV_INBOUND_LISTEN_ADDR);
     const admin = await this.#admin.start();
-    this.#own = [...outbound, inbound, admin, config.controlListenAddr];
+    const control = await this.#control.start(ENV_CONTROL_LISTEN_ADDR);
+    this.#log.info({ control: `${control.host}:${control.port}` }, 'control listener (GET /tap) started');
+    this.#own = [...outbound, inbound, admin, control];
     this.#listening = true;
-    return { outbound, inbound, admin };
+    return { outbound, inbound, admin, control };
   }
 
   readiness(): Readiness {
@@ -249,6 +276,7 @@ export class ProxyApp {
     const listeners = [...this.#outboundListeners, this.#inboundListener];
     this.#log.info({ graceMs, connections: listeners.reduce((n, l) => n + l.connections, 0) }, 'draining');
     const drained = Promise.all(listeners.map((l) => l.close()));
+    const control = this.#control.close();
     // Connections that finish a request while draining become idle; keep closing them.
     const drain = (): void => {
       this.#outbound.drain();
@@ -264,6 +292,7 @@ export class ProxyApp {
     this.#outbound.close();
     this.#inbound.close();
     this.#unsubscribe?.();
+    await control;
     await this.#admin.close();
   }
 

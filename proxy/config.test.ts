@@ -12,6 +12,9 @@ import {
   ENV_IDENTITY_TRUST_ANCHORS,
   ENV_INBOUND_DEFAULT_POLICY,
   ENV_OUTBOUND_CONNECT_TIMEOUT,
+  ENV_TAP_AUTHORIZED_IDENTITIES,
+  ENV_TAP_MAX_RATE,
+  ENV_TAP_MAX_SESSIONS,
   parseProxyConfig,
 } from './config.ts';
 
@@ -101,5 +104,45 @@ describe('parseProxyConfig', () => {
       ConfigError,
     );
     assert.equal(err.problems[0]?.name, ENV_IDENTITY_TRUST_ANCHORS);
+  });
+  test('takes the tap settings, with defaults, and names each bad one', () => {
+    const config = parseProxyConfig(IDENTITY_ENV);
+    assert.deepEqual(config.controlListenAddr, { host: '0.0.0.0', port: 4190 });
+    assert.deepEqual([config.tapMaxRate, config.tapMaxSessions, config.tapAuthorizedIdentities], [1000, 10, []]);
+    const ops = 'ops.tools.serviceaccount.identity.nodemesh.cluster.local';
+    const set = parseProxyConfig({
+      ...IDENTITY_ENV,
+      [ENV_TAP_MAX_RATE]: '50',
+      [ENV_TAP_MAX_SESSIONS]: '0',
+      [ENV_TAP_AUTHORIZED_IDENTITIES]: ` ${ops} ,viz.tools.serviceaccount.identity.nodemesh.cluster.local`,
+    });
+    assert.deepEqual(
+      [set.tapMaxRate, set.tapMaxSessions, set.tapAuthorizedIdentities],
+      [50, 0, [ops, 'viz.tools.serviceaccount.identity.nodemesh.cluster.local']],
+    );
+    const err = catchError(
+      () =>
+        parseProxyConfig({
+          ...IDENTITY_ENV,
+          [ENV_TAP_MAX_RATE]: '0',
+          [ENV_TAP_MAX_SESSIONS]: 'many',
+          [ENV_TAP_AUTHORIZED_IDENTITIES]: `${ops},Not An Identity`,
+        }),
+      ConfigError,
+    );
+    assert.deepEqual(
+      err.problems.map((p) => p.name),
+      [ENV_TAP_MAX_RATE, ENV_TAP_MAX_SESSIONS, ENV_TAP_AUTHORIZED_IDENTITIES],
+    );
+    assert.match(err.message, /NODEMESH_PROXY_TAP_MAX_RATE has value "0"; allowed: an integer from 1 to 1000000/);
+    assert.match(err.message, /"Not An Identity" is not an identity name/);
+    const plaintext = catchError(
+      () => parseProxyConfig({ [ENV_IDENTITY_DISABLED]: 'true', [ENV_TAP_AUTHORIZED_IDENTITIES]: ops }),
+      ConfigError,
+    );
+    assert.match(
+      plaintext.message,
+      /NODEMESH_PROXY_TAP_AUTHORIZED_IDENTITIES .*allowed: empty when NODEMESH_PROXY_IDENTITY_DISABLED=true/,
+    );
   });
 });

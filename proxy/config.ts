@@ -22,6 +22,9 @@ export const ENV_OUTBOUND_LISTEN_ADDRS = 'NODEMESH_PROXY_OUTBOUND_LISTEN_ADDRS';
 export const ENV_INBOUND_LISTEN_ADDR = 'NODEMESH_PROXY_INBOUND_LISTEN_ADDR';
 export const ENV_ADMIN_LISTEN_ADDR = 'NODEMESH_PROXY_ADMIN_LISTEN_ADDR';
 export const ENV_CONTROL_LISTEN_ADDR = 'NODEMESH_PROXY_CONTROL_LISTEN_ADDR';
+export const ENV_TAP_MAX_RATE = 'NODEMESH_PROXY_TAP_MAX_RATE';
+export const ENV_TAP_MAX_SESSIONS = 'NODEMESH_PROXY_TAP_MAX_SESSIONS';
+export const ENV_TAP_AUTHORIZED_IDENTITIES = 'NODEMESH_PROXY_TAP_AUTHORIZED_IDENTITIES';
 export const ENV_INBOUND_DETECT_TIMEOUT = 'NODEMESH_PROXY_INBOUND_DETECT_TIMEOUT';
 export const ENV_HTTP1_HEADER_READ_TIMEOUT = 'NODEMESH_PROXY_HTTP1_HEADER_READ_TIMEOUT';
 export const ENV_HTTP1_MAX_HEADERS = 'NODEMESH_PROXY_HTTP1_MAX_HEADERS';
@@ -85,6 +88,12 @@ export interface ProxyConfig {
   readonly inboundListenAddr: SocketAddress;
   readonly adminListenAddr: SocketAddress;
   readonly controlListenAddr: SocketAddress;
+  /** Tap (GET /tap on the control port, ADR 0013): the highest rate a session may ask for, events a second. */
+  readonly tapMaxRate: number;
+  /** Tap sessions open at once; more are answered 503 (0 turns tap off). */
+  readonly tapMaxSessions: number;
+  /** Mesh identities that may tap from off the loopback, over mTLS. */
+  readonly tapAuthorizedIdentities: readonly string[];
   readonly inboundDetectTimeoutMs: number;
   readonly outboundDetectTimeoutMs: number;
   /** How long an HTTP/1 client may take to send a request's head (slowloris headers): 408 after. */
@@ -135,6 +144,9 @@ export function parseProxyConfig(env: EnvSource): ProxyConfig {
     inboundListenAddr: r.socketAddress(ENV_INBOUND_LISTEN_ADDR, { default: { host: '0.0.0.0', port: 4143 } }),
     adminListenAddr: r.socketAddress(ENV_ADMIN_LISTEN_ADDR, { default: { host: '127.0.0.1', port: 4191 } }),
     controlListenAddr: r.socketAddress(ENV_CONTROL_LISTEN_ADDR, { default: { host: '0.0.0.0', port: 4190 } }),
+    tapMaxRate: r.int(ENV_TAP_MAX_RATE, { default: 1000, min: 1, max: 1_000_000 }),
+    tapMaxSessions: r.int(ENV_TAP_MAX_SESSIONS, { default: 10, min: 0, max: 1000 }),
+    tapAuthorizedIdentities: readTapIdentities(r, identityDisabled),
     inboundDetectTimeoutMs: r.durationMs(ENV_INBOUND_DETECT_TIMEOUT, { default: 10 * SECOND, min: 1, max: 365 * DAY }),
     http1HeaderReadTimeoutMs: r.durationMs(ENV_HTTP1_HEADER_READ_TIMEOUT, { default: 10 * SECOND, min: 100, max: DAY }),
     http1MaxHeaders: r.int(ENV_HTTP1_MAX_HEADERS, { default: 100, min: 10, max: 10_000 }),
@@ -227,6 +239,39 @@ function readDestinationSvcName(r: SettingsReader, identityDisabled: boolean): s
     });
   }
   return name;
+}
+
+/**
+ * Who may tap from off the loopback (over mTLS): identity names separated by commas. mTLS needs
+ * this proxy's certificate, so the list must stay empty with identity disabled.
+ */
+function readTapIdentities(r: SettingsReader, identityDisabled: boolean): readonly string[] {
+  const raw = r.raw(ENV_TAP_AUTHORIZED_IDENTITIES);
+  if (raw === undefined) return [];
+  const names = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  const bad = names.find((name) => !isDnsName(name));
+  if (bad !== undefined) {
+    r.problem({
+      name: ENV_TAP_AUTHORIZED_IDENTITIES,
+      value: raw,
+      allowed:
+        'identity names separated by commas, each a lower-case DNS name, e.g. ops.tools.serviceaccount.identity.nodemesh.cluster.local',
+      detail: `${JSON.stringify(bad)} is not an identity name`,
+    });
+    return [];
+  }
+  if (identityDisabled && names.length > 0) {
+    r.problem({
+      name: ENV_TAP_AUTHORIZED_IDENTITIES,
+      value: raw,
+      allowed: `empty when ${ENV_IDENTITY_DISABLED}=true (tapping from off the loopback needs mTLS, so identity)`,
+    });
+    return [];
+  }
+  return names;
 }
 
 function requiredHostPort(r: SettingsReader, name: string, required: string): HostPort {

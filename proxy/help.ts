@@ -13,6 +13,11 @@ Listeners (defaults):
   outbound  127.0.0.1:4140   NODEMESH_PROXY_OUTBOUND_LISTEN_ADDRS
   inbound   0.0.0.0:4143     NODEMESH_PROXY_INBOUND_LISTEN_ADDR
   admin     127.0.0.1:4191   NODEMESH_PROXY_ADMIN_LISTEN_ADDR   (/metrics /ready /live /shutdown)
+  control   0.0.0.0:4190     NODEMESH_PROXY_CONTROL_LISTEN_ADDR (GET /tap: live requests as JSON lines)
+
+Tap: loopback clients may tap in plaintext; others only over mTLS with an identity listed in
+NODEMESH_PROXY_TAP_AUTHORIZED_IDENTITIES (default none). NODEMESH_PROXY_TAP_MAX_SESSIONS (default
+10; 0 turns tap off) and NODEMESH_PROXY_TAP_MAX_RATE (default 1000 requests/s per session) bound it.
 
 Identity: NODEMESH_PROXY_IDENTITY_* (or NODEMESH_PROXY_IDENTITY_DISABLED=true for a plaintext proxy).
 Shutdown: SIGTERM, or POST /shutdown from localhost when NODEMESH_PROXY_SHUTDOWN_ENDPOINT_ENABLED=true;

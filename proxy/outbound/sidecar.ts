@@ -2,6 +2,7 @@
 // target discovery knows (a Service name or ClusterIP) takes the logical path; anything else (a pod
 // IP, an unknown name, no control plane) goes straight to its original destination or authority.
 //
+//   tap (records finished requests while someone taps, ADR 0013) → logical or direct
 //   logical: http routes? (the profile carries Gateway API routes, ADR 0012)
 //     yes:  route statuses metric → rule filters (unsupported, header edits) → redirect
 //           → request timeout → backend (weighted pick, backend metric, backend filters, resolve)
@@ -9,7 +10,8 @@
 //     no:   route (match, route metrics, timeout) → retry (budget, replay) → attempt metrics
 //           → split (dstOverrides) → balance (P2C peak-EWMA, queue, fail-fast, breaker) → endpoint
 //   direct:  resolve (original destination / authority / ingress override) → endpoint
-//   endpoint: l5d-require-id → loop guard → endpoint metrics (request_total …) → forwarder
+//   endpoint: tap endpoint (notes the endpoint and route) → l5d-require-id → loop guard
+//             → endpoint metrics (request_total …) → forwarder
 //
 // In ingress mode `l5d-dst-override` names the logical target instead of the authority.
 
@@ -17,7 +19,7 @@ import type { HttpMetrics, RouteMetrics } from '../../src/metrics/index.ts';
 import { endpointMetricsLayer } from '../http/endpoint-metrics.ts';
 import type { ProxyError } from '../http/proxy-error.ts';
 import { resolveLayer, type EndpointResolver } from '../http/resolve-layer.ts';
-import type { Endpoint, EndpointRequest, HttpRequest, HttpService } from '../http/stack.ts';
+import type { Endpoint, EndpointRequest, HttpLayer, HttpRequest, HttpService } from '../http/stack.ts';
 import { attemptMetricsLayer } from '../layers/attempt-metrics.ts';
 import { balanceLayer } from '../layers/balance.ts';
 import { httpRouteBackendLayer } from '../layers/http-route-backend.ts';
@@ -32,6 +34,7 @@ import { retryLayer } from '../layers/retry.ts';
 import { RouteMetricCache } from '../layers/route-metric-cache.ts';
 import { routeLayer, type RouteFields } from '../layers/route.ts';
 import { splitLayer } from '../layers/split.ts';
+import { tapEndpointLayer, type TapFields } from '../tap/index.ts';
 import type { LogicalTarget, TargetRequest } from './targets.ts';
 
 export interface OutboundTargetSource {
@@ -50,6 +53,8 @@ export interface OutboundStackDependencies {
   readonly httpRouteMetrics: HttpRouteMetrics;
   readonly forward: HttpService<EndpointRequest>;
   readonly ingressMode: boolean;
+  /** The tap layer (tap/tap-layer.ts) over the whole stack; absent: no tap. */
+  readonly tap?: HttpLayer<HttpRequest, HttpRequest & TapFields>;
 }
 
 type LogicalRequest = HttpRequest & { readonly logical: LogicalTarget };
@@ -59,8 +64,13 @@ type HttpRoutedRequest = LogicalRequest & HttpRouteFields;
 export const DST_OVERRIDE_HEADER = 'l5d-dst-override';
 
 export function outboundHttpStack(deps: OutboundStackDependencies): HttpService {
-  const endpoint: HttpService<EndpointRequest> = requireIdentityLayer()(
-    loopGuardLayer(deps.loopGuard)(endpointMetricsLayer(deps.httpMetrics)(deps.forward)),
+  const routed = routedStack(deps);
+  return deps.tap === undefined ? routed : deps.tap(routed);
+}
+
+function routedStack(deps: OutboundStackDependencies): HttpService {
+  const endpoint: HttpService<EndpointRequest> = tapEndpointLayer()(
+    requireIdentityLayer()(loopGuardLayer(deps.loopGuard)(endpointMetricsLayer(deps.httpMetrics)(deps.forward))),
   );
   const routeSeries = new RouteMetricCache(deps.routeMetrics);
   const backends = deps.targets ?? { resolve: () => undefined };

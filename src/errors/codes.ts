@@ -40,6 +40,8 @@ export const ERROR_CODES = {
   MESH_ERR_RESOURCE_SYNC: 'the Kubernetes resource caches did not finish their first list in time',
   MESH_ERR_PROFILE_INVALID: 'a ServiceProfile breaks the schema or the rules (every problem is listed with its field)',
   MESH_ERR_PROFILE_YAML: 'a ServiceProfile file is not valid YAML',
+  MESH_ERR_PROFILE_SOURCE:
+    'an OpenAPI, Swagger or .proto file given to nodemesh profile cannot be read or turned into a ServiceProfile',
   MESH_ERR_DESTINATION_PATH:
     'a Get or GetProfile path is not host:port, or names something the destination service does not serve',
   MESH_ERR_DESTINATION_QUEUE_OVERFLOW:

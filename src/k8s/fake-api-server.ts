@@ -8,7 +8,8 @@
 // conflicts answered 409; PUT to `…/{name}/status` replaces only `.status`:
 // fake-api-status-subresource.ts), TokenReview and SelfSubjectAccessReview through
 // pluggable reviewers, the discovery document of each group version it serves
-// (`GET /apis/{group}/{version}`), and answers everything else with a Kubernetes Status (404,
+// (`GET /apis/{group}/{version}`), GET through the pods/proxy subresource to the pod's podIP
+// (fake-api-pod-proxy.ts), and answers everything else with a Kubernetes Status (404,
 // 405). Every request must carry `Authorization: Bearer <bearerToken>` (401 otherwise);
 // `kubeConfig()` sets that up. `withoutKinds` leaves built-in kinds unserved. Test controls
 // change the store (`add`, `update`, `remove`), the streams (`closeWatches`, `sendBookmark`,
@@ -48,6 +49,7 @@ import {
 } from './fake-api-reviews.ts';
 import { sendJson, sendStatus, statusObject } from './fake-api-status.ts';
 import { parseStatusPath, replaceStatus } from './fake-api-status-subresource.ts';
+import { forwardToPod, parsePodProxyPath } from './fake-api-pod-proxy.ts';
 import { FakeObjectStore, objectMatcher, type MutationOptions, type ObjectRef } from './fake-api-store.ts';
 import { WatchHub, type ExpiredAnswer } from './fake-api-watch.ts';
 
@@ -293,6 +295,13 @@ export class FakeApiServer {
     const statusPath = req.method === 'PUT' ? parseStatusPath(path) : undefined;
     if (statusPath !== undefined) {
       replaceStatus(this.#store, statusPath, await readBody(req), res, (r) => !this.#withheld.has(r.kind));
+      return;
+    }
+    const podProxy = parsePodProxyPath(path);
+    if (podProxy !== undefined) {
+      const pods = BUILTIN_RESOURCES.find((r) => r.kind === 'Pod');
+      const pod = pods === undefined ? undefined : this.#store.get(pods, podProxy.namespace, podProxy.pod);
+      forwardToPod(req, res, podProxy, pod, url.search);
       return;
     }
     const discovery = req.method === 'GET' ? parseDiscoveryPath(path) : undefined;

@@ -186,6 +186,7 @@ describe('nodemesh proxy discovering through a TLS destination service', () => {
       NODEMESH_PROXY_OUTBOUND_LISTEN_ADDRS: outbound,
       NODEMESH_PROXY_INBOUND_LISTEN_ADDR: `127.0.0.1:${i}`,
       NODEMESH_PROXY_ADMIN_LISTEN_ADDR: `127.0.0.1:${a}`,
+      NODEMESH_PROXY_CONTROL_LISTEN_ADDR: '127.0.0.1:0',
       NODEMESH_LOG_FORMAT: 'json',
     });
     await waitReady(proxy, `http://127.0.0.1:${a}/ready`);

@@ -45,6 +45,7 @@ describe('nodemesh proxy (HTTP on loopback)', () => {
       NODEMESH_PROXY_OUTBOUND_LISTEN_ADDRS: outbound,
       NODEMESH_PROXY_INBOUND_LISTEN_ADDR: `127.0.0.1:${i}`,
       NODEMESH_PROXY_ADMIN_LISTEN_ADDR: admin,
+      NODEMESH_PROXY_CONTROL_LISTEN_ADDR: '127.0.0.1:0',
       NODEMESH_PROXY_SHUTDOWN_GRACE_PERIOD: '5s',
       NODEMESH_LOG_FORMAT: 'json',
     });
@@ -441,6 +442,7 @@ describe('nodemesh proxy (ingress mode and the shutdown endpoint)', () => {
       NODEMESH_PROXY_OUTBOUND_LISTEN_ADDRS: outbound,
       NODEMESH_PROXY_INBOUND_LISTEN_ADDR: `127.0.0.1:${i}`,
       NODEMESH_PROXY_ADMIN_LISTEN_ADDR: admin,
+      NODEMESH_PROXY_CONTROL_LISTEN_ADDR: '127.0.0.1:0',
     });
     await waitReady(proxy, `http://${admin}/ready`);
   });
@@ -483,6 +485,7 @@ describe('nodemesh proxy (draining with idle keep-alive clients)', () => {
       NODEMESH_PROXY_OUTBOUND_LISTEN_ADDRS: `127.0.0.1:${o}`,
       NODEMESH_PROXY_INBOUND_LISTEN_ADDR: `127.0.0.1:${i}`,
       NODEMESH_PROXY_ADMIN_LISTEN_ADDR: `127.0.0.1:${a}`,
+      NODEMESH_PROXY_CONTROL_LISTEN_ADDR: '127.0.0.1:0',
     });
     try {
       await waitReady(proxy, `http://127.0.0.1:${a}/ready`);

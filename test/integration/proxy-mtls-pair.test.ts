@@ -54,6 +54,7 @@ function identityEnv(ca: TestCa, local: string): Record<string, string> {
     NODEMESH_PROXY_OUTBOUND_LISTEN_ADDRS: '127.0.0.1:0',
     NODEMESH_PROXY_INBOUND_LISTEN_ADDR: '127.0.0.1:0',
     NODEMESH_PROXY_ADMIN_LISTEN_ADDR: '127.0.0.1:0',
+    NODEMESH_PROXY_CONTROL_LISTEN_ADDR: '127.0.0.1:0',
     NODEMESH_PROXY_IDENTITY_TRUST_ANCHORS: ca.anchor.certificatePem,
     NODEMESH_PROXY_IDENTITY_SVC_ADDR: '127.0.0.1:1',
     NODEMESH_PROXY_IDENTITY_SVC_NAME: 'nodemesh-identity.nodemesh.serviceaccount.identity.nodemesh.cluster.local',

@@ -62,6 +62,7 @@ const env = (ca: TestCa, local: string): Record<string, string> => ({
   NODEMESH_PROXY_OUTBOUND_LISTEN_ADDRS: '127.0.0.1:0',
   NODEMESH_PROXY_INBOUND_LISTEN_ADDR: '127.0.0.1:0',
   NODEMESH_PROXY_ADMIN_LISTEN_ADDR: '127.0.0.1:0',
+  NODEMESH_PROXY_CONTROL_LISTEN_ADDR: '127.0.0.1:0',
   // Connect timeouts are not under test; a loaded CI machine can stall the event loop past 100 ms.
   NODEMESH_PROXY_INBOUND_CONNECT_TIMEOUT: '10s',
   NODEMESH_PROXY_OUTBOUND_CONNECT_TIMEOUT: '10s',

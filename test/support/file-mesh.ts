@@ -42,6 +42,7 @@ export async function discoveringProxy(
     NODEMESH_PROXY_OUTBOUND_LISTEN_ADDRS: `127.0.0.1:${o}`,
     NODEMESH_PROXY_INBOUND_LISTEN_ADDR: `127.0.0.1:${i}`,
     NODEMESH_PROXY_ADMIN_LISTEN_ADDR: `127.0.0.1:${a}`,
+    NODEMESH_PROXY_CONTROL_LISTEN_ADDR: '127.0.0.1:0',
     ...env,
   });
   await waitReady(proxy, `http://127.0.0.1:${a}/ready`);

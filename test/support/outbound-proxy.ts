@@ -57,6 +57,7 @@ export async function startOutboundProxy(env: Readonly<Record<string, string>> =
     NODEMESH_PROXY_OUTBOUND_LISTEN_ADDRS: '127.0.0.1:0',
     NODEMESH_PROXY_INBOUND_LISTEN_ADDR: '127.0.0.1:0',
     NODEMESH_PROXY_ADMIN_LISTEN_ADDR: '127.0.0.1:0',
+    NODEMESH_PROXY_CONTROL_LISTEN_ADDR: '127.0.0.1:0',
     NODEMESH_PROXY_IDENTITY_DISABLED: 'true',
     ...env,
   });

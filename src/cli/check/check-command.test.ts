@@ -79,11 +79,15 @@ describe('nodemesh check', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function check(argv: string[], cwd = dir): Promise<{ code: number; stdout: string; stderr: string }> {
+  async function check(
+    argv: string[],
+    cwd = dir,
+    stateDir?: string,
+  ): Promise<{ code: number; stdout: string; stderr: string }> {
     const out = collector();
     const err = collector();
     const ctx: CommandContext = {
-      argv,
+      argv: stateDir === undefined ? argv : [...argv, '--state-dir', stateDir],
       env: {},
       stdout: out.stream,
       stderr: err.stream,
@@ -117,6 +121,40 @@ describe('nodemesh check', () => {
     } finally {
       await rm(empty, { recursive: true, force: true });
     }
+  });
+
+  test('with the identity service stopped it fails and says what that means', async () => {
+    const stopped = await mkdtemp(path.join(tmpdir(), 'nodemesh-check-identity-'));
+    const web = fake(undefined, Date.now() / 1000 + 3600);
+    servers.push(web);
+    try {
+      const gone = http.createServer();
+      const gonePort = await listen(gone);
+      await new Promise((resolve) => gone.close(resolve));
+      const state = {
+        components: [
+          { name: 'identity', pid: 1, log: '/logs/identity.log', addresses: { admin: `http://127.0.0.1:${gonePort}` } },
+          { name: 'web-proxy', pid: 1, log: '', addresses: { admin: `http://127.0.0.1:${await listen(web)}` } },
+        ],
+      };
+      await writeFile(path.join(stopped, 'state.json'), JSON.stringify(state));
+      const { code, stdout } = await check([], path.dirname(stopped), path.basename(stopped));
+      assert.equal(code, 1);
+      assert.match(
+        stdout,
+        /^✖ identity is unreachable at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)\n {4}hint: the identity service is down: proxies cannot get or renew mTLS certificates \(each keeps its current one until it expires\); restart the mesh \(npm start\)\. see its log: \/logs\/identity\.log$/m,
+      );
+      // The proxy keeps its certificate meanwhile.
+      assert.match(stdout, /^✔ web-proxy mTLS certificate valid for/m);
+      assert.match(stdout, /^1 of 3 checks failed$/m);
+    } finally {
+      await rm(stopped, { recursive: true, force: true });
+    }
+  });
+
+  test('--control-plane-namespace and cluster flags need --kubernetes', async () => {
+    await assert.rejects(check(['--control-plane-namespace', 'mesh']), /applies only with --kubernetes/);
+    await assert.rejects(check(['--all-namespaces']), /applies only with --kubernetes/);
   });
 
   test('an expired certificate fails', () => {

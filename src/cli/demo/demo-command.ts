@@ -25,6 +25,8 @@ export interface DemoState {
   readonly startedAt: string;
   readonly stateDir: string;
   readonly components: readonly { name: string; pid: number; log: string; addresses: Record<string, string> }[];
+  /** The dashboard page's URL (`nodemesh dashboard`), null when it is not running. */
+  readonly dashboard: string | null;
   readonly planned: readonly string[];
 }
 
@@ -85,6 +87,7 @@ export async function runDemo(ctx: CommandContext): Promise<number> {
       startedAt: new Date().toISOString(),
       stateDir,
       components: started,
+      dashboard: started.find((c) => c.name === 'dashboard')?.addresses.url ?? null,
       planned: PLANNED_COMPONENTS,
     };
     await writeFile(path.join(stateDir, 'state.json'), `${JSON.stringify(state, null, 2)}\n`);
@@ -124,6 +127,7 @@ function printState(ctx: CommandContext, state: DemoState, durationMs: number | 
     }
     writeLine(ctx.stdout, formatTable(rows));
   }
+  if (state.dashboard !== null) writeLine(ctx.stdout, `dashboard: ${state.dashboard}`);
   if (state.planned.length > 0) writeLine(ctx.stdout, `not built yet: ${state.planned.join(', ')}`);
   writeLine(
     ctx.stdout,

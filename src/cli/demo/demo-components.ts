@@ -1,10 +1,12 @@
 // The components the local mesh starts, in start order, with the addresses they serve.
 //
 // Each entry is built from the state folder (certificates, keys, config files) and describes one
-// child process on loopback, on ports picked free at start. Components are added here as they are
-// built; PLANNED_COMPONENTS names the rest so the demo can say what it does not run yet.
+// child process on loopback, on ports picked free at start (the dashboard prefers 127.0.0.1:50750).
+// Components are added here as they are built; PLANNED_COMPONENTS names the rest so the demo can
+// say what it does not run yet.
 
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../../errors/index.ts';
@@ -28,7 +30,10 @@ export interface DemoComponentsOptions {
   readonly proxyEnv?: Readonly<Record<string, string>>;
 }
 
-export const PLANNED_COMPONENTS: readonly string[] = ['dashboard (issue 11)'];
+export const PLANNED_COMPONENTS: readonly string[] = [];
+
+/** Where the demo's dashboard listens when that port is free (`nodemesh dashboard`'s default). */
+export const DEMO_DASHBOARD_PORT = 50750;
 
 const DAY_MS = 86_400_000;
 const ISSUER_LIFETIME_MS = 7 * DAY_MS;
@@ -68,7 +73,32 @@ export async function demoComponents(opts: DemoComponentsOptions): Promise<reado
       app: ['traffic', '--via', '127.0.11.1:4140', '--target', 'web.shop.svc.cluster.local', '--interval', '200'],
       appAfterProxy: true,
     })),
+    await dashboardComponent(opts.stateDir),
   ];
+}
+
+/** `nodemesh dashboard` on this mesh's state folder; its page's URL is the `url` address. */
+async function dashboardComponent(stateDir: string): Promise<DemoComponent> {
+  const port = (await portIsFree(DEMO_DASHBOARD_PORT)) ? DEMO_DASHBOARD_PORT : await freePort();
+  const url = `http://127.0.0.1:${port}/`;
+  return {
+    spec: {
+      name: 'dashboard',
+      args: ['dashboard', '--address', `127.0.0.1:${port}`, '--state-dir', stateDir],
+      env: { NODEMESH_LOG_FORMAT: 'json' },
+      readyUrl: url,
+    },
+    addresses: { url },
+  };
+}
+
+/** Whether nothing listens on 127.0.0.1:`port` right now. */
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
 }
 
 interface ControlPlane {
@@ -136,7 +166,13 @@ async function workload(control: ControlPlane, w: WorkloadSpec): Promise<DemoCom
       env: { ...control.proxyEnv, ...own },
       readyUrl: `http://${w.ip}:4191/ready`,
     },
-    addresses: { identity, outbound: `${w.ip}:4140`, inbound: `${w.ip}:4143`, admin: `http://${w.ip}:4191` },
+    addresses: {
+      identity,
+      outbound: `${w.ip}:4140`,
+      inbound: `${w.ip}:4143`,
+      admin: `http://${w.ip}:4191`,
+      control: `http://${w.ip}:4190`,
+    },
   };
   return w.appAfterProxy === true ? [proxy, app] : [app, proxy];
 }

@@ -1,44 +1,42 @@
-// `nodemesh routes`: scrape every proxy of the local mesh twice, a window apart, and show per
-// workload and route (ServiceProfile and Gateway API routes) the success rate, request rate,
-// attempt rate (retries included) and latency quantiles.
+// `nodemesh routes`: scrape every proxy twice, a window apart — the local mesh's, or with
+// --kubernetes the meshed pods' through the API server — and show per workload and route
+// (ServiceProfile and Gateway API routes) the success rate, request rate, attempt rate (retries
+// included) and latency quantiles. A workload's pods are added up.
 
 import { parseFlags } from '../args.ts';
 import { EXIT_FAILURE, EXIT_OK, type CommandContext } from '../command.ts';
 import { formatTable, parseOutputFormat, writeJson, writeLine } from '../output.ts';
-import { workloadOf } from '../stat/mesh-state.ts';
+import { PROXY_SOURCE_FLAGS, chooseProxySource } from '../stat/proxy-source-flags.ts';
+import { listProxies, originNotes, originOf, skippedNotes, type ReportOrigin } from '../stat/proxy-scope.ts';
 import {
   DEFAULT_WINDOW,
   formatMillis,
   formatPercent,
   nullsForUndefined,
   parseWindowMs,
-  meshProxies,
-  scrapeTwice,
+  scrapeTargetsTwice,
 } from '../stat/scrape.ts';
-import { routeSnapshotOf, routeStats, type RouteStats } from './routes-math.ts';
+import { groupByWorkload, meanWindowMs, splitScraped } from '../stat/workload-groups.ts';
+import { groupRouteStats, routeSnapshotOf, type RouteStats } from './routes-math.ts';
 
-export type RoutesReport =
-  | {
-      readonly workload: string;
-      readonly proxy: string;
-      readonly admin: string;
-      readonly status: 'ok';
-      /** The time between this proxy's two scrapes. */
-      readonly windowMs: number;
-      readonly routes: readonly RouteStats[];
-    }
-  | {
-      readonly workload: string;
-      readonly proxy: string;
-      readonly admin: string;
-      readonly status: 'unreachable';
-      readonly error: string;
-    };
+export type RoutesReport = ReportOrigin &
+  (
+    | {
+        readonly status: 'ok';
+        /** The time between the two scrapes (the mean over a workload's pods). */
+        readonly windowMs: number;
+        readonly routes: readonly RouteStats[];
+      }
+    | {
+        readonly status: 'unreachable';
+        readonly error: string;
+      }
+  );
 
 export async function runRoutes(ctx: CommandContext): Promise<number> {
   const cmd = 'routes';
   const { values } = parseFlags(cmd, ctx.argv, {
-    'state-dir': { type: 'string' },
+    ...PROXY_SOURCE_FLAGS,
     window: { type: 'string' },
     workload: { type: 'string' },
     output: { type: 'string', short: 'o' },
@@ -46,33 +44,46 @@ export async function runRoutes(ctx: CommandContext): Promise<number> {
   const format = parseOutputFormat(cmd, values.output);
   const windowText = values.window ?? DEFAULT_WINDOW;
   const windowMs = parseWindowMs(cmd, windowText);
+  const choice = chooseProxySource(cmd, values);
 
-  let proxies = await meshProxies(ctx.cwd, values['state-dir'], ctx.stderr);
-  if (proxies === undefined) return EXIT_FAILURE;
+  const found = await listProxies(ctx, cmd, choice);
+  if (typeof found === 'number') return found;
+  const { source, list } = found;
+  let targets = list.targets;
   const workload = values.workload;
   if (workload !== undefined) {
-    const known = proxies.map(workloadOf);
-    proxies = proxies.filter((p) => workloadOf(p) === workload);
-    if (proxies.length === 0) {
+    const known = [...new Set(targets.map((t) => t.workload))];
+    // On Kubernetes `web` finds `deployment/web` too.
+    targets = targets.filter((t) => t.workload === workload || t.workload.endsWith(`/${workload}`));
+    if (targets.length === 0) {
       writeLine(ctx.stderr, `error: no proxy serves workload ${JSON.stringify(workload)}; known: ${known.join(', ')}`);
       return EXIT_FAILURE;
     }
   }
 
-  const pairs = await scrapeTwice(proxies, windowMs, ctx.signal);
+  const pairs = await scrapeTargetsTwice(targets, windowMs, ctx.signal);
   if (pairs === undefined) return EXIT_FAILURE; // interrupted
 
-  const reports = proxies.map((proxy, i): RoutesReport => {
-    const base = { workload: workloadOf(proxy), proxy: proxy.name, admin: proxy.addresses.admin ?? '' };
-    const pair = pairs[i] ?? { error: 'not scraped' };
-    if ('error' in pair) return { ...base, status: 'unreachable', error: pair.error };
-    const routes = routeStats(routeSnapshotOf(pair.before), routeSnapshotOf(pair.after), pair.windowMs);
-    return { ...base, status: 'ok', windowMs: pair.windowMs, routes };
+  const reports = groupByWorkload(targets, pairs).map((group): RoutesReport => {
+    const origin = originOf(source, group);
+    const { ok, failed } = splitScraped(group.members, (pair) => ({
+      before: routeSnapshotOf(pair.before),
+      after: routeSnapshotOf(pair.after),
+      windowMs: pair.windowMs,
+    }));
+    if (ok.length === 0) return { ...origin, status: 'unreachable', error: failed[0]?.error ?? 'not scraped' };
+    return { ...origin, status: 'ok', windowMs: meanWindowMs(group.members), routes: groupRouteStats(ok) };
   });
 
-  if (format === 'json') writeJson(ctx.stdout, { window: windowText, workloads: reports.map(toJson) });
-  else writeLine(ctx.stdout, formatRoutesTable(reports));
-  return reports.some((r) => r.status === 'unreachable') ? EXIT_FAILURE : EXIT_OK;
+  if (format === 'json') {
+    writeJson(ctx.stdout, {
+      window: windowText,
+      workloads: reports.map(toJson),
+      ...(source.kind === 'kubernetes' ? { notScraped: list.skipped } : {}),
+    });
+  } else writeLine(ctx.stdout, formatRoutesTable(reports, workload === undefined ? skippedNotes(list) : []));
+  const unreachable = reports.some((r) => r.status === 'unreachable' || ('pods' in r && r.unreachablePods.length > 0));
+  return unreachable ? EXIT_FAILURE : EXIT_OK;
 }
 
 /** The report with `undefined` numbers as null, so every field shows in JSON. */
@@ -82,32 +93,39 @@ function toJson(report: RoutesReport): unknown {
 }
 
 /** The table `nodemesh routes` prints, with notes on unreachable proxies and workloads without routes. */
-export function formatRoutesTable(reports: readonly RoutesReport[]): string {
-  const rows: string[][] = [['WORKLOAD', 'ROUTE', 'SERVICE', 'SUCCESS', 'RPS', 'ACTUAL_RPS', 'P50', 'P95', 'P99']];
+export function formatRoutesTable(reports: readonly RoutesReport[], skipped: readonly string[] = []): string {
+  const pods = reports.some((r) => 'pods' in r);
+  const header = ['WORKLOAD', 'ROUTE', 'SERVICE', 'SUCCESS', 'RPS', 'ACTUAL_RPS', 'P50', 'P95', 'P99'];
+  const rows: string[][] = [pods ? ['NAMESPACE', ...header] : header];
   const notes: string[] = [];
+  const row = (r: RoutesReport, cells: string[]): string[] =>
+    'pods' in r ? [r.namespace, r.workload, ...cells] : [r.workload, ...cells];
   for (const r of reports) {
+    notes.push(...originNotes(r, r.status === 'unreachable' ? r.error : undefined));
     if (r.status === 'unreachable') {
-      rows.push([r.workload, 'unreachable', '-', '-', '-', '-', '-', '-', '-']);
-      notes.push(`${r.workload}: proxy admin ${r.admin} unreachable (${r.error})`);
+      rows.push(row(r, ['unreachable', '-', '-', '-', '-', '-', '-', '-']));
       continue;
     }
     if (r.routes.length === 0) {
-      notes.push(`${r.workload}: no route metrics yet (no ServiceProfile or Gateway API route has carried requests)`);
+      const name = 'pods' in r ? `${r.namespace}/${r.workload}` : r.workload;
+      notes.push(`${name}: no route metrics yet (no ServiceProfile or Gateway API route has carried requests)`);
       continue;
     }
     for (const s of r.routes) {
-      rows.push([
-        r.workload,
-        s.route,
-        s.service,
-        formatPercent(s.successRate),
-        s.requestsPerSecond.toFixed(1),
-        s.actualRequestsPerSecond === undefined ? '-' : s.actualRequestsPerSecond.toFixed(1),
-        formatMillis(s.latencyMsP50),
-        formatMillis(s.latencyMsP95),
-        formatMillis(s.latencyMsP99),
-      ]);
+      rows.push(
+        row(r, [
+          s.route,
+          s.service,
+          formatPercent(s.successRate),
+          s.requestsPerSecond.toFixed(1),
+          s.actualRequestsPerSecond === undefined ? '-' : s.actualRequestsPerSecond.toFixed(1),
+          formatMillis(s.latencyMsP50),
+          formatMillis(s.latencyMsP95),
+          formatMillis(s.latencyMsP99),
+        ]),
+      );
     }
   }
+  notes.push(...skipped);
   return [formatTable(rows), ...(notes.length > 0 ? ['', ...notes] : [])].join('\n');
 }

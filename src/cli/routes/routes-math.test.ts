@@ -4,7 +4,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parsePrometheusText } from '../../metrics/index.ts';
-import { DEFAULT_ROUTE, isGatewaySuccess, routeSnapshotOf, routeStats, type RouteStats } from './routes-math.ts';
+import {
+  DEFAULT_ROUTE,
+  groupRouteStats,
+  isGatewaySuccess,
+  routeSnapshotOf,
+  routeStats,
+  type RouteStats,
+} from './routes-math.ts';
 
 const BOOKS = 'books.default.svc.cluster.local:7000';
 
@@ -185,4 +192,26 @@ describe('isGatewaySuccess', () => {
     ['a missing status fails', {}, false],
   ];
   for (const [name, labels, success] of cases) test(name, () => assert.equal(isGatewaySuccess(labels), success));
+});
+
+describe('groupRouteStats (the pods of one workload)', () => {
+  const pair = (a: number, b: number, windowMs: number) => ({
+    before: routeSnapshotOf(parsePrometheusText(scrape(a))),
+    after: routeSnapshotOf(parsePrometheusText(scrape(b))),
+    windowMs,
+  });
+
+  test("adds each route up over the pods, rates over each pod's own window", () => {
+    const one = find(statsOf(scrape(1), scrape(2), 10_000), 'GET /books');
+    const both = find(groupRouteStats([pair(1, 2, 10_000), pair(3, 4, 10_000)]), 'GET /books');
+    assert.equal(both.requests, 2 * one.requests);
+    assert.equal(both.requestsPerSecond, 2 * one.requestsPerSecond);
+    assert.equal(both.actualRequestsPerSecond, 2 * (one.actualRequestsPerSecond ?? 0));
+    assert.equal(both.successRate, one.successRate);
+    assert.equal(both.latencyMsP50, one.latencyMsP50);
+  });
+
+  test('one pod gives exactly routeStats', () => {
+    assert.deepEqual(groupRouteStats([pair(1, 2, 10_000)]), statsOf(scrape(1), scrape(2), 10_000));
+  });
 });

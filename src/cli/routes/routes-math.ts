@@ -10,6 +10,7 @@
 
 import type { ParsedMetrics, Sample } from '../../metrics/index.ts';
 import {
+  addBuckets,
   bucketDeltas,
   counterDelta,
   histogramQuantile,
@@ -184,32 +185,81 @@ const EMPTY: Omit<RouteTotals, keyof RouteKey> = {
  * service, then route, with [default] last among a service's routes.
  */
 export function routeStats(before: RouteSnapshot, after: RouteSnapshot, windowMs: number): RouteStats[] {
-  const stats: RouteStats[] = [];
-  for (const [id, b] of after) {
-    const a = before.get(id) ?? EMPTY;
-    const requests = counterDelta(a.requests, b.requests);
-    const responses = counterDelta(a.responses, b.responses);
-    const latency = bucketDeltas(a.latencyBuckets, b.latencyBuckets);
-    const { source, route, service, routeKind, routeNamespace } = b;
-    stats.push({
-      source,
-      route,
-      service,
-      ...(routeKind === undefined ? {} : { routeKind }),
-      ...(routeNamespace === undefined ? {} : { routeNamespace }),
-      successRate: ratio(counterDelta(a.successes, b.successes), responses),
-      requestsPerSecond: perSecond(requests, windowMs),
-      actualRequestsPerSecond:
-        b.actualRequests === undefined
-          ? undefined
-          : perSecond(counterDelta(a.actualRequests ?? 0, b.actualRequests), windowMs),
-      latencyMsP50: histogramQuantile(0.5, latency),
-      latencyMsP95: histogramQuantile(0.95, latency),
-      latencyMsP99: histogramQuantile(0.99, latency),
-      requests,
-      responses,
-    });
+  return groupRouteStats([{ before, after, windowMs }]);
+}
+
+/** Two route snapshots of one proxy taken `windowMs` apart. */
+export interface RouteSnapshotPair {
+  readonly before: RouteSnapshot;
+  readonly after: RouteSnapshot;
+  readonly windowMs: number;
+}
+
+interface RouteSum {
+  readonly key: RouteKey;
+  requests: number;
+  requestsPerSecond: number;
+  actualRequestsPerSecond: number | undefined;
+  responses: number;
+  successes: number;
+  latency: Bucket[];
+}
+
+/**
+ * The stats of every route of a workload served by several proxies: each proxy's counters are
+ * differenced on their own, then added up (rates are the sum of each proxy's rate over its own
+ * window). For one proxy this is exactly `routeStats`.
+ */
+export function groupRouteStats(pairs: readonly RouteSnapshotPair[]): RouteStats[] {
+  const sums = new Map<string, RouteSum>();
+  for (const { before, after, windowMs } of pairs) {
+    for (const [id, b] of after) {
+      const a = before.get(id) ?? EMPTY;
+      let sum = sums.get(id);
+      if (sum === undefined) {
+        const { source, route, service, routeKind, routeNamespace } = b;
+        const key: RouteKey = {
+          source,
+          route,
+          service,
+          ...(routeKind === undefined ? {} : { routeKind }),
+          ...(routeNamespace === undefined ? {} : { routeNamespace }),
+        };
+        sum = {
+          key,
+          requests: 0,
+          requestsPerSecond: 0,
+          actualRequestsPerSecond: undefined,
+          responses: 0,
+          successes: 0,
+          latency: [],
+        };
+        sums.set(id, sum);
+      }
+      const requests = counterDelta(a.requests, b.requests);
+      sum.requests += requests;
+      sum.requestsPerSecond += perSecond(requests, windowMs);
+      if (b.actualRequests !== undefined) {
+        sum.actualRequestsPerSecond =
+          (sum.actualRequestsPerSecond ?? 0) +
+          perSecond(counterDelta(a.actualRequests ?? 0, b.actualRequests), windowMs);
+      }
+      sum.responses += counterDelta(a.responses, b.responses);
+      sum.successes += counterDelta(a.successes, b.successes);
+      sum.latency = addBuckets(sum.latency, bucketDeltas(a.latencyBuckets, b.latencyBuckets));
+    }
   }
+  const stats: RouteStats[] = [...sums.values()].map((s) => ({
+    ...s.key,
+    successRate: ratio(s.successes, s.responses),
+    requestsPerSecond: s.requestsPerSecond,
+    actualRequestsPerSecond: s.actualRequestsPerSecond,
+    latencyMsP50: histogramQuantile(0.5, s.latency),
+    latencyMsP95: histogramQuantile(0.95, s.latency),
+    latencyMsP99: histogramQuantile(0.99, s.latency),
+    requests: s.requests,
+    responses: s.responses,
+  }));
   return stats.sort(compareRoutes);
 }
 

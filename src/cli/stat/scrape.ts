@@ -1,5 +1,7 @@
-// Scraping the local mesh's proxies for the live-traffic commands (`stat`, `routes`): parse the
-// --window flag, GET every proxy's admin /metrics twice, a window apart, and pair the two scrapes.
+// Scraping proxies for the live-traffic commands (`stat`, `routes`): parse the --window flag, GET
+// every proxy's admin /metrics twice, a window apart, and pair the two scrapes. Proxies are
+// ProxyTargets (local or Kubernetes, proxy-target.ts); the MeshComponent forms (meshProxies,
+// scrapeMetrics, scrapeTwice) are the local mesh's, kept for the verbs that read only it.
 //
 // Contract: scrapeTwice never throws for a proxy that does not answer; that proxy's result carries
 // the reason instead. It resolves to undefined only when `signal` aborts during the window.
@@ -10,10 +12,14 @@ import { UsageError } from '../../errors/index.ts';
 import { parsePrometheusText, type ParsedMetrics } from '../../metrics/index.ts';
 import type { Writable } from 'node:stream';
 import { writeLine } from '../output.ts';
-import { MeshStateError, adminGet, isProxy, readMeshState, reasonOf, type MeshComponent } from './mesh-state.ts';
+import { MeshStateError, isProxy, readMeshState, reasonOf, type MeshComponent } from './mesh-state.ts';
+import { localTarget } from './proxy-source-local.ts';
+import type { ProxyTarget } from './proxy-target.ts';
 
 export const DEFAULT_WINDOW = '5s';
 const SCRAPE_TIMEOUT_MS = 2000;
+/** At most this many scrapes at once (a cluster may have hundreds of meshed pods). */
+export const SCRAPE_CONCURRENCY = 16;
 
 export type ScrapeResult = { readonly metrics: ParsedMetrics; readonly at: number } | { readonly error: string };
 
@@ -59,15 +65,7 @@ export async function meshProxies(
 
 /** GET one proxy's /metrics and parse it; `at` is when the answer arrived (performance.now()). */
 export async function scrapeMetrics(proxy: MeshComponent, signal: AbortSignal): Promise<ScrapeResult> {
-  const admin = proxy.addresses.admin ?? '';
-  try {
-    const res = await adminGet(admin, '/metrics', SCRAPE_TIMEOUT_MS, signal);
-    const at = performance.now();
-    if (res.status !== 200) return { error: `GET /metrics answered ${res.status}` };
-    return { metrics: parsePrometheusText(res.body), at };
-  } catch (err) {
-    return { error: reasonOf(err) };
-  }
+  return scrapeTarget(localTarget(proxy), signal);
 }
 
 /** Scrapes every proxy, waits `windowMs`, scrapes again; one pair per proxy, in order. */
@@ -76,14 +74,35 @@ export async function scrapeTwice(
   windowMs: number,
   signal: AbortSignal,
 ): Promise<ScrapePair[] | undefined> {
-  const first = await Promise.all(proxies.map((p) => scrapeMetrics(p, signal)));
+  return scrapeTargetsTwice(proxies.map(localTarget), windowMs, signal);
+}
+
+/** GET one target's /metrics and parse it; `at` is when the answer arrived (performance.now()). */
+export async function scrapeTarget(target: ProxyTarget, signal: AbortSignal): Promise<ScrapeResult> {
+  try {
+    const res = await target.get('/metrics', SCRAPE_TIMEOUT_MS, signal);
+    const at = performance.now();
+    if (res.status !== 200) return { error: `GET /metrics answered ${res.status}` };
+    return { metrics: parsePrometheusText(res.body), at };
+  } catch (err) {
+    return { error: reasonOf(err) };
+  }
+}
+
+/** Scrapes every target, waits `windowMs`, scrapes again; one pair per target, in order. */
+export async function scrapeTargetsTwice(
+  targets: readonly ProxyTarget[],
+  windowMs: number,
+  signal: AbortSignal,
+): Promise<ScrapePair[] | undefined> {
+  const first = await mapLimited(targets, SCRAPE_CONCURRENCY, (t) => scrapeTarget(t, signal));
   try {
     await sleep(windowMs, undefined, { signal });
   } catch {
     return undefined; // interrupted
   }
-  const second = await Promise.all(proxies.map((p) => scrapeMetrics(p, signal)));
-  return proxies.map((_, i): ScrapePair => {
+  const second = await mapLimited(targets, SCRAPE_CONCURRENCY, (t) => scrapeTarget(t, signal));
+  return targets.map((_, i): ScrapePair => {
     const a = first[i];
     const b = second[i];
     if (a === undefined || b === undefined) return { error: 'not scraped' };
@@ -91,6 +110,20 @@ export async function scrapeTwice(
     if ('error' in b) return { error: b.error };
     return { before: a.metrics, after: b.metrics, windowMs: b.at - a.at };
   });
+}
+
+/** `fn` over every item, at most `limit` at a time; results in the items' order. */
+export async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 /** A 0..1 share as a percentage with two decimals, "-" when there is no data. */

@@ -5,7 +5,9 @@ import { describe, test } from 'node:test';
 import { parsePrometheusText } from '../../metrics/index.ts';
 import {
   bucketDeltas,
+  addBuckets,
   counterDelta,
+  groupStats,
   histogramQuantile,
   perSecond,
   ratio,
@@ -191,5 +193,60 @@ describe('workloadStats', () => {
     assert.equal(stats.inbound.successRate, undefined);
     assert.equal(stats.inbound.tlsShare, undefined);
     assert.equal(stats.inbound.latencyMsP99, undefined);
+  });
+});
+
+describe('groupStats (the pods of one workload)', () => {
+  const snap = (n: number) => snapshotOf(parsePrometheusText(scrape(n)));
+
+  test("adds up the pods: rates over each pod's own window, shares over the summed counts", () => {
+    const stats = groupStats([
+      { before: snap(100), after: snap(140), windowMs: 2000 },
+      { before: snap(10), after: snap(30), windowMs: 1000 },
+    ]);
+    // Pod 1: 60 inbound requests in 2 s; pod 2: 30 in 1 s.
+    assert.equal(stats.inbound.requests, 90);
+    assert.equal(stats.inbound.requestsPerSecond, 30 + 30);
+    assert.ok(Math.abs((stats.inbound.successRate ?? 0) - 2 / 3) < 1e-9);
+    assert.ok(Math.abs((stats.inbound.tlsShare ?? 0) - 2 / 3) < 1e-9);
+    assert.equal(stats.inbound.latencyMsP50, 5.5);
+    assert.equal(stats.inbound.tcpOpenConnections, 6);
+    assert.equal(stats.outbound.requestsPerSecond, 20 + 20);
+  });
+
+  test('a pod that restarted counts from zero without disturbing the others', () => {
+    const stats = groupStats([
+      { before: snap(100), after: snap(140), windowMs: 1000 },
+      { before: snap(500), after: snap(20), windowMs: 1000 },
+    ]);
+    assert.equal(stats.outbound.requests, 40 + 20);
+  });
+
+  test('one pod gives exactly workloadStats', () => {
+    assert.deepEqual(
+      groupStats([{ before: snap(1), after: snap(7), windowMs: 900 }]),
+      workloadStats(snap(1), snap(7), 900),
+    );
+  });
+
+  test('addBuckets adds counts bound by bound', () => {
+    assert.deepEqual(
+      addBuckets(
+        [
+          { le: 1, count: 2 },
+          { le: INF, count: 3 },
+        ],
+        [
+          { le: 1, count: 1 },
+          { le: 5, count: 4 },
+          { le: INF, count: 4 },
+        ],
+      ),
+      [
+        { le: 1, count: 3 },
+        { le: 5, count: 4 },
+        { le: INF, count: 7 },
+      ],
+    );
   });
 });

@@ -123,25 +123,69 @@ export function histogramQuantile(q: number, buckets: readonly Bucket[]): number
   return prevLe;
 }
 
+/** Two snapshots of one proxy taken `windowMs` apart. */
+export interface SnapshotPair {
+  readonly before: Snapshot;
+  readonly after: Snapshot;
+  readonly windowMs: number;
+}
+
 /** The stats of one workload from two snapshots taken `windowMs` apart. */
 export function workloadStats(before: Snapshot, after: Snapshot, windowMs: number): WorkloadStats {
+  return groupStats([{ before, after, windowMs }]);
+}
+
+/**
+ * The stats of a workload served by several proxies (the pods of a Deployment): each proxy's
+ * counters are differenced on their own (a restarted pod counts from zero without disturbing the
+ * others), then added up — rates are the sum of each proxy's rate over its own window, latency
+ * quantiles come from the summed bucket deltas, open connections are summed. For one proxy this is
+ * exactly `workloadStats`.
+ */
+export function groupStats(pairs: readonly SnapshotPair[]): WorkloadStats {
   const of = (direction: Direction): DirectionStats => {
-    const a = before[direction];
-    const b = after[direction];
-    const requests = counterDelta(a.requests, b.requests);
-    const responses = counterDelta(a.responses, b.responses);
-    const latency = bucketDeltas(a.latencyBuckets, b.latencyBuckets);
+    let requests = 0;
+    let requestsPerSecond = 0;
+    let tlsRequests = 0;
+    let responses = 0;
+    let successes = 0;
+    let openConnections = 0;
+    let latency: Bucket[] = [];
+    for (const { before, after, windowMs } of pairs) {
+      const a = before[direction];
+      const b = after[direction];
+      const proxyRequests = counterDelta(a.requests, b.requests);
+      requests += proxyRequests;
+      requestsPerSecond += perSecond(proxyRequests, windowMs);
+      tlsRequests += counterDelta(a.tlsRequests, b.tlsRequests);
+      responses += counterDelta(a.responses, b.responses);
+      successes += counterDelta(a.successes, b.successes);
+      openConnections += b.openConnections;
+      latency = addBuckets(latency, bucketDeltas(a.latencyBuckets, b.latencyBuckets));
+    }
     return {
-      successRate: ratio(counterDelta(a.successes, b.successes), responses),
-      requestsPerSecond: perSecond(requests, windowMs),
+      successRate: ratio(successes, responses),
+      requestsPerSecond,
       latencyMsP50: histogramQuantile(0.5, latency),
       latencyMsP95: histogramQuantile(0.95, latency),
       latencyMsP99: histogramQuantile(0.99, latency),
-      tcpOpenConnections: b.openConnections,
-      tlsShare: ratio(counterDelta(a.tlsRequests, b.tlsRequests), requests),
+      tcpOpenConnections: openConnections,
+      tlsShare: ratio(tlsRequests, requests),
       requests,
       responses,
     };
   };
   return { inbound: of('inbound'), outbound: of('outbound') };
+}
+
+/** Two histograms added bound by bound (a bound only one of them has keeps its own count). */
+export function addBuckets(x: readonly Bucket[], y: readonly Bucket[]): Bucket[] {
+  if (x.length === 0) return [...y];
+  if (y.length === 0) return [...x];
+  return sumBuckets(
+    [...x, ...y].map((b) => ({
+      labels: { le: b.le === Number.POSITIVE_INFINITY ? '+Inf' : String(b.le) },
+      value: b.count,
+    })),
+  );
 }

@@ -1,0 +1,29 @@
+// The help text of `nodemesh edges`, kept apart so `--help` loads nothing else.
+
+export const EDGES_SUMMARY = 'Who calls whom in the local mesh: both identities, rps, success rate, mTLS share';
+
+export const EDGES_HELP = `Usage: nodemesh edges [--state-dir DIR] [--window 5s] [-o table|json]
+
+Shows the calls between the workloads of the local mesh (npm start). Reads DIR/state.json, scrapes
+every proxy's admin /metrics twice, --window apart, and pairs what the caller's outbound proxy
+counted (per destination: its dst_* labels or target_ip) with what the destination's inbound proxy
+counted (per caller identity: client_id over mTLS). One row per edge:
+
+  SRC      calling workload; "unknown" for callers no proxy of the mesh accounts for
+  DST      called workload; a peer outside the mesh is named from its labels (dst_service, ...)
+  SRC_ID   the caller's identity as the destination's inbound proxy saw it ("-": not seen)
+  DST_ID   the destination's identity (server_id, or the destination proxy's own identity once it
+           has seen the caller over mTLS; "-": unknown)
+  RPS      requests per second in the window
+  SUCCESS  successful responses / all responses in the window
+  MTLS     share of the window's requests that arrived over mTLS ("-": cannot be seen, e.g. the
+           destination is not a proxy of the mesh, or no requests in the window)
+
+A proxy that does not answer is listed below the table. Exits 1 when the mesh is not running or a
+proxy is unreachable.
+
+Flags:
+  --state-dir DIR     the state folder of the running mesh (default .nodemesh)
+  --window DURATION   time between the two scrapes, e.g. 5s or 500ms (default 5s)
+  -o, --output FMT    table (default) or json
+`;
