@@ -22,16 +22,10 @@ import { DASHBOARD_HELP, DASHBOARD_SUMMARY } from '../src/cli/dashboard/dashboar
 import { DEMO_APP_HELP } from '../src/cli/demo/demo-app-help.ts';
 import { IDENTITY_HELP, INIT_HELP, INSPECT_HELP, ISSUER_HELP, TOKEN_HELP } from '../src/cli/identity/identity-help.ts';
 import { PROXY_HELP } from '../proxy/help.ts';
+import { CNI_HELP, CNI_INSTALL_HELP } from '../proxy/cni/cni-help.ts';
 import { PROXY_INIT_HELP } from '../proxy/init/proxy-init-help.ts';
-import { COMMANDS_NOT_BUILT, notBuilt } from './not-built.ts';
 
 export const COMMANDS: readonly CommandSpec[] = [
-  ...COMMANDS_NOT_BUILT.map((c): CommandSpec => ({
-    name: c.name,
-    summary: c.summary,
-    help: c.help,
-    load: () => Promise.resolve(notBuilt(c)),
-  })),
   {
     name: 'proxy',
     summary: 'run the sidecar proxy',
@@ -43,6 +37,23 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'set up iptables interception in a pod (init container)',
     help: PROXY_INIT_HELP,
     load: async () => (await import('../proxy/init/index.ts')).runProxyInit,
+  },
+  {
+    name: 'cni',
+    summary: 'the CNI plugin (run by the container runtime), and its node installer (cni install)',
+    help: CNI_HELP,
+    load: async () => {
+      const { runCni } = await import('../proxy/cni/cni-command.ts');
+      return (ctx) => runCni(ctx, process.stdin);
+    },
+    verbs: [
+      {
+        name: 'install',
+        summary: "install the plugin into the node's CNI configuration and keep it there",
+        help: CNI_INSTALL_HELP,
+        load: async () => (await import('../proxy/cni/cni-command.ts')).runCniInstall,
+      },
+    ],
   },
   {
     name: 'destination',

@@ -11,7 +11,7 @@ import type { FirewallBinaries } from './firewall-backend.ts';
 import { FirewallCommandError } from './firewall-errors.ts';
 import type { FirewallRunner } from './firewall-exec.ts';
 import type { FirewallPlan, FirewallRule } from './firewall-rules.ts';
-import { hasJump, parseSavedRules, renderRestore, renderRuleLine } from './firewall-text.ts';
+import { declaredChains, hasJump, parseSavedRules, renderRestore, renderRuleLine } from './firewall-text.ts';
 
 /** How long iptables-restore waits for the xtables lock (legacy backend; nft ignores it). */
 export const XTABLES_WAIT_SECONDS = 10;
@@ -35,7 +35,7 @@ export async function applyFirewallPlan(
   run: FirewallRunner,
 ): Promise<ApplyReport> {
   const before = await run(binaries.save, ['-t', plan.table]);
-  const existing = savedChains(before, plan.table);
+  const existing = declaredChains(before, plan.table);
   const beforeRules = parseSavedRules(before);
   const missing = plan.jumps.filter((jump) => !hasJump(beforeRules, jump));
 
@@ -60,15 +60,4 @@ export async function applyFirewallPlan(
     keptJumps: plan.jumps.filter((jump) => !missing.includes(jump)),
     saved: after,
   };
-}
-
-/** The chain names declared (`:NAME POLICY [p:b]`) in `table` of iptables-save output. */
-function savedChains(text: string, table: string): Set<string> {
-  const chains = new Set<string>();
-  let current = '';
-  for (const line of text.split('\n')) {
-    if (line.startsWith('*')) current = line.slice(1).trim();
-    else if (current === table && line.startsWith(':')) chains.add(line.slice(1).split(' ')[0] ?? '');
-  }
-  return chains;
 }

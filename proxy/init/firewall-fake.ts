@@ -1,6 +1,7 @@
 // A fake iptables for tests: an Exec that answers `*-save` and `*-restore` commands from an
 // in-memory nat table per binary family, the way iptables 1.8 does for what proxy-init uses
-// (`-t nat` saves, `--noflush` restores that create-or-flush user chains and append rules).
+// (`-t nat` saves, `--noflush` restores that create-or-flush user chains, append rules, and
+// delete rules (-D, exact line), flush (-F) and delete empty unreferenced chains (-X)).
 //
 // Contract: test support only (no production code imports it). Each save/restore binary name
 // prefix (`iptables-nft`, `ip6tables-legacy`, …) has its own tables; `calls` records every run;
@@ -8,6 +9,7 @@
 
 import path from 'node:path';
 import type { Exec, ExecRequest, ExecResult } from './firewall-exec.ts';
+import { splitSaveLine } from './firewall-text.ts';
 
 const BUILT_IN = ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'];
 
@@ -89,6 +91,27 @@ export class FakeIptables {
         const rules = chains.get(chain);
         if (rules === undefined) return fail(`${prefix}-restore: line ${i + 1} failed: chain ${chain} does not exist`);
         rules.push(line);
+      } else if (line.startsWith('-D ')) {
+        const chain = line.split(' ')[1] ?? '';
+        const rules = chains.get(chain);
+        // Compared word by word, as iptables compares rules (quoting is not part of a rule).
+        const want = splitSaveLine(line).slice(1).join(' ');
+        const at = rules?.findIndex((r) => splitSaveLine(r).slice(1).join(' ') === want) ?? -1;
+        if (rules === undefined || at < 0) return fail(`${prefix}-restore: line ${i + 1} failed: no such rule`);
+        rules.splice(at, 1);
+      } else if (line.startsWith('-F ')) {
+        const chain = line.slice(3).trim();
+        if (!chains.has(chain)) return fail(`${prefix}-restore: line ${i + 1} failed: no chain ${chain}`);
+        chains.set(chain, []);
+      } else if (line.startsWith('-X ')) {
+        const chain = line.slice(3).trim();
+        const rules = chains.get(chain);
+        if (rules === undefined || BUILT_IN.includes(chain))
+          return fail(`${prefix}-restore: line ${i + 1} failed: cannot delete ${chain}`);
+        const referenced = [...chains.values()].some((list) => list.some((r) => r.endsWith(`-j ${chain}`)));
+        if (rules.length > 0 || referenced)
+          return fail(`${prefix}-restore: line ${i + 1} failed: chain ${chain} in use`);
+        chains.delete(chain);
       } else {
         return fail(`${prefix}-restore: line ${i + 1} failed`);
       }

@@ -74,6 +74,17 @@ export function hasJump(saved: readonly SavedRule[], jump: FirewallRule): boolea
   });
 }
 
+/** The chain names declared (`:NAME POLICY [p:b]`) in `table` of iptables-save output. */
+export function declaredChains(text: string, table: string): Set<string> {
+  const chains = new Set<string>();
+  let current = '';
+  for (const line of text.split('\n')) {
+    if (line.startsWith('*')) current = line.slice(1).trim();
+    else if (current === table && line.startsWith(':')) chains.add(line.slice(1).split(' ')[0] ?? '');
+  }
+  return chains;
+}
+
 /** Splits one iptables-save line into words, undoing its double quotes and backslash escapes. */
 export function splitSaveLine(line: string): string[] {
   const words: string[] = [];

@@ -8,18 +8,12 @@
 import { parseFlags } from '../../src/cli/args.ts';
 import { EXIT_FAILURE, EXIT_OK, type CommandContext } from '../../src/cli/command.ts';
 import { MeshError, UsageError } from '../../src/errors/index.ts';
-import { applyFirewallPlan, type ApplyReport } from './firewall-apply.ts';
-import { binaryNames, resolveBackend, type FirewallBackend } from './firewall-backend.ts';
-import {
-  createFirewallRunner,
-  formatCommandLine,
-  spawnExec,
-  whichInPath,
-  type Exec,
-  type Which,
-} from './firewall-exec.ts';
+import type { ApplyReport } from './firewall-apply.ts';
+import { binaryNames } from './firewall-backend.ts';
+import { spawnExec, whichInPath, type Exec, type Which } from './firewall-exec.ts';
 import { buildFirewallPlans, type FirewallPlan, type FirewallRule } from './firewall-rules.ts';
 import { renderRestore } from './firewall-text.ts';
+import { applyInterception } from './interception.ts';
 import { PROXY_INIT_FLAGS, parseProxyInitConfig, type ProxyInitConfig } from './proxy-init-config.ts';
 
 export interface ProxyInitDeps {
@@ -69,24 +63,8 @@ async function apply(
   deps: ProxyInitDeps,
 ): Promise<void> {
   const say = (line: string): boolean => ctx.stdout.write(`proxy-init: ${line}\n`);
-  const nsenter = config.netns === undefined ? undefined : await deps.which('nsenter');
-  const run = createFirewallRunner({
-    exec: deps.exec,
-    ...(nsenter === undefined ? {} : { nsenter }),
-    ...(config.netns === undefined ? {} : { netns: config.netns }),
-    signal: ctx.signal,
-    onCommand: (argv) => say(`running ${formatCommandLine(argv)}`),
-  });
-  const backend: FirewallBackend = await resolveBackend(
-    config.iptablesMode,
-    plans.map((p) => p.family),
-    { which: deps.which, run },
-  );
-  say(`iptables backend ${backend.name} (mode ${config.iptablesMode})`);
-  for (const plan of plans) {
-    const binaries = backend.binaries[plan.family];
-    if (binaries === undefined) continue; // resolveBackend threw if any family lacked binaries
-    const report = await applyFirewallPlan(plan, binaries, run);
+  const reports = await applyInterception(config, plans, { ...deps, signal: ctx.signal, say });
+  for (const report of reports) {
     say(describe(report));
     ctx.stdout.write(report.saved.endsWith('\n') ? report.saved : `${report.saved}\n`);
   }

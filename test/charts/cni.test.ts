@@ -4,6 +4,8 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { parseCniConfig } from '../../proxy/cni/cni-config.ts';
+import { parseProxyInitConfig } from '../../proxy/init/index.ts';
 import { buildRenderer, checkGolden, find, parseObjects, render, renderOk } from './chart-harness.ts';
 import { validateObject } from './kube-validate.ts';
 
@@ -82,6 +84,19 @@ describe('nodemesh-cni chart', { skip }, () => {
       ipv6: false,
       simulate: false,
     });
+    // What the plugin reads: the entry as the runtime hands it over, checked by the plugin's own
+    // parser and by proxy-init's (the rules are built from it).
+    const parsed = parseCniConfig(JSON.stringify({ cniVersion: '1.0.0', name: 'k8s', ...config }));
+    assert.equal(parsed.kubeconfig, '/etc/cni/net.d/ZZZ-nodemesh-cni-kubeconfig');
+    const rules = parseProxyInitConfig({}, parsed.rules);
+    assert.deepEqual(
+      [rules.incomingProxyPort, rules.outgoingProxyPort, rules.proxyUid, rules.proxyGid, rules.iptablesMode],
+      [4143, 4140, 2102, 2102, 'nft'],
+    );
+    assert.deepEqual(rules.outboundPortsToIgnore, [
+      { lo: 25, hi: 25 },
+      { lo: 3306, hi: 3306 },
+    ]);
   });
 
   test('the values schema refuses a bad iptables mode, port list and unknown key', async () => {
