@@ -185,7 +185,7 @@ describe('nodemesh stat', () => {
     const lines = table.stdout.split('\n');
     assert.match(lines[0] ?? '', /^WORKLOAD\s+DIRECTION\s+SUCCESS\s+RPS\s+P50\s+P95\s+P99\s+TCP\s+MTLS$/);
     assert.match(lines[1] ?? '', /^web\s+inbound\s+90\.00%\s+\d+\.\d\s+7\.5ms\s+\S+\s+\S+\s+4\s+75\.00%$/);
-    assert.match(lines[2] ?? '', /^web\s+outbound\s+100\.00%\s+\d+\.\d\s+-\s+-\s+-\s+2\s+-$/);
+    assert.match(lines[2] ?? '', /^web\s+outbound\s+100\.00%\s+\d+\.\d\s+-\s+-\s+-\s+2\s+100\.00%$/);
     assert.match(lines[3] ?? '', /^api\s+unreachable/);
     assert.match(table.stdout, /api: proxy admin http:\/\/127\.0\.0\.1:\d+ unreachable \(ECONNREFUSED\)/);
   });

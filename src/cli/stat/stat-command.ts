@@ -107,7 +107,7 @@ function formatReports(reports: readonly WorkloadReport[], skipped: readonly str
           millis(s.latencyMsP95),
           millis(s.latencyMsP99),
           String(s.tcpOpenConnections),
-          direction === 'inbound' ? percent(s.tlsShare) : '-',
+          percent(s.tlsShare),
         ]),
       );
     }

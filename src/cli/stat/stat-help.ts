@@ -12,7 +12,8 @@ and prints per workload and direction (inbound, outbound):
   RPS       requests per second
   P50..P99  response latency, estimated from the latency histogram (like histogram_quantile)
   TCP       open TCP connections
-  MTLS      share of inbound requests that came over mTLS
+  MTLS      share of requests over mTLS: inbound, that arrived with a client identity;
+            outbound, that were sent to an endpoint over mTLS (its server_id verified)
 
 The local mesh (npm start): the proxies listed in DIR/state.json, each its own workload.
 
