@@ -12,19 +12,14 @@ import { after, before, describe, test } from 'node:test';
 import { connect as tlsConnect, createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { createLogger } from '../../src/log/index.ts';
 import { createRegistry, parsePrometheusText, sumSamples } from '../../src/metrics/index.ts';
-import { createTestCa, createTestWorkload, type TestCa } from '../../src/testing/index.ts';
-import {
-  Issuer,
-  certificatesToPem,
-  clientTlsOptions,
-  exportPrivateKeyPem,
-  type LocalIdentity,
-} from '../../src/tls/index.ts';
+import { createTestCa, type TestCa } from '../../src/testing/index.ts';
+import { certificatesToPem, clientTlsOptions, exportPrivateKeyPem, type LocalIdentity } from '../../src/tls/index.ts';
 import { ProxyApp, type LocalIdentitySource, type ProxyAddresses } from '../../proxy/app.ts';
 import { parseProxyConfig } from '../../proxy/config.ts';
 import type { WorkloadCertificate } from '../../proxy/identity-client/index.ts';
 import type { OriginalDestinationReader, SocketAddressPort } from '../../proxy/transport/original-dst.ts';
 import { h1Echo, type Upstream } from '../support/upstreams.ts';
+import { issueIdentity } from '../support/test-identities.ts';
 
 const SERVER = 'web.shop.serviceaccount.identity.nodemesh.cluster.local';
 const CLIENT = 'front.shop.serviceaccount.identity.nodemesh.cluster.local';
@@ -34,16 +29,6 @@ class FakeRedirects implements OriginalDestinationReader {
   read(): SocketAddressPort | undefined {
     return this.queue.shift();
   }
-}
-
-async function issue(ca: TestCa, identity: string): Promise<LocalIdentity> {
-  const w = await createTestWorkload(identity);
-  const issuer = new Issuer({
-    material: { certificate: ca.issuer.certificate, privateKey: ca.issuer.privateKey },
-    trustBundle: ca.trust,
-  });
-  const issued = issuer.issueFromCsr(w.csr, identity);
-  return { leaf: issued.leaf, intermediates: issued.intermediates, privateKey: w.keys.privateKey };
 }
 
 describe('inbound mTLS', () => {
@@ -58,8 +43,8 @@ describe('inbound mTLS', () => {
 
   before(async () => {
     ca = await createTestCa();
-    const server = await issue(ca, SERVER);
-    client = await issue(ca, CLIENT);
+    const server = await issueIdentity(ca, SERVER);
+    client = await issueIdentity(ca, CLIENT);
     const cert: WorkloadCertificate = {
       identity: SERVER,
       chainPem: certificatesToPem([server.leaf, ...server.intermediates]),
@@ -74,7 +59,7 @@ describe('inbound mTLS', () => {
     };
     app1 = await h1Echo();
     // A TLS server of someone else's (passthrough target), with its own certificate.
-    const other = await issue(await createTestCa(), 'other.example.org');
+    const other = await issueIdentity(await createTestCa(), 'other.example.org');
     const sawSni: string[] = [];
     const tlsServer = createTlsServer(
       { cert: certificatesToPem([other.leaf, ...other.intermediates]), key: exportPrivateKeyPem(other.privateKey) },
@@ -165,7 +150,7 @@ describe('inbound mTLS', () => {
 
   test('refuses a client certificate from another CA', async () => {
     const foreign = await createTestCa();
-    const stranger = await issue(foreign, CLIENT);
+    const stranger = await issueIdentity(foreign, CLIENT);
     const socket = await dialTls({ servername: SERVER, local: stranger }).catch((e: unknown) => e);
     if (socket instanceof Error) return; // refused during the handshake
     const outcome = await get(socket as TLSSocket).then(

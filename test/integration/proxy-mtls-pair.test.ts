@@ -7,47 +7,28 @@
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
 import { connect as tcpConnect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { createServer as createTlsServer } from 'node:tls';
 import { promisify } from 'node:util';
 import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
-import { ProxyApp, type LocalIdentitySource, type ProxyAddresses } from '../../proxy/app.ts';
+import { ProxyApp, type ProxyAddresses } from '../../proxy/app.ts';
 import { parseProxyConfig } from '../../proxy/config.ts';
 import { FunctionTargets } from '../../proxy/outbound/function-targets.ts';
 import type { Endpoint } from '../../proxy/http/http-proxy.ts';
-import type { WorkloadCertificate } from '../../proxy/identity-client/index.ts';
 import type { OriginalDestinationReader, SocketAddressPort } from '../../proxy/transport/original-dst.ts';
 import { createLogger } from '../../src/log/index.ts';
 import { createRegistry, parsePrometheusText, sumSamples } from '../../src/metrics/index.ts';
-import { createTestCa, createTestWorkload, type TestCa } from '../../src/testing/index.ts';
-import { Issuer, certificatesToPem, exportPrivateKeyPem } from '../../src/tls/index.ts';
+import { createTestCa, type TestCa } from '../../src/testing/index.ts';
 import { echoClient, grpcEcho } from '../support/grpc-echo.ts';
 import { h1Echo, h2Echo, tcpEcho, type Upstream } from '../support/upstreams.ts';
+import { staticIdentitySource } from '../support/test-identities.ts';
 
 const A = 'front.shop.serviceaccount.identity.nodemesh.cluster.local';
 const B = 'web.shop.serviceaccount.identity.nodemesh.cluster.local';
 const run = promisify(execFile);
 const silent = createLogger({ config: { level: 'silent', format: 'json', trace: [] }, name: 'test' });
-
-async function source(ca: TestCa, identity: string): Promise<LocalIdentitySource> {
-  const w = await createTestWorkload(identity);
-  const issuer = new Issuer({
-    material: { certificate: ca.issuer.certificate, privateKey: ca.issuer.privateKey },
-    trustBundle: ca.trust,
-  });
-  const issued = issuer.issueFromCsr(w.csr, identity);
-  const cert: WorkloadCertificate = {
-    identity,
-    chainPem: certificatesToPem([issued.leaf, ...issued.intermediates]),
-    keyPem: exportPrivateKeyPem(w.keys.privateKey),
-    leaf: new X509Certificate(issued.leaf),
-    validUntil: issued.validUntil,
-  };
-  return { identity, current: cert, subscribe: (fn) => (fn(cert), () => undefined) };
-}
 
 function identityEnv(ca: TestCa, local: string): Record<string, string> {
   return {
@@ -120,7 +101,7 @@ for (const h1OverH2 of [false, true])
         config: parseProxyConfig(identityEnv(ca, B)),
         registry: registryB,
         log: silent,
-        identity: { source: await source(ca, B), trust: ca.trust },
+        identity: { source: await staticIdentitySource(ca, B), trust: ca.trust },
       });
       addrB = await proxyB.start();
       relay = await tappingRelay(() => addrB.inbound.port);
@@ -146,7 +127,7 @@ for (const h1OverH2 of [false, true])
         }),
         log: silent,
         registry: registryA,
-        identity: { source: await source(ca, A), trust: ca.trust },
+        identity: { source: await staticIdentitySource(ca, A), trust: ca.trust },
         outboundTargets: resolver,
         originalDestination: fakeRedirects,
       });
@@ -303,7 +284,7 @@ for (const h1OverH2 of [false, true])
 
     test('refuses a peer that does not prove the expected identity, without falling back to plaintext', async () => {
       // A peer that terminates TLS for any name with B's certificate, while discovery promised db.
-      const bCert = await source(ca, B);
+      const bCert = await staticIdentitySource(ca, B);
       const received: Buffer[] = [];
       const impostor = createTlsServer({ cert: bCert.current?.chainPem, key: bCert.current?.keyPem }, (s) => {
         s.on('data', (d: Buffer) => received.push(d));

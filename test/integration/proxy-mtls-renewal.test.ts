@@ -3,7 +3,6 @@
 // stream keeps working, and new connections present the newest certificate.
 
 import assert from 'node:assert/strict';
-import { X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
 import { Agent, request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
@@ -14,10 +13,10 @@ import { FunctionTargets } from '../../proxy/outbound/function-targets.ts';
 import type { WorkloadCertificate } from '../../proxy/identity-client/index.ts';
 import { createLogger } from '../../src/log/index.ts';
 import { createRegistry } from '../../src/metrics/index.ts';
-import { createTestCa, createTestWorkload, type TestCa } from '../../src/testing/index.ts';
-import { Issuer, certificatesToPem, exportPrivateKeyPem } from '../../src/tls/index.ts';
+import { createTestCa, type TestCa } from '../../src/testing/index.ts';
 import { echoClient, grpcEcho } from '../support/grpc-echo.ts';
 import { h1Echo, type Upstream } from '../support/upstreams.ts';
+import { issueWorkloadCertificate } from '../support/test-identities.ts';
 
 const A = 'front.shop.serviceaccount.identity.nodemesh.cluster.local';
 const B = 'web.shop.serviceaccount.identity.nodemesh.cluster.local';
@@ -34,19 +33,7 @@ class RenewingSource implements LocalIdentitySource {
     this.identity = identity;
   }
   async renew(): Promise<WorkloadCertificate> {
-    const w = await createTestWorkload(this.identity);
-    const issuer = new Issuer({
-      material: { certificate: this.#ca.issuer.certificate, privateKey: this.#ca.issuer.privateKey },
-      trustBundle: this.#ca.trust,
-    });
-    const issued = issuer.issueFromCsr(w.csr, this.identity);
-    const cert: WorkloadCertificate = {
-      identity: this.identity,
-      chainPem: certificatesToPem([issued.leaf, ...issued.intermediates]),
-      keyPem: exportPrivateKeyPem(w.keys.privateKey),
-      leaf: new X509Certificate(issued.leaf),
-      validUntil: issued.validUntil,
-    };
+    const cert = await issueWorkloadCertificate(this.#ca, this.identity);
     this.current = cert;
     for (const l of this.#listeners) l(cert);
     return cert;

@@ -15,29 +15,14 @@ import { parseProxyConfig } from '../../proxy/config.ts';
 import type { OriginalDestinationReader, SocketAddressPort } from '../../proxy/transport/original-dst.ts';
 import { createLogger } from '../../src/log/index.ts';
 import { createRegistry, parsePrometheusText, sumSamples } from '../../src/metrics/index.ts';
-import { createTestCa, createTestWorkload, type TestCa } from '../../src/testing/index.ts';
-import {
-  Issuer,
-  certificatesToPem,
-  clientTlsOptions,
-  exportPrivateKeyPem,
-  type LocalIdentity,
-} from '../../src/tls/index.ts';
+import { createTestCa, type TestCa } from '../../src/testing/index.ts';
+import { certificatesToPem, clientTlsOptions, exportPrivateKeyPem, type LocalIdentity } from '../../src/tls/index.ts';
 import { echoClient, grpcEcho } from '../support/grpc-echo.ts';
 import { h1Echo, tcpEcho, type Upstream } from '../support/upstreams.ts';
+import { issueIdentity } from '../support/test-identities.ts';
 
 const SERVER = 'web.shop.serviceaccount.identity.nodemesh.cluster.local';
 const CLIENT = 'front.shop.serviceaccount.identity.nodemesh.cluster.local';
-
-async function issue(ca: TestCa, identity: string): Promise<LocalIdentity> {
-  const w = await createTestWorkload(identity);
-  const issuer = new Issuer({
-    material: { certificate: ca.issuer.certificate, privateKey: ca.issuer.privateKey },
-    trustBundle: ca.trust,
-  });
-  const issued = issuer.issueFromCsr(w.csr, identity);
-  return { leaf: issued.leaf, intermediates: issued.intermediates, privateKey: w.keys.privateKey };
-}
 
 describe('inbound policy all-authenticated', () => {
   let ca: TestCa;
@@ -53,8 +38,8 @@ describe('inbound policy all-authenticated', () => {
   before(async () => {
     ca = await createTestCa();
     [h1, tcp, grpc] = await Promise.all([h1Echo(), tcpEcho(), grpcEcho()]);
-    const server = await issue(ca, SERVER);
-    client = await issue(ca, CLIENT);
+    const server = await issueIdentity(ca, SERVER);
+    client = await issueIdentity(ca, CLIENT);
     const cert = {
       identity: SERVER,
       chainPem: certificatesToPem([server.leaf, ...server.intermediates]),

@@ -26,20 +26,15 @@ import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { createLogger } from '../../src/log/index.ts';
 import { createRegistry, parsePrometheusText, sumSamples } from '../../src/metrics/index.ts';
 import { freePort } from '../../src/net/index.ts';
-import { createTestCa, createTestWorkload, type TestCa } from '../../src/testing/index.ts';
-import {
-  Issuer,
-  certificatesToPem,
-  clientTlsOptions,
-  exportPrivateKeyPem,
-  type LocalIdentity,
-} from '../../src/tls/index.ts';
+import { createTestCa, type TestCa } from '../../src/testing/index.ts';
+import { certificatesToPem, clientTlsOptions, exportPrivateKeyPem, type LocalIdentity } from '../../src/tls/index.ts';
 import { ProxyApp, type LocalIdentitySource, type ProxyAddresses } from '../../proxy/app.ts';
 import { parseProxyConfig } from '../../proxy/config.ts';
 import type { WorkloadCertificate } from '../../proxy/identity-client/index.ts';
 import { echoClient, grpcEcho } from '../support/grpc-echo.ts';
 import { killAll, startDaemon, waitReady, type Daemon } from '../support/processes.ts';
 import { h1Echo, type Upstream } from '../support/upstreams.ts';
+import { issueIdentity } from '../support/test-identities.ts';
 
 interface TapLineJson {
   readonly type: string;
@@ -362,16 +357,6 @@ const SERVER = 'web.shop.serviceaccount.identity.nodemesh.cluster.local';
 const OPS = 'ops.tools.serviceaccount.identity.nodemesh.cluster.local';
 const OTHER = 'front.shop.serviceaccount.identity.nodemesh.cluster.local';
 
-async function issue(ca: TestCa, identity: string): Promise<LocalIdentity> {
-  const w = await createTestWorkload(identity);
-  const issuer = new Issuer({
-    material: { certificate: ca.issuer.certificate, privateKey: ca.issuer.privateKey },
-    trustBundle: ca.trust,
-  });
-  const issued = issuer.issueFromCsr(w.csr, identity);
-  return { leaf: issued.leaf, intermediates: issued.intermediates, privateKey: w.keys.privateKey };
-}
-
 describe('who may tap', () => {
   const external = nonLoopbackAddress();
   const skip = external === undefined ? 'this machine has no non-loopback IPv4 address to connect from' : false;
@@ -383,8 +368,8 @@ describe('who may tap', () => {
 
   before(async () => {
     ca = await createTestCa();
-    const server = await issue(ca, SERVER);
-    [ops, other] = [await issue(ca, OPS), await issue(ca, OTHER)];
+    const server = await issueIdentity(ca, SERVER);
+    [ops, other] = [await issueIdentity(ca, OPS), await issueIdentity(ca, OTHER)];
     const cert: WorkloadCertificate = {
       identity: SERVER,
       chainPem: certificatesToPem([server.leaf, ...server.intermediates]),
@@ -476,7 +461,7 @@ describe('who may tap', () => {
   }
 
   test('a client certificate from another CA is refused', { skip }, async () => {
-    const stranger = await issue(await createTestCa(), OPS);
+    const stranger = await issueIdentity(await createTestCa(), OPS);
     const refused = await tap(addrs.control.port, '/tap', { socket: await dial(external!, external!, stranger) });
     assert.equal(refused.status, 403);
     assert.match(

@@ -3,44 +3,25 @@
 // a state.json describing both proxies as `nodemesh demo` writes it, for the CLI verbs and the
 // dashboard. Front's outbound resolver labels the endpoint as discovery would (dst_pod, dst_service).
 
-import { X509Certificate } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ProxyApp, type LocalIdentitySource } from '../../proxy/app.ts';
+import { ProxyApp } from '../../proxy/app.ts';
 import { parseProxyConfig } from '../../proxy/config.ts';
 import type { Endpoint } from '../../proxy/http/http-proxy.ts';
-import type { WorkloadCertificate } from '../../proxy/identity-client/index.ts';
 import { FunctionTargets } from '../../proxy/outbound/function-targets.ts';
 import { createLogger } from '../../src/log/index.ts';
 import { createRegistry } from '../../src/metrics/index.ts';
-import { createTestCa, createTestWorkload, type TestCa } from '../../src/testing/index.ts';
-import { Issuer, certificatesToPem, exportPrivateKeyPem } from '../../src/tls/index.ts';
+import { createTestCa, type TestCa } from '../../src/testing/index.ts';
 import { h1Echo, type Upstream } from './upstreams.ts';
+import { staticIdentitySource } from './test-identities.ts';
 
 export const FRONT_ID = 'front.shop.serviceaccount.identity.nodemesh.cluster.local';
 export const WEB_ID = 'web.shop.serviceaccount.identity.nodemesh.cluster.local';
 export const WEB_AUTHORITY = 'web.shop.svc.cluster.local';
 
 const silent = createLogger({ config: { level: 'silent', format: 'json', trace: [] }, name: 'test' });
-
-async function source(ca: TestCa, identity: string): Promise<LocalIdentitySource> {
-  const w = await createTestWorkload(identity);
-  const issuer = new Issuer({
-    material: { certificate: ca.issuer.certificate, privateKey: ca.issuer.privateKey },
-    trustBundle: ca.trust,
-  });
-  const issued = issuer.issueFromCsr(w.csr, identity);
-  const cert: WorkloadCertificate = {
-    identity,
-    chainPem: certificatesToPem([issued.leaf, ...issued.intermediates]),
-    keyPem: exportPrivateKeyPem(w.keys.privateKey),
-    leaf: new X509Certificate(issued.leaf),
-    validUntil: issued.validUntil,
-  };
-  return { identity, current: cert, subscribe: (fn) => (fn(cert), () => undefined) };
-}
 
 function env(ca: TestCa, local: string): Record<string, string> {
   return {
@@ -73,7 +54,7 @@ export async function startIdentityMesh(): Promise<IdentityMesh> {
     config: parseProxyConfig(env(ca, WEB_ID)),
     registry: createRegistry({ component: 'proxy', version: '0', collectDefaults: false }),
     log: silent,
-    identity: { source: await source(ca, WEB_ID), trust: ca.trust },
+    identity: { source: await staticIdentitySource(ca, WEB_ID), trust: ca.trust },
   });
   const webAddr = await web.start().catch(async (err: unknown) => {
     await web.shutdown(0);
@@ -90,7 +71,7 @@ export async function startIdentityMesh(): Promise<IdentityMesh> {
     config: parseProxyConfig(env(ca, FRONT_ID)),
     registry: createRegistry({ component: 'proxy', version: '0', collectDefaults: false }),
     log: silent,
-    identity: { source: await source(ca, FRONT_ID), trust: ca.trust },
+    identity: { source: await staticIdentitySource(ca, FRONT_ID), trust: ca.trust },
     outboundTargets: targets,
     originalDestination: { read: () => undefined },
   });
