@@ -9,7 +9,8 @@
 // fake-api-status-subresource.ts), TokenReview and SelfSubjectAccessReview through
 // pluggable reviewers, the discovery document of each group version it serves
 // (`GET /apis/{group}/{version}`), GET through the pods/proxy subresource to the pod's podIP
-// (fake-api-pod-proxy.ts), and answers everything else with a Kubernetes Status (404,
+// (fake-api-pod-proxy.ts), pods/portforward upgraded to a WebSocket relayed to the pod
+// (fake-api-port-forward.ts), and answers everything else with a Kubernetes Status (404,
 // 405). Every request must carry `Authorization: Bearer <bearerToken>` (401 otherwise);
 // `kubeConfig()` sets that up. `withoutKinds` leaves built-in kinds unserved. Test controls
 // change the store (`add`, `update`, `remove`), the streams (`closeWatches`, `sendBookmark`,
@@ -19,6 +20,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { KubeConfig } from '@kubernetes/client-node';
 import {
   BUILTIN_RESOURCES,
@@ -50,6 +52,7 @@ import {
 import { sendJson, sendStatus, statusObject } from './fake-api-status.ts';
 import { parseStatusPath, replaceStatus } from './fake-api-status-subresource.ts';
 import { forwardToPod, parsePodProxyPath } from './fake-api-pod-proxy.ts';
+import { FakePortForward, parsePortForwardPath, rejectUpgrade } from './fake-api-port-forward.ts';
 import { FakeObjectStore, objectMatcher, type MutationOptions, type ObjectRef } from './fake-api-store.ts';
 import { WatchHub, type ExpiredAnswer } from './fake-api-watch.ts';
 
@@ -104,6 +107,7 @@ export class FakeApiServer {
   /** Lists being paged (`limit`/`continue`): snapshot id → the resourceVersion and items. */
   readonly #listSnapshots = new Map<string, { resourceVersion: string; items: FakeObject[] }>();
   #listSnapshotIds = 0;
+  readonly #portForward = new FakePortForward();
   #server: Server | undefined;
   #port = 0;
 
@@ -125,6 +129,7 @@ export class FakeApiServer {
         sendStatus(res, 500, `fake API server bug: ${err instanceof Error ? err.message : String(err)}`);
       });
     });
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#upgrade(req, socket, head));
     this.#server = server;
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
@@ -136,6 +141,7 @@ export class FakeApiServer {
     const server = this.#server;
     if (server === undefined) return;
     this.#watches.dispose();
+    this.#portForward.close();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
     await closed;
@@ -259,6 +265,35 @@ export class FakeApiServer {
   /** Every well-formed SelfSubjectAccessReview received, oldest first. */
   get accessReviews(): readonly AccessReviewRequest[] {
     return [...this.#accessReviews];
+  }
+
+  /** Upgrade requests: only pods/portforward (counted and failed like other requests, verb `other`). */
+  #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    const url = new URL(req.url ?? '/', 'http://fake.invalid');
+    const path = url.pathname;
+    this.#counts.set(`other ${path}`, (this.#counts.get(`other ${path}`) ?? 0) + 1);
+    const failure = this.#takeFailure(path, 'other');
+    if (failure === 'drop') {
+      socket.destroy();
+      return;
+    }
+    if (failure !== undefined) {
+      rejectUpgrade(socket, failure, `the fake API server was told to fail this upgrade of ${path} with ${failure}`);
+      return;
+    }
+    if (bearerOf(req) !== this.#bearerToken) {
+      rejectUpgrade(socket, 401, 'Unauthorized');
+      return;
+    }
+    const forward = parsePortForwardPath(path);
+    if (forward === undefined) {
+      rejectUpgrade(socket, 404, `the fake API server upgrades only pods/portforward, not ${path}`);
+      return;
+    }
+    const pods = BUILTIN_RESOURCES.find((r) => r.kind === 'Pod');
+    const pod = pods === undefined ? undefined : this.#store.get(pods, forward.namespace, forward.pod);
+    this.#portForward.handleUpgrade(req, socket, head, forward, pod, url.searchParams);
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

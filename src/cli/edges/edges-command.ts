@@ -1,23 +1,21 @@
-// `nodemesh edges`: scrape every proxy of the local mesh twice, a window apart, and show who calls
-// whom with both identities, the request rate, the success rate and the share sent over mTLS.
+// `nodemesh edges`: scrape every proxy twice, a window apart — the local mesh's, or with
+// --kubernetes the meshed pods' through the API server — and show who calls whom with both
+// identities, the request rate, the success rate and the share sent over mTLS. Locally an edge
+// joins workloads; on Kubernetes it joins pods (`namespace/pod`).
 
 import { parseFlags } from '../args.ts';
 import { EXIT_FAILURE, EXIT_OK, type CommandContext } from '../command.ts';
 import { formatTable, parseOutputFormat, writeJson, writeLine } from '../output.ts';
-import { workloadOf } from '../stat/mesh-state.ts';
-import {
-  DEFAULT_WINDOW,
-  formatPercent,
-  meshProxies,
-  nullsForUndefined,
-  parseWindowMs,
-  scrapeTwice,
-} from '../stat/scrape.ts';
-import { edgeProxiesOf } from './edges-input.ts';
+import { PROXY_SOURCE_FLAGS, chooseProxySource } from '../stat/proxy-source-flags.ts';
+import { listProxies, skippedNotes } from '../stat/proxy-scope.ts';
+import { DEFAULT_WINDOW, formatPercent, nullsForUndefined, parseWindowMs, scrapeTargetsTwice } from '../stat/scrape.ts';
+import { edgeNameOf, edgeTargetsOf } from './edges-input.ts';
 import { computeEdges, type Edge } from './edges-math.ts';
 
 export interface UnreachableProxy {
+  /** The local workload, or `namespace/pod` on Kubernetes. */
   readonly workload: string;
+  /** Where its admin server is (`http://127.0.10.1:4191`, `pod shop/web-1:4191`). */
   readonly admin: string;
   readonly error: string;
 }
@@ -25,38 +23,48 @@ export interface UnreachableProxy {
 export async function runEdges(ctx: CommandContext): Promise<number> {
   const cmd = 'edges';
   const { values } = parseFlags(cmd, ctx.argv, {
-    'state-dir': { type: 'string' },
+    ...PROXY_SOURCE_FLAGS,
     window: { type: 'string' },
     output: { type: 'string', short: 'o' },
   });
   const format = parseOutputFormat(cmd, values.output);
   const windowText = values.window ?? DEFAULT_WINDOW;
   const windowMs = parseWindowMs(cmd, windowText);
+  const choice = chooseProxySource(cmd, values);
 
-  const proxies = await meshProxies(ctx.cwd, values['state-dir'], ctx.stderr);
-  if (proxies === undefined) return EXIT_FAILURE;
+  const found = await listProxies(ctx, cmd, choice);
+  if (typeof found === 'number') return found;
+  const { source, list } = found;
 
-  const pairs = await scrapeTwice(proxies, windowMs, ctx.signal);
+  const pairs = await scrapeTargetsTwice(list.targets, windowMs, ctx.signal);
   if (pairs === undefined) return EXIT_FAILURE; // interrupted
 
-  const edges = computeEdges(edgeProxiesOf(proxies, pairs));
+  const edges = computeEdges(edgeTargetsOf(list.targets, pairs));
   const unreachable: UnreachableProxy[] = [];
-  proxies.forEach((p, i) => {
+  list.targets.forEach((t, i) => {
     const pair = pairs[i] ?? { error: 'not scraped' };
-    if ('error' in pair)
-      unreachable.push({ workload: workloadOf(p), admin: p.addresses.admin ?? '', error: pair.error });
+    if ('error' in pair) unreachable.push({ workload: edgeNameOf(t), admin: t.address, error: pair.error });
   });
 
   if (format === 'json') {
-    writeJson(ctx.stdout, { window: windowText, edges: edges.map(nullsForUndefined), unreachable });
+    writeJson(ctx.stdout, {
+      window: windowText,
+      edges: edges.map(nullsForUndefined),
+      unreachable,
+      ...(source.kind === 'kubernetes' ? { notScraped: list.skipped } : {}),
+    });
   } else {
-    writeLine(ctx.stdout, formatEdgesTable(edges, unreachable));
+    writeLine(ctx.stdout, formatEdgesTable(edges, unreachable, skippedNotes(list)));
   }
   return unreachable.length > 0 ? EXIT_FAILURE : EXIT_OK;
 }
 
 /** The table `nodemesh edges` prints, with notes on unreachable proxies. */
-export function formatEdgesTable(edges: readonly Edge[], unreachable: readonly UnreachableProxy[]): string {
+export function formatEdgesTable(
+  edges: readonly Edge[],
+  unreachable: readonly UnreachableProxy[],
+  skipped: readonly string[] = [],
+): string {
   const rows: string[][] = [['SRC', 'DST', 'SRC_ID', 'DST_ID', 'RPS', 'SUCCESS', 'MTLS']];
   for (const e of edges) {
     rows.push([
@@ -71,5 +79,6 @@ export function formatEdgesTable(edges: readonly Edge[], unreachable: readonly U
   }
   const notes = unreachable.map((u) => `${u.workload}: proxy admin ${u.admin} unreachable (${u.error})`);
   if (edges.length === 0) notes.unshift('no edges yet: no proxy has counted a request');
+  notes.push(...skipped);
   return [formatTable(rows), ...(notes.length > 0 ? ['', ...notes] : [])].join('\n');
 }

@@ -87,6 +87,21 @@ describe('computeEdges', () => {
     assert.equal(find(edges, 'front-0', 'web-0').dstId, 'other.id');
   });
 
+  test('on Kubernetes (proxies named namespace/pod) dst_namespace and dst_pod name the destination', () => {
+    const labels = { dst_pod: 'web-0', dst_namespace: 'shop', server_id: WEB, target_ip: '10.0.0.9' };
+    const edges = computeEdges([
+      proxy('shop/front-0', FRONT, '10.0.0.8', [], calls(out(labels), 10)),
+      proxy('shop/web-0', WEB, '10.0.0.9', [], calls(inMtls(FRONT), 10)),
+      // A pod of the same name in another namespace is not the destination.
+      proxy('other/web-0', OTHER, '10.0.1.9', [], []),
+    ]);
+    assert.equal(edges.length, 1, JSON.stringify(edges));
+    const e = find(edges, 'shop/front-0', 'shop/web-0');
+    assert.equal(e.srcId, FRONT);
+    assert.equal(e.dstId, WEB);
+    assert.equal(e.mtlsShare, 1);
+  });
+
   test('recognises the destination by target_ip when there is no dst_pod, but only a unique one', () => {
     const labels = { target_ip: '127.0.10.1', target_addr: '127.0.10.1:8080' };
     const unique = computeEdges([

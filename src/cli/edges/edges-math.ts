@@ -1,6 +1,7 @@
 // The arithmetic of `nodemesh edges` (and the dashboard's topology), pure: who calls whom, paired
 // from both ends of each call. The source's outbound proxy counts requests per destination (its
-// `dst_*` labels, `target_ip`, `server_id` when present); the destination's inbound proxy counts
+// `dst_*` labels — `dst_namespace`/`dst_pod` name a pod on Kubernetes —, `target_ip`, `server_id`
+// when present); the destination's inbound proxy counts
 // them per caller identity (`client_id` on tls="true"). One edge per (source, destination).
 //
 // Contract: nothing here does I/O or reads the clock. Values with no data behind them are
@@ -19,6 +20,7 @@ export const UNKNOWN = 'unknown';
 
 /** One scraped proxy: its workload, its own identity and two scrapes a window apart. */
 export interface EdgeProxy {
+  /** Its name in edges: the local workload (`web`), or `namespace/pod` on Kubernetes. */
   readonly workload: string;
   /** The identity the proxy serves under (state.json); undefined when it runs without one. */
   readonly identity: string | undefined;
@@ -111,6 +113,10 @@ export function computeEdges(proxies: readonly EdgeProxy[]): Edge[] {
   const peerOf = (labels: Readonly<Record<string, string>>): Peer => {
     const serverId = labels.server_id === '' ? undefined : labels.server_id;
     const pod = labels.dst_pod;
+    // On Kubernetes a scraped proxy is named `namespace/pod`; locally by its pod name alone.
+    const namespaced =
+      pod === undefined || labels.dst_namespace === undefined ? undefined : `${labels.dst_namespace}/${pod}`;
+    if (namespaced !== undefined && byWorkload.has(namespaced)) return { name: namespaced, known: true, serverId };
     if (pod !== undefined && byWorkload.has(pod)) return { name: pod, known: true, serverId };
     const sameHost = labels.target_ip === undefined ? undefined : hosts.get(labels.target_ip);
     const only = sameHost?.length === 1 ? sameHost[0] : undefined;

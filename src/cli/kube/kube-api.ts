@@ -1,6 +1,7 @@
 // The CLI's door to a cluster: the kubeconfig (KUBECONFIG, else ~/.kube/config, else in-cluster
 // credentials), a chosen context, and plain GETs against its API server with the context's
-// credentials — enough for listing pods, reading Deployments and the pods/proxy subresource.
+// credentials — enough for listing pods, reading Deployments and the pods/proxy subresource — and
+// the kubeconfig itself for the pods/portforward WebSocket (port-forward.ts).
 //
 // Contract: connectKube throws ConfigError when there is no usable kubeconfig and
 // KubeAccessError when --context names no context. `get` resolves for every HTTP status (the caller
@@ -28,6 +29,8 @@ export interface KubeApi {
   readonly context: string;
   /** The context's namespace (`default` when it sets none). */
   readonly namespace: string;
+  /** The loaded kubeconfig, on the chosen context (for WebSocket subresources: port-forward). */
+  readonly kubeConfig: KubeConfig;
   /** GET `path` (with its query) on the API server. */
   get(path: string, timeoutMs: number, signal: AbortSignal): Promise<KubeResponse>;
 }
@@ -69,6 +72,7 @@ export function connectKube(
     server,
     context,
     namespace: namespace === '' ? 'default' : namespace,
+    kubeConfig: kc,
     get: (p, timeoutMs, signal) => kubeGet(kc, `${server}${p}`, timeoutMs, signal),
   };
 }

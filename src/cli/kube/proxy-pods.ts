@@ -9,9 +9,14 @@
 // else the pod's controller ownerReference — a ReplicaSet named `<deployment>-<pod-template-hash>`
 // standing for its Deployment, as controller/injector/owner.ts decides — else the pod itself.
 
+import { containerEnv, controlPortOf, proxyIdentityOf } from './proxy-env.ts';
+
 export const PROXY_CONTAINER_NAME = 'nodemesh-proxy';
 export const ADMIN_PORT_NAME = 'nodemesh-admin';
 export const DEFAULT_ADMIN_PORT = 4191;
+/** The control port (tap) names: the injector sets it in NODEMESH_PROXY_CONTROL_LISTEN_ADDR. */
+export const CONTROL_PORT_NAME = 'nodemesh-control';
+export const DEFAULT_CONTROL_PORT = 4190;
 const OWNER_LABEL_PREFIX = 'nodemesh.io/proxy-';
 /** The owner kinds the injector labels, most specific workload first. */
 const OWNER_KINDS = ['deployment', 'statefulset', 'daemonset', 'cronjob', 'job', 'replicationcontroller', 'replicaset'];
@@ -22,6 +27,12 @@ export interface ProxyPod {
   /** `deployment/web`, `statefulset/db`, … or `pod/<name>` when it has no owner. */
   readonly workload: string;
   readonly adminPort: number;
+  /** The control port (GET /tap): the control listen address in its env, a port named nodemesh-control, else 4190. */
+  readonly controlPort: number;
+  /** status.podIP; '' before it has one. */
+  readonly podIP: string;
+  /** The identity its proxy serves under (its env, resolved from the pod); undefined when unknown. */
+  readonly identity: string | undefined;
   readonly phase: string;
   /** Running, with an IP and not being deleted: its proxy can be asked. */
   readonly scrapable: boolean;
@@ -63,7 +74,10 @@ export function proxyPodOf(pod: unknown): ProxyPod | undefined {
   if (container === undefined) return undefined;
   const name = str(metadata['name']) ?? '';
   const namespace = str(metadata['namespace']) ?? 'default';
-  const port = list(container['ports']).find((p) => p['name'] === ADMIN_PORT_NAME)?.['containerPort'];
+  const ports = list(container['ports']);
+  const port = ports.find((p) => p['name'] === ADMIN_PORT_NAME)?.['containerPort'];
+  const namedControl = ports.find((p) => p['name'] === CONTROL_PORT_NAME)?.['containerPort'];
+  const env = containerEnv(pod, container);
   const phase = str(status['phase']) ?? 'Unknown';
   const podIP = str(status['podIP']) ?? '';
   const deleting = metadata['deletionTimestamp'] !== undefined && metadata['deletionTimestamp'] !== null;
@@ -77,12 +91,19 @@ export function proxyPodOf(pod: unknown): ProxyPod | undefined {
     namespace,
     name,
     workload: workloadOf(pod),
-    adminPort: typeof port === 'number' && Number.isInteger(port) && port > 0 ? port : DEFAULT_ADMIN_PORT,
+    adminPort: isPort(port) ? port : DEFAULT_ADMIN_PORT,
+    controlPort: controlPortOf(env) ?? (isPort(namedControl) ? namedControl : DEFAULT_CONTROL_PORT),
+    podIP,
+    identity: proxyIdentityOf(env),
     phase,
     scrapable: notScrapableReason === undefined,
     notScrapableReason,
     proxyReady: proxyStatus?.['ready'] === true,
   };
+}
+
+function isPort(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 && value < 65536;
 }
 
 function phaseReason(phase: string, status: Json, statuses: readonly Json[]): string {

@@ -70,31 +70,43 @@ export class KubernetesProxySource implements ProxySource {
     return { targets: targets.sort(byName), skipped: skipped.sort(byName) };
   }
 
-  async #listPods(signal: AbortSignal): Promise<unknown[]> {
-    const ns = this.#namespace;
-    const base = ns === undefined ? '/api/v1/pods' : `/api/v1/namespaces/${encodeURIComponent(ns)}/pods`;
-    const what = ns === undefined ? 'list pods in all namespaces' : `list pods in namespace ${ns}`;
-    const rbac = ns === undefined ? '`list pods` (cluster-wide)' : `\`list pods\` in namespace ${ns}`;
-    const items: unknown[] = [];
-    let token: string | undefined;
-    for (let page = 0; page < MAX_PAGES; page++) {
-      const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
-      if (token !== undefined) query.set('continue', token);
-      let res;
-      try {
-        res = await this.#api.get(`${base}?${query.toString()}`, LIST_TIMEOUT_MS, signal);
-      } catch (err) {
-        throw unreachable(this.#api, what, err);
-      }
-      if (res.status !== 200) throw refusal(this.#api, what, rbac, res.status, res.body);
-      const parsed = JSON.parse(res.body) as { items?: unknown; metadata?: { continue?: unknown } };
-      if (Array.isArray(parsed.items)) items.push(...(parsed.items as unknown[]));
-      const next = parsed.metadata?.continue;
-      if (typeof next !== 'string' || next === '') return items;
-      token = next;
-    }
-    return items;
+  #listPods(signal: AbortSignal): Promise<unknown[]> {
+    return listPodObjects(this.#api, this.#namespace, signal);
   }
+}
+
+/**
+ * Every pod of `namespace` (undefined: of every namespace), paged (bounded); throws
+ * KubeAccessError when the API server is unreachable or refuses, naming the RBAC rule.
+ */
+export async function listPodObjects(
+  api: KubeApi,
+  namespace: string | undefined,
+  signal: AbortSignal,
+): Promise<unknown[]> {
+  const ns = namespace;
+  const base = ns === undefined ? '/api/v1/pods' : `/api/v1/namespaces/${encodeURIComponent(ns)}/pods`;
+  const what = ns === undefined ? 'list pods in all namespaces' : `list pods in namespace ${ns}`;
+  const rbac = ns === undefined ? '`list pods` (cluster-wide)' : `\`list pods\` in namespace ${ns}`;
+  const items: unknown[] = [];
+  let token: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
+    if (token !== undefined) query.set('continue', token);
+    let res;
+    try {
+      res = await api.get(`${base}?${query.toString()}`, LIST_TIMEOUT_MS, signal);
+    } catch (err) {
+      throw unreachable(api, what, err);
+    }
+    if (res.status !== 200) throw refusal(api, what, rbac, res.status, res.body);
+    const parsed = JSON.parse(res.body) as { items?: unknown; metadata?: { continue?: unknown } };
+    if (Array.isArray(parsed.items)) items.push(...(parsed.items as unknown[]));
+    const next = parsed.metadata?.continue;
+    if (typeof next !== 'string' || next === '') return items;
+    token = next;
+  }
+  return items;
 }
 
 /** A meshed pod's proxy, read through the API server's pod proxy subresource. */
@@ -107,6 +119,8 @@ export function podTarget(api: KubeApi, pod: ProxyPod): ProxyTarget {
     namespace: pod.namespace,
     address: `pod ${pod.namespace}/${pod.name}:${pod.adminPort}`,
     log: `kubectl -n ${pod.namespace} logs ${pod.name} -c ${PROXY_CONTAINER_NAME}`,
+    host: pod.podIP === '' ? undefined : pod.podIP,
+    identity: pod.identity,
     async get(path: string, timeoutMs: number, signal: AbortSignal): Promise<AdminResponse> {
       const what = `get pods/proxy ${pod.namespace}/${pod.name}`;
       let res;

@@ -4,15 +4,34 @@
 import { adminGet, isProxy, readMeshState, workloadOf, MeshStateError, type MeshComponent } from './mesh-state.ts';
 import { ProxySourceError, type ProxyList, type ProxySource, type ProxyTarget } from './proxy-target.ts';
 
+/** The host of a proxy's inbound (or else admin) address, to match other proxies' `target_ip`. */
+export function componentHost(c: MeshComponent): string | undefined {
+  const inbound = c.addresses.inbound;
+  if (inbound !== undefined) {
+    const at = inbound.lastIndexOf(':');
+    return (at > 0 ? inbound.slice(0, at) : inbound).replace(/^\[|\]$/g, '');
+  }
+  const admin = c.addresses.admin;
+  if (admin === undefined) return undefined;
+  try {
+    return new URL(admin).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    return undefined;
+  }
+}
+
 /** A local mesh component with an admin address as a ProxyTarget. */
 export function localTarget(c: MeshComponent): ProxyTarget {
   const admin = c.addresses.admin ?? '';
+  const identity = c.addresses.identity;
   return {
     name: c.name,
     workload: workloadOf(c),
     namespace: undefined,
     address: admin,
     log: c.log,
+    host: componentHost(c),
+    identity: identity === undefined || identity === '' ? undefined : identity,
     get: (path, timeoutMs, signal) => adminGet(admin, path, timeoutMs, signal),
   };
 }

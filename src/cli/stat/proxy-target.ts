@@ -1,4 +1,4 @@
-// Where the live-traffic and health verbs (`stat`, `routes`, `check`) find proxies: a ProxySource
+// Where the live-traffic and health verbs (`stat`, `routes`, `edges`, `check`) find proxies: a ProxySource
 // lists ProxyTargets, each a proxy whose admin endpoints (/metrics, /ready) can be read. Two
 // sources implement it: the local mesh's state.json (proxy-source-local.ts) and a Kubernetes
 // cluster through the API server's pod proxy (../kube/proxy-source-kubernetes.ts).
@@ -21,6 +21,10 @@ export interface ProxyTarget {
   readonly address: string;
   /** Its log file, or a command that shows its log; '' when unknown. */
   readonly log: string;
+  /** Its IP (the pod IP, the local inbound host), to recognise it as another proxy's `target_ip`. */
+  readonly host?: string | undefined;
+  /** The identity it serves under (state.json, or the pod spec's env); undefined when unknown. */
+  readonly identity?: string | undefined;
   /** GET `path` (e.g. `/metrics`) on its admin server. */
   get(path: string, timeoutMs: number, signal: AbortSignal): Promise<AdminResponse>;
 }

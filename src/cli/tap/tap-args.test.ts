@@ -12,6 +12,7 @@ describe('parseTapArgs', () => {
       durationMs: undefined,
       stateDir: undefined,
       output: 'line',
+      kubernetes: undefined,
     });
     assert.equal(tapPath(args), '/tap');
   });
@@ -45,7 +46,18 @@ describe('parseTapArgs', () => {
     assert.deepEqual([args.durationMs, args.stateDir, args.output], [90_000, '/tmp/mesh', 'wide']);
   });
 
+  test('--kubernetes takes a context and a namespace', () => {
+    const args = parseTapArgs(['deployment/web', '-k', '-n', 'shop', '--context', 'kind-dev']);
+    assert.equal(args.workload, 'deployment/web');
+    assert.deepEqual(args.kubernetes, { context: 'kind-dev', namespace: 'shop' });
+    assert.deepEqual(parseTapArgs(['web', '--kubernetes']).kubernetes, { context: undefined, namespace: undefined });
+  });
+
   const bad: { argv: string[]; message: RegExp }[] = [
+    { argv: ['web', '-n', 'shop'], message: /--namespace applies only with --kubernetes \(-k\)/ },
+    { argv: ['web', '--context', 'x'], message: /--context applies only with --kubernetes/ },
+    { argv: ['web', '-k', '--state-dir', 'x'], message: /--state-dir is for the local mesh/ },
+    { argv: ['web', '-k', '-A'], message: /Unknown option '-A'/ },
     { argv: [], message: /name the workload to tap/ },
     { argv: ['a', 'b'], message: /unexpected argument "b"/ },
     { argv: ['web-0', '--direction', 'up'], message: /--direction "up" is not allowed; allowed: inbound, outbound/ },

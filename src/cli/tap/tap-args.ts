@@ -18,6 +18,8 @@ export interface TapArgs {
   readonly durationMs: number | undefined;
   readonly stateDir: string | undefined;
   readonly output: TapOutput;
+  /** With --kubernetes: the kubeconfig context and namespace (undefined: the context's). */
+  readonly kubernetes: { readonly context: string | undefined; readonly namespace: string | undefined } | undefined;
 }
 
 const FLAGS = {
@@ -30,6 +32,9 @@ const FLAGS = {
   duration: { type: 'string' },
   'state-dir': { type: 'string' },
   output: { type: 'string', short: 'o' },
+  kubernetes: { type: 'boolean', short: 'k' },
+  context: { type: 'string' },
+  namespace: { type: 'string', short: 'n' },
 } as const;
 
 const CMD = 'tap';
@@ -39,6 +44,18 @@ export function parseTapArgs(argv: readonly string[]): TapArgs {
   if (positionals.length === 0) throw new UsageError(`${CMD}: name the workload to tap, e.g. nodemesh tap web-0`);
   if (positionals.length > 1) throw new UsageError(`${CMD}: unexpected argument ${JSON.stringify(positionals[1])}`);
   const workload = positionals[0] ?? '';
+  let kubernetes: TapArgs['kubernetes'];
+  if (values.kubernetes === true) {
+    if (values['state-dir'] !== undefined) {
+      throw new UsageError(`${CMD}: --state-dir is for the local mesh; it does not go with --kubernetes`);
+    }
+    if (values.namespace === '') throw new UsageError(`${CMD}: --namespace needs a namespace name`);
+    kubernetes = { context: values.context, namespace: values.namespace };
+  } else {
+    for (const flag of ['context', 'namespace'] as const) {
+      if (values[flag] !== undefined) throw new UsageError(`${CMD}: --${flag} applies only with --kubernetes (-k)`);
+    }
+  }
 
   const query: [string, string][] = [];
   const direction = values.direction;
@@ -99,6 +116,7 @@ export function parseTapArgs(argv: readonly string[]): TapArgs {
     durationMs,
     stateDir: values['state-dir'],
     output: (output as TapOutput | undefined) ?? 'line',
+    kubernetes,
   };
 }
 

@@ -1,6 +1,7 @@
 // `nodemesh tap WORKLOAD`: find the workload's proxy in the local mesh's state.json, open GET /tap
 // on its control address, and print the requests it streams until Ctrl-C, --limit or --duration
-// (ADR 0013, "Tap").
+// (ADR 0013, "Tap"). With --kubernetes the proxy is a pod's, reached through a port-forward
+// (tap-kubernetes.ts); the streaming here serves both.
 
 import type { Writable } from 'node:stream';
 import { EXIT_FAILURE, EXIT_OK, type CommandContext } from '../command.ts';
@@ -11,8 +12,24 @@ import { formatDropped, formatRequest } from './tap-format.ts';
 import { parseTapLine } from './tap-line.ts';
 import { openTapStream } from './tap-stream.ts';
 
+/** Where a tap goes, for messages. */
+export interface TapPlace {
+  /** Whose proxy, for messages (`web-0`, `pod shop/web-1`). */
+  readonly name: string;
+  /** The URL of GET /tap. */
+  readonly url: URL;
+  /** The line on stderr once the tap is open (without "; Ctrl-C to stop"). */
+  readonly tapping: string;
+  /** The error when nothing answered at `url`, given the reason. */
+  unreachable(reason: string): string;
+}
+
 export async function runTap(ctx: CommandContext): Promise<number> {
   const args = parseTapArgs(ctx.argv);
+  if (args.kubernetes !== undefined) {
+    const { runTapKubernetes } = await import('./tap-kubernetes.ts');
+    return runTapKubernetes(ctx, args, args.kubernetes);
+  }
   const proxy = await findProxy(ctx, args);
   if (proxy === undefined) return EXIT_FAILURE;
   const control = proxy.addresses.control;
@@ -34,6 +51,17 @@ export async function runTap(ctx: CommandContext): Promise<number> {
     return EXIT_FAILURE;
   }
 
+  return tapUntilStopped(ctx, args, {
+    name: args.workload,
+    url,
+    tapping: `tapping ${args.workload} (${url.href})`,
+    unreachable: (reason) =>
+      `cannot reach ${args.workload}'s proxy at ${url.origin} (${reason}); is the local mesh running? (npm start)`,
+  });
+}
+
+/** Streams the tap at `place` until Ctrl-C, --duration, --limit or the proxy ends it; the exit code. */
+export async function tapUntilStopped(ctx: CommandContext, args: TapArgs, place: TapPlace): Promise<number> {
   const stop = new AbortController();
   const onAbort = (): void => stop.abort();
   ctx.signal.addEventListener('abort', onAbort, { once: true });
@@ -43,7 +71,7 @@ export async function runTap(ctx: CommandContext): Promise<number> {
   ctx.stdout.on('error', onStdoutError);
   try {
     if (ctx.signal.aborted) return EXIT_OK;
-    return await stream(ctx, args, url, stop.signal);
+    return await stream(ctx, args, place, stop.signal);
   } finally {
     clearTimeout(timer);
     ctx.signal.removeEventListener('abort', onAbort);
@@ -51,23 +79,21 @@ export async function runTap(ctx: CommandContext): Promise<number> {
   }
 }
 
-async function stream(ctx: CommandContext, args: TapArgs, url: URL, signal: AbortSignal): Promise<number> {
-  const opened = await openTapStream(url, signal);
+async function stream(ctx: CommandContext, args: TapArgs, place: TapPlace, signal: AbortSignal): Promise<number> {
+  const opened = await openTapStream(place.url, signal);
+  const name = place.name;
   switch (opened.kind) {
     case 'unreachable':
       if (signal.aborted) return EXIT_OK;
-      writeLine(
-        ctx.stderr,
-        `error: cannot reach ${args.workload}'s proxy at ${url.origin} (${opened.reason}); is the local mesh running? (npm start)`,
-      );
+      writeLine(ctx.stderr, `error: ${place.unreachable(opened.reason)}`);
       return EXIT_FAILURE;
     case 'refused':
-      writeLine(ctx.stderr, `error: ${args.workload}'s proxy refused to tap (HTTP ${opened.status}): ${opened.reason}`);
+      writeLine(ctx.stderr, `error: ${name}'s proxy refused to tap (HTTP ${opened.status}): ${opened.reason}`);
       return EXIT_FAILURE;
     case 'open':
       break;
   }
-  writeLine(ctx.stderr, `tapping ${args.workload} (${url.href}); Ctrl-C to stop`);
+  writeLine(ctx.stderr, `${place.tapping}; Ctrl-C to stop`);
   let endReason: string | undefined;
   const print = (out: Writable, text: string): void => {
     if (!signal.aborted) writeLine(out, text);
@@ -94,14 +120,11 @@ async function stream(ctx: CommandContext, args: TapArgs, url: URL, signal: Abor
   });
   if (signal.aborted || endReason === 'limit') return EXIT_OK;
   if (endReason === 'shutdown') {
-    writeLine(ctx.stderr, `tap: ${args.workload}'s proxy is shutting down; the tap ended`);
+    writeLine(ctx.stderr, `tap: ${name}'s proxy is shutting down; the tap ended`);
   } else if (ended === 'ended') {
-    writeLine(
-      ctx.stderr,
-      `tap: ${args.workload}'s proxy ended the tap${endReason === undefined ? '' : ` (${endReason})`}`,
-    );
+    writeLine(ctx.stderr, `tap: ${name}'s proxy ended the tap${endReason === undefined ? '' : ` (${endReason})`}`);
   } else {
-    writeLine(ctx.stderr, `error: the connection to ${args.workload}'s proxy was lost`);
+    writeLine(ctx.stderr, `error: the connection to ${name}'s proxy was lost`);
   }
   return EXIT_FAILURE;
 }
