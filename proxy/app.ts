@@ -361,20 +361,27 @@ export class ProxyApp {
     const origDst = redirected ? { host: plainAddress(raw.host), port: raw.port } : undefined;
     const base = { direction, origDst, localAddress, localPort, clientIp: plainAddress(socket.remoteAddress ?? '') };
     const plaintextTls = config.identity === undefined ? TLS_DISABLED : NO_TLS;
-    const labels: Record<string, string> = {
-      direction,
-      peer: 'src',
-      ...plaintextTls,
-      ...(origDst === undefined ? {} : targetLabels(origDst)),
+    // The connection is counted once its TLS labels are known (after the ClientHello on inbound),
+    // so an mTLS connection is tls="true" with its client_id, as its requests are.
+    const count = (tls: ConnectionContext['tls']): void => {
+      const labels: Record<string, string> = {
+        direction,
+        peer: 'src',
+        ...tls,
+        ...(origDst === undefined ? {} : targetLabels(origDst)),
+      };
+      this.#tcp.openTotal.inc(labels);
+      this.#tcp.openConnections.inc(labels);
+      const closed = (hadError: boolean): void => {
+        this.#tcp.openConnections.dec(labels);
+        this.#tcp.closeTotal.inc({ ...labels, classification: hadError ? 'failure' : 'success' });
+        this.#tcp.readBytesTotal.inc(labels, socket.bytesRead);
+        this.#tcp.writeBytesTotal.inc(labels, socket.bytesWritten);
+      };
+      // It may already have closed while its ClientHello or handshake was awaited.
+      if (socket.closed) closed(socket.errored !== null);
+      else socket.once('close', closed);
     };
-    this.#tcp.openTotal.inc(labels);
-    this.#tcp.openConnections.inc(labels);
-    socket.once('close', (hadError) => {
-      this.#tcp.openConnections.dec(labels);
-      this.#tcp.closeTotal.inc({ ...labels, classification: hadError ? 'failure' : 'success' });
-      this.#tcp.readBytesTotal.inc(labels, socket.bytesRead);
-      this.#tcp.writeBytesTotal.inc(labels, socket.bytesWritten);
-    });
 
     // Inbound with identity: a ClientHello for our identity is terminated here; other TLS passes through.
     if (direction === 'inbound' && this.#opts.identity !== undefined) {
@@ -386,12 +393,17 @@ export class ProxyApp {
               ...base,
               tls: { tls: 'opaque', ...(hello.sni === undefined ? {} : { sni: hello.sni }) },
             };
+            count(ctx.tls);
             attachContext(socket, ctx);
             void this.#forwardOpaque(socket, ctx);
             return;
           }
           const terminated = await this.#terminateTls(socket);
-          if (terminated === undefined) return;
+          if (terminated === undefined) {
+            count(plaintextTls); // the handshake failed or was refused: counted, never served
+            return;
+          }
+          count(terminated.labels);
           if (terminated.socket.alpnProtocol === TRANSPORT_HEADER_ALPN) {
             await this.#serveTransportHeader(terminated.socket, base, terminated.labels);
             return;
@@ -402,9 +414,11 @@ export class ProxyApp {
           return;
         }
         case 'ended':
+          count(plaintextTls);
           void this.#forwardOpaque(socket, { ...base, tls: plaintextTls }, hello.bytes);
           return;
         case 'closed':
+          count(plaintextTls);
           socket.destroy();
           return;
         case 'not-tls':
@@ -412,6 +426,7 @@ export class ProxyApp {
           break;
       }
     }
+    count(plaintextTls);
     const ctx: ConnectionContext = { ...base, tls: plaintextTls };
     attachContext(socket, ctx);
     await this.#serve(socket, ctx);

@@ -280,6 +280,9 @@ for (const h1OverH2 of [false, true])
     test('B records the client identity and TLS in its inbound metrics', async () => {
       const parsed = parsePrometheusText(await registryB.metrics());
       assert.ok(sumSamples(parsed, 'request_total', { direction: 'inbound', tls: 'true', client_id: A }) >= 3);
+      // Connections are labelled like their requests: the mTLS connections from A, none as plaintext.
+      assert.ok(sumSamples(parsed, 'tcp_open_total', { direction: 'inbound', tls: 'true', client_id: A }) >= 1);
+      assert.equal(sumSamples(parsed, 'tcp_open_total', { direction: 'inbound', tls: 'no_identity' }), 0);
     });
 
     test('refuses a peer that does not prove the expected identity, without falling back to plaintext', async () => {
