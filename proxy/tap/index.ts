@@ -5,4 +5,4 @@ export { tapLayer, tapEndpointLayer, type TapFields, type TapRecord, type TapLay
 export { TapServer, type TapServerOptions } from './tap-server.ts';
 export { decideTapAccess, isLoopback, type TapAccessDecision, type TapAccessRequest } from './tap-access.ts';
 export { parseTapQuery, DEFAULT_TAP_RATE, TAP_PARAMETERS, type TapQuery, type TapQueryProblem } from './tap-query.ts';
-export type { TapLine, TapRequestEvent, TapDroppedEvent, TapEndEvent, TapEndReason } from './tap-event.ts';
+export type { TapLine, TapRequestEvent, TapDroppedEvent, TapEndEvent, TapEndReason } from '../../src/api/tap-event.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createRegistry, parsePrometheusText, sumSamples } from '../../src/metrics/index.ts';
 import { FakeClock } from '../../src/testing/index.ts';
-import type { TapRequestEvent } from './tap-event.ts';
+import type { TapRequestEvent } from '../../src/api/tap-event.ts';
 import { TapHub, type TapFilter, type TapSink } from './tap-hub.ts';
 
 const ANY: TapFilter = { direction: undefined, authority: undefined, path: undefined, method: undefined };

@@ -12,7 +12,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { systemClock, type Clock, type TimerHandle } from '../../src/time/index.ts';
 import type { Direction } from '../connection.ts';
-import type { TapEndReason, TapLine, TapRequestEvent } from './tap-event.ts';
+import type { TapEndReason, TapLine, TapRequestEvent } from '../../src/api/tap-event.ts';
 
 /** Which requests a session wants; undefined fields match everything. */
 export interface TapFilter {

@@ -4,7 +4,7 @@ import { createRegistry } from '../../src/metrics/index.ts';
 import type { ConnectionContext } from '../connection.ts';
 import { ProxyError } from '../http/proxy-error.ts';
 import type { Downstream, EndpointRequest, HttpRequest, HttpService } from '../http/stack.ts';
-import type { TapRequestEvent } from './tap-event.ts';
+import type { TapRequestEvent } from '../../src/api/tap-event.ts';
 import { TapHub, type TapFilter } from './tap-hub.ts';
 import { splitTarget, tapEndpointLayer, tapLayer, type TapFields } from './tap-layer.ts';
 

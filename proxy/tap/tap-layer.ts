@@ -23,7 +23,7 @@ import {
   type HttpRequest,
   type ResponseHead,
 } from '../http/stack.ts';
-import type { TapRequestEvent } from './tap-event.ts';
+import type { TapRequestEvent } from '../../src/api/tap-event.ts';
 import type { TapHub, TapRequestKey } from './tap-hub.ts';
 
 /** What the tap learns of a request on its way through the stack. */

@@ -1,6 +1,6 @@
 // The proxy's control listener (NODEMESH_PROXY_CONTROL_LISTEN_ADDR, default 0.0.0.0:4190) and the
 // one thing it serves: GET /tap, a stream of the proxy's finished requests as newline-delimited
-// JSON (ADR 0013, "Tap"; the lines are tap-event.ts).
+// JSON (ADR 0013, "Tap"; the lines are src/api/tap-event.ts).
 //
 // Contract: a connection whose first byte is 0x16 is TLS: terminated with the proxy's current
 // certificate, asking for a client certificate judged against the trust anchors (as the inbound

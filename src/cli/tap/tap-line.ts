@@ -1,33 +1,13 @@
 // Reading the lines of a tap stream as `nodemesh tap` receives them: the proxy's newline-delimited
-// JSON (its wire form is proxy/tap/tap-event.ts; ADR 0013, "Tap"). src/ may not import the
-// proxy, so the fields the CLI uses are read here, defensively: a proxy of another version may add
-// fields or line types, which are kept (`unknown`) rather than refused.
+// JSON (its wire form is src/api/tap-event.ts; ADR 0013, "Tap"), read defensively: a proxy of
+// another version may add fields or line types, which are kept (`unknown`) rather than refused.
 //
 // Contract: parseTapLine answers undefined only for text that is not a JSON object.
 
-export interface TapRequestLine {
-  readonly type: 'request';
-  readonly id: number;
-  readonly ts: string;
-  readonly direction: string;
-  readonly method: string;
-  readonly scheme: string;
-  readonly authority: string;
-  readonly path: string;
-  readonly status: number;
-  readonly grpcStatus: number | null;
-  readonly latencyMs: number;
-  readonly durationMs: number;
-  readonly clientId: string | null;
-  readonly serverId: string | null;
-  readonly tls: boolean;
-  readonly srcAddr: string;
-  readonly dstAddr: string | null;
-  readonly dstLabels: Readonly<Record<string, string>>;
-  readonly route: string | null;
-  readonly proxyError: string | null;
-  readonly error: string | null;
-}
+import type { TapRequestEvent } from '../../api/tap-event.ts';
+
+/** A request line; `direction` stays a string, so a newer proxy's new value is shown, not refused. */
+export type TapRequestLine = Omit<TapRequestEvent, 'direction'> & { readonly direction: string };
 
 export type TapLine =
   | TapRequestLine

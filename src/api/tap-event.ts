@@ -1,5 +1,6 @@
 // The lines of a tap stream (ADR 0013, "Tap"): newline-delimited JSON served by GET /tap on the
-// proxy's control port. This is the wire form; `nodemesh tap` (src/cli/tap/tap-event.ts) reads it.
+// proxy's control port (proxy/tap writes them). This is the wire form, shared by the proxy and
+// `nodemesh tap` (src/cli/tap/tap-line.ts reads it, tolerating what a newer proxy may add).
 //
 // Contract: every line is one JSON object with a `type`. A `request` line describes one finished
 // request (its response delivered, or synthesized by the proxy); every field is present, `null`
@@ -7,15 +8,13 @@
 // since the previous such line (rate limit, or a client reading too slowly); at most one a second.
 // An `end` line is the last line when the proxy ends the stream itself.
 
-import type { Direction } from '../connection.ts';
-
 export interface TapRequestEvent {
   readonly type: 'request';
   /** A number per request, increasing, unique within this proxy process. */
   readonly id: number;
   /** When the request arrived (ISO 8601, UTC). */
   readonly ts: string;
-  readonly direction: Direction;
+  readonly direction: 'inbound' | 'outbound';
   readonly method: string;
   readonly scheme: string;
   readonly authority: string;
