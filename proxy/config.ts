@@ -38,6 +38,7 @@ export const ENV_INBOUND_PORTS_DISABLE_PROTOCOL_DETECTION = 'NODEMESH_PROXY_INBO
 export const ENV_POLICY_CLUSTER_NETWORKS = 'NODEMESH_PROXY_POLICY_CLUSTER_NETWORKS';
 export const ENV_SHUTDOWN_GRACE_PERIOD = 'NODEMESH_PROXY_SHUTDOWN_GRACE_PERIOD';
 export const ENV_SHUTDOWN_ENDPOINT_ENABLED = 'NODEMESH_PROXY_SHUTDOWN_ENDPOINT_ENABLED';
+export const ENV_OPTIMIZE_FOR_SIZE = 'NODEMESH_PROXY_OPTIMIZE_FOR_SIZE';
 export const ENV_INGRESS_MODE = 'NODEMESH_PROXY_INGRESS_MODE';
 export const ENV_OUTBOUND_HTTP1_OVER_HTTP2 = 'NODEMESH_PROXY_OUTBOUND_HTTP1_OVER_HTTP2';
 export const ENV_OUTBOUND_FAILFAST_TIMEOUT = 'NODEMESH_PROXY_OUTBOUND_FAILFAST_TIMEOUT';
@@ -111,6 +112,11 @@ export interface ProxyConfig {
   readonly clusterNetworks: readonly string[];
   readonly shutdownGracePeriodMs: number;
   readonly shutdownEndpointEnabled: boolean;
+  /**
+   * V8's memory-saving mode (--optimize-for-size, set at start by main.ts): a smaller heap at some
+   * CPU cost (docs/performance.md, footprint). Default on: a sidecar runs in every pod.
+   */
+  readonly optimizeForSize: boolean;
   readonly ingressMode: boolean;
   /** Carry HTTP/1 requests to meshed endpoints over one HTTP/2 connection per peer (l5d-orig-proto). */
   readonly outboundHttp1OverHttp2: boolean;
@@ -164,6 +170,7 @@ export function parseProxyConfig(env: EnvSource): ProxyConfig {
     clusterNetworks: readCidrs(r, ENV_POLICY_CLUSTER_NETWORKS, DEFAULT_CLUSTER_NETWORKS),
     shutdownGracePeriodMs: r.durationMs(ENV_SHUTDOWN_GRACE_PERIOD, { default: 120 * SECOND, min: 0, max: DAY }),
     shutdownEndpointEnabled: r.bool(ENV_SHUTDOWN_ENDPOINT_ENABLED, { default: false }),
+    optimizeForSize: r.bool(ENV_OPTIMIZE_FOR_SIZE, { default: true }),
     ingressMode: r.bool(ENV_INGRESS_MODE, { default: false }),
     outboundHttp1OverHttp2: r.bool(ENV_OUTBOUND_HTTP1_OVER_HTTP2, { default: false }),
     outboundFailFastTimeoutMs: r.durationMs(ENV_OUTBOUND_FAILFAST_TIMEOUT, { default: 3 * SECOND, min: 1, max: DAY }),

@@ -13,10 +13,12 @@ import { DestinationResolver, GrpcDiscoveryStreams } from './discovery/index.ts'
 import { GrpcCertifyClient, WorkloadIdentity, tokenFileReader } from './identity-client/index.ts';
 import { contextNamespace } from './outbound/gateway-routing.ts';
 import { OutboundTargets } from './outbound/targets.ts';
+import { applyV8MemorySettings } from './v8-memory.ts';
 
 export async function runProxy(ctx: CommandContext): Promise<number> {
   const config = parseProxyConfig(ctx.env);
   const log = createLogger({ config: config.log, name: 'proxy' });
+  const v8Flags = applyV8MemorySettings(config);
   const registry = createRegistry({ component: 'proxy', version: VERSION });
 
   let identity: WorkloadIdentity | undefined;
@@ -98,6 +100,7 @@ export async function runProxy(ctx: CommandContext): Promise<number> {
       inbound: `${addresses.inbound.host}:${addresses.inbound.port}`,
       admin: `${addresses.admin.host}:${addresses.admin.port}`,
       identity: config.identity?.localName ?? 'disabled',
+      v8Flags,
     },
     'proxy started',
   );

@@ -41,8 +41,10 @@ export interface NodemeshPairOptions {
   /** CPU for the two proxies, and for identity and destination. */
   readonly proxyCpu?: number;
   readonly controlCpu?: number;
-  /** NODE_OPTIONS for the two proxies (profiling). */
+  /** NODE_OPTIONS for the two proxies (the chart's default, profiling, A/B); none when absent or ''. */
   readonly proxyNodeOptions?: string;
+  /** More environment for the two proxies (A/B of proxy settings); NODEMESH_BENCH_PROXY_ENV still wins. */
+  readonly proxyEnv?: Readonly<Record<string, string>>;
   /** Open-file limit for the proxies (many connections). */
   readonly fileLimit?: number;
 }
@@ -127,7 +129,8 @@ export async function startNodemeshPair(o: NodemeshPairOptions): Promise<Nodemes
         NODEMESH_PROXY_DESTINATION_CONTEXT: JSON.stringify({ ns: NAMESPACE, pod }),
         NODEMESH_PROXY_SHUTDOWN_GRACE_PERIOD: '1s',
         ...quiet,
-        ...(o.proxyNodeOptions === undefined ? {} : { NODE_OPTIONS: o.proxyNodeOptions }),
+        ...(o.proxyNodeOptions === undefined || o.proxyNodeOptions === '' ? {} : { NODE_OPTIONS: o.proxyNodeOptions }),
+        ...o.proxyEnv,
         // Extra proxy settings for a run, e.g. '{"NODEMESH_PROXY_OUTBOUND_HTTP1_OVER_HTTP2":"true"}'.
         ...extraProxyEnv(),
       },

@@ -31,6 +31,7 @@ import {
 } from './children.ts';
 import { startHaproxy, upstreamConfig } from './haproxy.ts';
 import { haproxyClientSide, haproxyInfo, haproxyServerSide, type HaproxyPairRoute } from './haproxy-pair.ts';
+import { chartProxyNodeOptions } from './proxy-node-options.ts';
 import { requireTools } from './load-tools.ts';
 import { createBenchCa, writeHaproxyPem, type LeafPem } from './mesh-ca.ts';
 import { NODEMESH_SOURCE_BIN, PEER_INBOUND_PORT, startNodemeshPair, type NodemeshPair } from './nodemesh-pair.ts';
@@ -60,8 +61,13 @@ export interface PairTopologyOptions {
   readonly maxConnections?: number;
   /** The nodemesh entry point (default the sources; the footprint scenario also runs a build). */
   readonly nodemeshBin?: string;
-  /** NODE_OPTIONS for the nodemesh proxies (profiling). */
+  /**
+   * NODE_OPTIONS for the nodemesh proxies (profiling, A/B); default the chart's `proxy.nodeOptions`,
+   * what the injector gives every proxy (bench/lib/proxy-node-options.ts).
+   */
   readonly proxyNodeOptions?: string;
+  /** More environment for the nodemesh proxies (A/B of proxy settings). */
+  readonly proxyEnv?: Readonly<Record<string, string>>;
 }
 
 /** Where a client sends for one configuration and upstream kind. */
@@ -244,7 +250,8 @@ export async function startPairTopology(o: PairTopologyOptions): Promise<PairTop
       ...(o.nodemeshBin === undefined ? {} : { bin: o.nodemeshBin }),
       ...(proxyCpu === undefined ? {} : { proxyCpu }),
       ...(restCpu === undefined ? {} : { controlCpu: restCpu }),
-      ...(o.proxyNodeOptions === undefined ? {} : { proxyNodeOptions: o.proxyNodeOptions }),
+      proxyNodeOptions: o.proxyNodeOptions ?? chartProxyNodeOptions(),
+      ...(o.proxyEnv === undefined ? {} : { proxyEnv: o.proxyEnv }),
       ...(fileLimit === undefined ? {} : { fileLimit }),
     });
     await Promise.all(waits);

@@ -5,6 +5,7 @@ import { footprintScenario } from './footprint.ts';
 import { pairChurnScenario } from './pair-churn.ts';
 import { pairLargeScenario } from './pair-large.ts';
 import { pairLatencyScenario } from './pair-latency.ts';
+import { pairMemorySettingsScenario } from './pair-memory-settings.ts';
 import { pairThroughputScenario } from './pair-throughput.ts';
 
 export const PAIR_SCENARIOS: Readonly<Record<string, BenchScenario>> = {
@@ -16,4 +17,5 @@ export const PAIR_SCENARIOS: Readonly<Record<string, BenchScenario>> = {
   'pair-large-http1': pairLargeScenario('large-h1'),
   'pair-large-h2': pairLargeScenario('large-h2'),
   footprint: footprintScenario(),
+  'pair-memory-settings': pairMemorySettingsScenario(),
 };

@@ -23,7 +23,8 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { DestinationProfile, type GetDestination, type Update } from '../../src/api/index.ts';
 import type { Logger } from '../../src/log/index.ts';
-import { compileProfile } from '../../src/profiles/index.ts';
+// Deep import: src/profiles/index.ts also exports the YAML parser (loads `yaml`, ~4 MB per sidecar).
+import { compileProfile } from '../../src/profiles/profile-match.ts';
 import { systemClock, type BackoffOptions, type Clock } from '../../src/time/index.ts';
 import { PENDING_ENDPOINTS, noEndpointsSet, sameEndpointSet, type EndpointSet } from './endpoint.ts';
 import { applyEndpointUpdate } from './endpoint-update.ts';

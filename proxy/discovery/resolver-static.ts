@@ -5,7 +5,8 @@
 // (never 'pending'). Endpoint lists are copied and frozen. close() drops every listener.
 
 import type { DestinationProfile } from '../../src/api/index.ts';
-import { compileProfile } from '../../src/profiles/index.ts';
+// Deep import: src/profiles/index.ts also exports the YAML parser (loads `yaml`, ~4 MB per sidecar).
+import { compileProfile } from '../../src/profiles/profile-match.ts';
 import { endpointSetOf, noEndpointsSet, type Endpoint, type EndpointSet } from './endpoint.ts';
 import type { Handle, ProfileHandle, ProfileState, ResolutionHandle, ResolveTarget, Resolver } from './resolver.ts';
 

@@ -10,7 +10,8 @@
 // (500). Weights are read from the rule compiled from the current profile, so a change applies to
 // the next request; requests in flight keep their backend.
 
-import { pickWeighted } from '../../src/routes/index.ts';
+// Deep import: src/routes/index.ts also exports the YAML parser (loads `yaml`, ~4 MB per sidecar).
+import { pickWeighted } from '../../src/routes/route-weight.ts';
 import { ProxyError } from '../http/proxy-error.ts';
 import type { HttpLayer, HttpRequest } from '../http/stack.ts';
 import { resolveBackend, type BackendResolver, type BackendTarget } from './backend-resolve.ts';

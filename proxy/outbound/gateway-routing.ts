@@ -11,26 +11,28 @@
 
 import type { DestinationProfile } from '../../src/api/index.ts';
 import type { Logger } from '../../src/log/index.ts';
-import { parseServiceName } from '../../src/profiles/index.ts';
-import {
-  compileGrpcRouter,
-  compileHttpRouter,
-  parseGatewayDurationMs,
-  parseRoute,
-  type BackendRef,
-  type GrpcRoute,
-  type GrpcRouteFilter,
-  type GrpcRouteRule,
-  type GrpcRouter,
-  type HttpRoute,
-  type HttpRouteFilter,
-  type HttpRouteRule,
-  type HttpRouter,
-  type ParentService,
-  type RequestHeaders,
-  type RequestRedirect,
-  type Route,
+// Deep imports: src/{profiles,routes}/index.ts also export the YAML parsers, which would load
+// `yaml` (~4 MB) into every sidecar (docs/performance.md, footprint).
+import { parseServiceName } from '../../src/profiles/profile-name.ts';
+import type {
+  BackendRef,
+  GrpcRoute,
+  GrpcRouteFilter,
+  GrpcRouteRule,
+  GrpcRouter,
+  HttpRoute,
+  HttpRouteFilter,
+  HttpRouteRule,
+  HttpRouter,
+  ParentService,
+  RequestHeaders,
+  RequestRedirect,
+  Route,
 } from '../../src/routes/index.ts';
+import { parseGatewayDurationMs } from '../../src/routes/route-duration.ts';
+import { compileHttpRouter } from '../../src/routes/route-match.ts';
+import { compileGrpcRouter } from '../../src/routes/route-match-grpc.ts';
+import { parseRoute } from '../../src/routes/route-parse.ts';
 import type { HeaderEdit } from '../http/header-edit.ts';
 
 /** The labels of the route family (`outbound_http_route_*`), one frozen object per route. */

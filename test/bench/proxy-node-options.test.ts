@@ -1,0 +1,39 @@
+// The pair scenarios run their proxies with the chart's proxy.nodeOptions (what the injector gives
+// every proxy); bench/lib/proxy-node-options.ts reads it from values.yaml.
+
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { chartProxyNodeOptions } from '../../bench/lib/proxy-node-options.ts';
+
+describe('chartProxyNodeOptions', () => {
+  let dir = '';
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'nodemesh-bench-values-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  const values = async (name: string, text: string): Promise<string> => {
+    const file = path.join(dir, name);
+    await writeFile(file, text);
+    return file;
+  };
+
+  test("reads the chart's own values.yaml: a semi-space cap for the proxy", () => {
+    assert.match(chartProxyNodeOptions(), /--max-semi-space-size=\d+/);
+  });
+
+  test('returns proxy.nodeOptions as written, and empty when it is unset', async () => {
+    assert.equal(chartProxyNodeOptions(await values('a.yaml', "proxy:\n  nodeOptions: '--x=1'\n")), '--x=1');
+    assert.equal(chartProxyNodeOptions(await values('b.yaml', 'proxy:\n  uid: 2102\n')), '');
+    assert.equal(chartProxyNodeOptions(await values('c.yaml', '')), '');
+  });
+
+  test('refuses a value that is not a string, naming the key', async () => {
+    const file = await values('d.yaml', 'proxy:\n  nodeOptions: 5\n');
+    assert.throws(() => chartProxyNodeOptions(file), /proxy\.nodeOptions must be a string/);
+  });
+});
