@@ -113,6 +113,13 @@ export class Children {
     return child;
   }
 
+  /** The children that have exited, each with its status and the end of its output. */
+  exited(): string[] {
+    return this.#children
+      .filter((c) => c.proc.exitCode !== null || c.proc.signalCode !== null)
+      .map((c) => `${c.name} (${c.proc.exitCode ?? c.proc.signalCode}): ${c.output().slice(-400).trim()}`);
+  }
+
   /** Stops every child started, in reverse order. */
   async stopAll(): Promise<void> {
     for (const child of this.#children.reverse()) await child.stop();

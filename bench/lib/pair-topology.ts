@@ -325,10 +325,16 @@ export async function startPairTopology(o: PairTopologyOptions): Promise<PairTop
       preflightAll: async () => {
         for (const kind of kinds)
           for (const config of PAIR_CONFIGS)
-            await preflightRetrying(path_(config, kind), kind.startsWith('large') ? largeBodyBytes : undefined);
+            await preflightRetrying(path_(config, kind), kind.startsWith('large') ? largeBodyBytes : undefined, {
+              label: `${config} ${kind}`,
+              exited: () => children.exited(),
+            });
       },
       preflightPath: (config, kind) =>
-        preflightRetrying(path_(config, kind), kind.startsWith('large') ? largeBodyBytes : undefined),
+        preflightRetrying(path_(config, kind), kind.startsWith('large') ? largeBodyBytes : undefined, {
+          label: `${config} ${kind}`,
+          exited: () => children.exited(),
+        }),
       stop,
     };
     return topology;
@@ -343,7 +349,11 @@ export async function startPairTopology(o: PairTopologyOptions): Promise<PairTop
  * waits at most 1 s for discovery and then falls back to the name itself (502 ENOTFOUND), which a
  * busy machine can hit right after start.
  */
-async function preflightRetrying(p: PairPath, bodyBytes: number | undefined): Promise<void> {
+async function preflightRetrying(
+  p: PairPath,
+  bodyBytes: number | undefined,
+  about: { readonly label: string; readonly exited: () => readonly string[] },
+): Promise<void> {
   const deadline = Date.now() + 20_000;
   for (;;) {
     try {
@@ -355,7 +365,15 @@ async function preflightRetrying(p: PairPath, bodyBytes: number | undefined): Pr
       });
       return;
     } catch (err) {
-      if (Date.now() > deadline) throw err;
+      if (Date.now() > deadline) {
+        // Say which path, and which processes of the topology are gone, so a failure explains itself.
+        const gone = about.exited();
+        throw new Error(
+          `the ${about.label} path (${p.host}:${p.port}) still fails after 20 s: ${(err as Error).message}; ` +
+            (gone.length === 0 ? 'every process of the topology is running' : `exited: ${gone.join('; ')}`),
+          { cause: err },
+        );
+      }
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
   }
