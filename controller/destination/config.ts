@@ -6,6 +6,7 @@
 import { hostname } from 'node:os';
 import { SettingsReader, type EnvSource, type SocketAddress } from '../../src/config/index.ts';
 import { readLogConfig, type LogConfig } from '../../src/log/index.ts';
+import { MEMORY_SAVING_MODES, type MemorySavingMode } from './memory-saving.ts';
 
 export const ENV_LISTEN_ADDR = 'NODEMESH_DESTINATION_LISTEN_ADDR';
 export const ENV_ADMIN_LISTEN_ADDR = 'NODEMESH_DESTINATION_ADMIN_LISTEN_ADDR';
@@ -20,6 +21,7 @@ export const ENV_TLS_CERT_FILE = 'NODEMESH_DESTINATION_TLS_CERT_FILE';
 export const ENV_TLS_KEY_FILE = 'NODEMESH_DESTINATION_TLS_KEY_FILE';
 /** This replica's name (the chart sets it from the downward API): its identity in the route-status Lease. */
 export const ENV_POD_NAME = 'NODEMESH_DESTINATION_POD_NAME';
+export const ENV_MEMORY_SAVING = 'NODEMESH_DESTINATION_MEMORY_SAVING';
 
 export const RESOURCE_SOURCES = ['kubernetes', 'files'] as const;
 export type ResourceSourceKind = (typeof RESOURCE_SOURCES)[number];
@@ -50,6 +52,8 @@ export interface DestinationConfig {
   readonly tls: DestinationTlsFiles | undefined;
   /** This replica's name, for leader election (default: the host name). */
   readonly podName: string;
+  /** When V8's memory-saving mode is on (memory-saving.ts). */
+  readonly memorySaving: MemorySavingMode;
 }
 
 const DNS_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
@@ -102,6 +106,7 @@ export function parseDestinationConfig(env: EnvSource): DestinationConfig {
     streamQueueCapacity: r.int(ENV_STREAM_QUEUE_CAPACITY, { default: 100, min: 1, max: 100_000 }),
     tls: certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : undefined,
     podName: r.string(ENV_POD_NAME, { default: hostname() }),
+    memorySaving: r.oneOf(ENV_MEMORY_SAVING, MEMORY_SAVING_MODES, { default: 'off' }),
   };
   return r.finish(config);
 }

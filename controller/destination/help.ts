@@ -33,5 +33,7 @@ Environment:
   NODEMESH_DESTINATION_TLS_KEY_FILE           its PEM private key (set both or neither)
   NODEMESH_DESTINATION_POD_NAME               this replica's name in the route-status Lease
                                               (default: the host name; the chart sets the pod name)
+  NODEMESH_DESTINATION_MEMORY_SAVING          off (default), until-synced, always: V8's memory-saving
+                                              mode (less memory, more CPU; docs/performance.md)
   NODEMESH_LOG_LEVEL, NODEMESH_LOG_FORMAT     logging
 `;

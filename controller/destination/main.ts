@@ -11,11 +11,18 @@ import { componentLogger, createLogger } from '../../src/log/index.ts';
 import { createRegistry } from '../../src/metrics/index.ts';
 import { VERSION } from '../../src/version.ts';
 import { parseDestinationConfig, type DestinationConfig } from './config.ts';
+import { applyMemorySaving } from './memory-saving.ts';
 import { DestinationController } from './service.ts';
 
 export async function runDestination(ctx: CommandContext): Promise<number> {
   const config = parseDestinationConfig(ctx.env);
   const log = createLogger({ config: config.log, name: 'destination' });
+  // Set before anything large is loaded or listed: V8 sizes the heap from its first growth steps.
+  const sourceRef: { current?: ResourceSource } = {};
+  const memorySaving = applyMemorySaving(config.memorySaving, () => sourceRef.current?.synced === true, {
+    onSynced: () => log.info({ memorySaving: config.memorySaving }, 'caches synced; V8 memory-saving mode off'),
+  });
+
   const registry = createRegistry({ component: 'destination', version: VERSION });
   const tls =
     config.tls === undefined
@@ -23,6 +30,7 @@ export async function runDestination(ctx: CommandContext): Promise<number> {
       : { certChain: await readFile(config.tls.certFile), privateKey: await readFile(config.tls.keyFile) };
 
   const source = await createSource(config, ctx, log, registry);
+  sourceRef.current = source;
   const controller = new DestinationController(
     { source, log, registry },
     { ...config, ...(tls === undefined ? { tls: undefined } : { tls }) },
@@ -60,12 +68,14 @@ export async function runDestination(ctx: CommandContext): Promise<number> {
         admin: `${adminAddr.host}:${adminAddr.port}`,
         source: config.source,
         tls: tls !== undefined,
+        v8Flags: memorySaving.flags,
       },
       'destination service started',
     );
     await untilAborted(ctx.signal);
     log.info('destination service stopping');
   } finally {
+    memorySaving.stop();
     await routeStatus?.stop();
     await controller.close();
     await admin.close();
