@@ -46,6 +46,9 @@ describe('DashboardServer', () => {
       assert.equal(res.status, 404, p);
       await res.text();
     }
+    const malformed = await fetch(`${base}/%E0%A4%A.js`);
+    assert.equal(malformed.status, 400, 'a path that is not percent-encoding');
+    await malformed.text();
     const post = await fetch(`${base}/api/snapshot`, { method: 'POST' });
     assert.equal(post.status, 405);
     await post.text();

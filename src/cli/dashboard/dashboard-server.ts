@@ -80,7 +80,13 @@ export class DashboardServer {
       res.end(req.method === 'HEAD' ? undefined : body);
       return;
     }
-    const relative = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1));
+    let relative: string;
+    try {
+      relative = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1));
+    } catch {
+      res.writeHead(400, { 'content-type': 'text/plain' }).end('the path is not valid percent-encoding\n');
+      return;
+    }
     const file = path.resolve(this.#deps.dist, relative);
     if (!file.startsWith(this.#deps.dist + path.sep)) {
       res.writeHead(404).end();
