@@ -15,6 +15,9 @@ COPY proxy ./proxy
 COPY controller ./controller
 COPY identity ./identity
 RUN npx tsc -p tsconfig.build.json
+# The dashboard's page (`nodemesh dashboard`), built once here: the runtime has no Vite.
+COPY dashboard ./dashboard
+RUN npx vite build dashboard
 
 # --- runtime: production dependencies and the compiled code only -----------------------------
 FROM node:24-slim
@@ -28,6 +31,7 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
     && rm -rf node_modules/@bufbuild/buf-linux-x64 \
     && npm cache clean --force
 COPY --from=build /src/dist ./
+COPY --from=build /src/dashboard/dist ./dashboard/dist
 # The local mesh's example cluster state (nodemesh demo).
 COPY examples ./examples
 # The Helm charts: `nodemesh inject` reads the injected proxy's defaults from
