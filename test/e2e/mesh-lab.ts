@@ -227,10 +227,15 @@ export class MeshLab {
   }
 }
 
-/** Starts `tcpdump` on the lab's bridge writing to a file; `stop()` flushes it and returns the bytes. */
+/**
+ * Starts `tcpdump` on every interface of the node namespace (the bridge and each pod's port on it:
+ * everything that crosses between pods) writing to a file; `stop()` flushes it and returns the bytes.
+ */
 export async function captureBridge(lab: MeshLab): Promise<{ stop(): Promise<Buffer> }> {
   const file = path.join(lab.dir, `capture-${Date.now()}.pcap`);
-  const proc = lab.node.spawn('tcpdump', ['-i', lab.bridge, '-U', '-s', '0', '-n', '-w', file, 'tcp']);
+  // --immediate-mode: without it packets wait in the kernel's capture blocks (up to a second) and
+  // those still waiting when tcpdump is stopped never reach the file.
+  const proc = lab.node.spawn('tcpdump', ['-i', 'any', '--immediate-mode', '-U', '-s', '0', '-n', '-w', file, 'tcp']);
   await proc.waitFor(/listening on/, 10_000);
   return {
     async stop(): Promise<Buffer> {
