@@ -11,3 +11,4 @@ export {
   type TestWorkload,
 } from './test-ca.ts';
 export { FakeClock, settle } from './fake-clock.ts';
+export { runCommand, textCollector, type CommandResult } from './run-command.ts';

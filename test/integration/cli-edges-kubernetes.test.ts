@@ -9,14 +9,13 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CommandContext } from '../../src/cli/command.ts';
 import { runEdges } from '../../src/cli/edges/edges-command.ts';
 import { FakeApiServer, type FakeObject } from '../../src/k8s/testing.ts';
 import { FRONT_ID, WEB_ID, startIdentityMesh, type IdentityMesh } from '../support/identity-mesh.ts';
 import { nodemesh } from '../support/processes.ts';
+import { runCommand } from '../../src/testing/index.ts';
 
 /** A meshed pod as the injector leaves it (the identity env built from references). */
 function meshedPod(name: string, serviceAccount: string, admin: number): FakeObject {
@@ -65,32 +64,8 @@ interface JsonEdge {
   mtlsShare: number | null;
 }
 
-function collector(): { stream: Writable; text: () => string } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer | string, _enc, done) {
-      chunks.push(chunk.toString());
-      done();
-    },
-  });
-  return { stream, text: () => chunks.join('') };
-}
-
 async function edgesInProcess(argv: string[], env: Record<string, string>) {
-  const out = collector();
-  const err = collector();
-  const ctx: CommandContext = {
-    argv,
-    env,
-    stdout: out.stream,
-    stderr: err.stream,
-    signal: new AbortController().signal,
-    program: 'nodemesh',
-    cwd: tmpdir(),
-    self: [process.execPath],
-  };
-  const code = await runEdges(ctx);
-  return { code, stdout: out.text(), stderr: err.text() };
+  return runCommand(runEdges, argv, { cwd: tmpdir(), env });
 }
 
 /** 20 requests from front to web, every fourth answered 500. */

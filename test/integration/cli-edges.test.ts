@@ -5,40 +5,15 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
-import type { CommandContext } from '../../src/cli/command.ts';
 import { runEdges } from '../../src/cli/edges/edges-command.ts';
 import { UsageError } from '../../src/errors/index.ts';
 import { FRONT_ID, WEB_ID, startIdentityMesh, type IdentityMesh } from '../support/identity-mesh.ts';
-
-function collector(): { stream: Writable; text: () => string } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer | string, _enc, done) {
-      chunks.push(chunk.toString());
-      done();
-    },
-  });
-  return { stream, text: () => chunks.join('') };
-}
+import { runCommand } from '../../src/testing/index.ts';
 
 async function edges(argv: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = collector();
-  const err = collector();
-  const ctx: CommandContext = {
-    argv,
-    env: {},
-    stdout: out.stream,
-    stderr: err.stream,
-    signal: new AbortController().signal,
-    program: 'nodemesh',
-    cwd,
-    self: [process.execPath],
-  };
-  const code = await runEdges(ctx);
-  return { code, stdout: out.text(), stderr: err.text() };
+  return runCommand(runEdges, argv, { cwd });
 }
 
 interface JsonEdge {

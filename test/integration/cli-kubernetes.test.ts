@@ -12,7 +12,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runCheck } from '../../src/cli/check/check-command.ts';
@@ -23,6 +22,7 @@ import { FakeApiServer, type FakeObject, type FakeResource } from '../../src/k8s
 import { createIdentityCertMetrics } from '../../src/metrics/index.ts';
 import { startOutboundProxy, type OutboundProxy } from '../support/outbound-proxy.ts';
 import { nodemesh } from '../support/processes.ts';
+import { runCommand } from '../../src/testing/index.ts';
 
 const CLUSTER_KINDS: readonly FakeResource[] = [
   {
@@ -110,36 +110,12 @@ function deployment(name: string, available: number): FakeObject {
   };
 }
 
-function collector(): { stream: Writable; text: () => string } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer | string, _enc, done) {
-      chunks.push(chunk.toString());
-      done();
-    },
-  });
-  return { stream, text: () => chunks.join('') };
-}
-
 async function inProcess(
   run: (ctx: CommandContext) => Promise<number>,
   argv: string[],
   env: Record<string, string>,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = collector();
-  const err = collector();
-  const ctx: CommandContext = {
-    argv,
-    env,
-    stdout: out.stream,
-    stderr: err.stream,
-    signal: new AbortController().signal,
-    program: 'nodemesh',
-    cwd: tmpdir(),
-    self: [process.execPath],
-  };
-  const code = await run(ctx);
-  return { code, stdout: out.text(), stderr: err.text() };
+  return runCommand(run, argv, { cwd: tmpdir(), env });
 }
 
 interface JsonDirection {

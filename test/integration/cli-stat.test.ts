@@ -7,11 +7,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { UsageError } from '../../src/errors/index.ts';
-import type { CommandContext } from '../../src/cli/command.ts';
 import { runStat } from '../../src/cli/stat/stat-command.ts';
+import { runCommand } from '../../src/testing/index.ts';
 
 /** Requests per second the fake proxy's inbound counters grow by. */
 const INBOUND_RPS = 200;
@@ -43,17 +42,6 @@ function metricsText(seconds: number): string {
     `tcp_open_connections{direction="outbound",peer="dst",tls="true"} 2`,
   ];
   return `${lines.join('\n')}\n`;
-}
-
-function collector(): { stream: Writable; text: () => string } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer | string, _enc, done) {
-      chunks.push(chunk.toString());
-      done();
-    },
-  });
-  return { stream, text: () => chunks.join('') };
 }
 
 async function listen(server: http.Server): Promise<number> {
@@ -113,20 +101,7 @@ describe('nodemesh stat', () => {
   });
 
   async function stat(argv: string[], cwd = dir): Promise<{ code: number; stdout: string; stderr: string }> {
-    const out = collector();
-    const err = collector();
-    const ctx: CommandContext = {
-      argv,
-      env: {},
-      stdout: out.stream,
-      stderr: err.stream,
-      signal: new AbortController().signal,
-      program: 'nodemesh',
-      cwd,
-      self: [process.execPath],
-    };
-    const code = await runStat(ctx);
-    return { code, stdout: out.text(), stderr: err.text() };
+    return runCommand(runStat, argv, { cwd });
   }
 
   interface JsonDirection {

@@ -7,21 +7,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import type { CommandContext } from '../command.ts';
 import { certificateResult, runCheck } from './check-command.ts';
-
-function collector(): { stream: Writable; text: () => string } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer | string, _enc, done) {
-      chunks.push(chunk.toString());
-      done();
-    },
-  });
-  return { stream, text: () => chunks.join('') };
-}
+import { runCommand } from '../../testing/index.ts';
 
 async function listen(server: http.Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -84,19 +72,7 @@ describe('nodemesh check', () => {
     cwd = dir,
     stateDir?: string,
   ): Promise<{ code: number; stdout: string; stderr: string }> {
-    const out = collector();
-    const err = collector();
-    const ctx: CommandContext = {
-      argv: stateDir === undefined ? argv : [...argv, '--state-dir', stateDir],
-      env: {},
-      stdout: out.stream,
-      stderr: err.stream,
-      signal: new AbortController().signal,
-      program: 'nodemesh',
-      cwd,
-      self: [process.execPath],
-    };
-    return { code: await runCheck(ctx), stdout: out.text(), stderr: err.text() };
+    return runCommand(runCheck, stateDir === undefined ? argv : [...argv, '--state-dir', stateDir], { cwd });
   }
 
   test('reports each component and proxy certificate, and fails on the broken ones', async () => {

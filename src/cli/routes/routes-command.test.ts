@@ -5,39 +5,14 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { UsageError } from '../../errors/index.ts';
-import type { CommandContext } from '../command.ts';
 import { formatRoutesTable, runRoutes, type RoutesReport } from './routes-command.ts';
 import { DEFAULT_ROUTE, type RouteStats } from './routes-math.ts';
-
-function collector(): { stream: Writable; text: () => string } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer | string, _enc, done) {
-      chunks.push(chunk.toString());
-      done();
-    },
-  });
-  return { stream, text: () => chunks.join('') };
-}
+import { runCommand } from '../../testing/index.ts';
 
 async function routes(argv: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = collector();
-  const err = collector();
-  const ctx: CommandContext = {
-    argv,
-    env: {},
-    stdout: out.stream,
-    stderr: err.stream,
-    signal: new AbortController().signal,
-    program: 'nodemesh',
-    cwd,
-    self: [process.execPath],
-  };
-  const code = await runRoutes(ctx);
-  return { code, stdout: out.text(), stderr: err.text() };
+  return runCommand(runRoutes, argv, { cwd });
 }
 
 const route = (r: Partial<RouteStats> & Pick<RouteStats, 'route' | 'service' | 'source'>): RouteStats => ({

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { catchError, catchRejection } from '../../testing/index.ts';
@@ -11,22 +10,11 @@ import { parse } from 'yaml';
 import { FakeApiServer, type FakeObject } from '../../k8s/testing.ts';
 import { parseServiceProfilesYaml, toDestinationProfile } from '../../profiles/index.ts';
 import { parseRoute, type HttpRoute } from '../../routes/index.ts';
-import type { CommandContext } from '../command.ts';
 import { runSplit } from './split-command.ts';
 import { parseSplitSpec } from './split-profile.ts';
+import { runCommand } from '../../testing/index.ts';
 
 const SHOP = fileURLToPath(new URL('../../../examples/local-mesh/shop.yaml', import.meta.url));
-
-function collector(): { stream: Writable; text: () => string } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer | string, _enc, done) {
-      chunks.push(chunk.toString());
-      done();
-    },
-  });
-  return { stream, text: () => chunks.join('') };
-}
 
 describe('parseSplitSpec', () => {
   test('names in the namespace become Service authorities; full authorities stay', () => {
@@ -63,19 +51,7 @@ describe('nodemesh split on the local mesh', () => {
   after(() => rm(dir, { recursive: true, force: true }));
 
   async function split(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    const out = collector();
-    const err = collector();
-    const ctx: CommandContext = {
-      argv,
-      env: {},
-      stdout: out.stream,
-      stderr: err.stream,
-      signal: new AbortController().signal,
-      program: 'nodemesh',
-      cwd: dir,
-      self: [process.execPath],
-    };
-    return { code: await runSplit(ctx), stdout: out.text(), stderr: err.text() };
+    return runCommand(runSplit, argv, { cwd: dir });
   }
 
   test('shows no split for the demo Service', async () => {
@@ -175,19 +151,7 @@ describe('nodemesh split on a Gateway API route', () => {
   after(() => rm(dir, { recursive: true, force: true }));
 
   async function split(argv: string[], env: Record<string, string> = {}) {
-    const out = collector();
-    const err = collector();
-    const ctx: CommandContext = {
-      argv,
-      env,
-      stdout: out.stream,
-      stderr: err.stream,
-      signal: new AbortController().signal,
-      program: 'nodemesh',
-      cwd: dir,
-      self: [process.execPath],
-    };
-    return { code: await runSplit(ctx), stdout: out.text(), stderr: err.text() };
+    return runCommand(runSplit, argv, { cwd: dir, env });
   }
 
   test("shows every rule of the Service's routes with its backends and shares", async () => {
