@@ -5,10 +5,9 @@
 
 import { parseFlags } from '../args.ts';
 import { EXIT_FAILURE, EXIT_OK, type CommandContext } from '../command.ts';
-import { formatTable, parseOutputFormat, writeJson, writeLine } from '../output.ts';
-import { PROXY_SOURCE_FLAGS, chooseProxySource } from '../stat/proxy-source-flags.ts';
-import { listProxies, skippedNotes } from '../stat/proxy-scope.ts';
-import { DEFAULT_WINDOW, formatPercent, nullsForUndefined, parseWindowMs, scrapeTargetsTwice } from '../stat/scrape.ts';
+import { formatTable, writeJson, writeLine } from '../output.ts';
+import { WINDOWED_FLAGS, listProxies, windowedOptions, skippedNotes } from '../stat/proxy-scope.ts';
+import { formatPercent, nullsForUndefined, scrapeTargetsTwice } from '../stat/scrape.ts';
 import { edgeNameOf, edgeTargetsOf } from './edges-input.ts';
 import { computeEdges, type Edge } from './edges-math.ts';
 
@@ -22,15 +21,8 @@ export interface UnreachableProxy {
 
 export async function runEdges(ctx: CommandContext): Promise<number> {
   const cmd = 'edges';
-  const { values } = parseFlags(cmd, ctx.argv, {
-    ...PROXY_SOURCE_FLAGS,
-    window: { type: 'string' },
-    output: { type: 'string', short: 'o' },
-  });
-  const format = parseOutputFormat(cmd, values.output);
-  const windowText = values.window ?? DEFAULT_WINDOW;
-  const windowMs = parseWindowMs(cmd, windowText);
-  const choice = chooseProxySource(cmd, values);
+  const { values } = parseFlags(cmd, ctx.argv, WINDOWED_FLAGS);
+  const { format, windowText, windowMs, choice } = windowedOptions(cmd, values);
 
   const found = await listProxies(ctx, cmd, choice);
   if (typeof found === 'number') return found;

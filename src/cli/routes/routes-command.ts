@@ -5,17 +5,17 @@
 
 import { parseFlags } from '../args.ts';
 import { EXIT_FAILURE, EXIT_OK, type CommandContext } from '../command.ts';
-import { formatTable, parseOutputFormat, writeJson, writeLine } from '../output.ts';
-import { PROXY_SOURCE_FLAGS, chooseProxySource } from '../stat/proxy-source-flags.ts';
-import { listProxies, originNotes, originOf, skippedNotes, type ReportOrigin } from '../stat/proxy-scope.ts';
+import { formatTable, writeJson, writeLine } from '../output.ts';
 import {
-  DEFAULT_WINDOW,
-  formatMillis,
-  formatPercent,
-  nullsForUndefined,
-  parseWindowMs,
-  scrapeTargetsTwice,
-} from '../stat/scrape.ts';
+  WINDOWED_FLAGS,
+  listProxies,
+  windowedOptions,
+  originNotes,
+  originOf,
+  skippedNotes,
+  type ReportOrigin,
+} from '../stat/proxy-scope.ts';
+import { formatMillis, formatPercent, nullsForUndefined, scrapeTargetsTwice } from '../stat/scrape.ts';
 import { groupByWorkload, meanWindowMs, splitScraped } from '../stat/workload-groups.ts';
 import { groupRouteStats, routeSnapshotOf, type RouteStats } from './routes-math.ts';
 
@@ -36,15 +36,10 @@ export type RoutesReport = ReportOrigin &
 export async function runRoutes(ctx: CommandContext): Promise<number> {
   const cmd = 'routes';
   const { values } = parseFlags(cmd, ctx.argv, {
-    ...PROXY_SOURCE_FLAGS,
-    window: { type: 'string' },
+    ...WINDOWED_FLAGS,
     workload: { type: 'string' },
-    output: { type: 'string', short: 'o' },
   });
-  const format = parseOutputFormat(cmd, values.output);
-  const windowText = values.window ?? DEFAULT_WINDOW;
-  const windowMs = parseWindowMs(cmd, windowText);
-  const choice = chooseProxySource(cmd, values);
+  const { format, windowText, windowMs, choice } = windowedOptions(cmd, values);
 
   const found = await listProxies(ctx, cmd, choice);
   if (typeof found === 'number') return found;

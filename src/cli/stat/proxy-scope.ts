@@ -1,12 +1,50 @@
-// The common start of `stat` and `routes`: open the ProxySource the flags choose, list its proxies,
-// and say on stderr why there is nothing to scrape. Also the report fields that tell where a
+// The common start of `stat`, `routes` and `edges`: their flags (where the proxies are, the window,
+// the output format), then open the ProxySource the flags choose, list its proxies, and say on
+// stderr why there is nothing to scrape. Also the report fields that tell where a
 // workload's numbers came from (one local proxy, or a namespace's pods).
 
 import { EXIT_FAILURE, type CommandContext } from '../command.ts';
-import { writeLine } from '../output.ts';
-import { openProxySource, type ProxySourceChoice } from './proxy-source-flags.ts';
+import { parseOutputFormat, writeLine, type OutputFormat } from '../output.ts';
+import { DEFAULT_WINDOW, parseWindowMs } from './scrape.ts';
+import {
+  PROXY_SOURCE_FLAGS,
+  chooseProxySource,
+  openProxySource,
+  type ProxySourceChoice,
+  type ProxySourceFlags,
+} from './proxy-source-flags.ts';
 import { ProxySourceError, type ProxyList, type ProxySource } from './proxy-target.ts';
 import type { WorkloadGroup } from './workload-groups.ts';
+
+/** The flags every windowed verb takes (parseArgs options). */
+export const WINDOWED_FLAGS = {
+  ...PROXY_SOURCE_FLAGS,
+  window: { type: 'string' },
+  output: { type: 'string', short: 'o' },
+} as const;
+
+export interface WindowedOptions {
+  readonly format: OutputFormat;
+  /** The --window flag as given (default 5s), for reports. */
+  readonly windowText: string;
+  readonly windowMs: number;
+  readonly choice: ProxySourceChoice;
+}
+
+/** The windowed flags checked; a UsageError names a bad one. */
+export function windowedOptions(
+  command: string,
+  values: ProxySourceFlags & { readonly window?: string | undefined; readonly output?: string | undefined },
+): WindowedOptions {
+  const format = parseOutputFormat(command, values.output);
+  const windowText = values.window ?? DEFAULT_WINDOW;
+  return {
+    format,
+    windowText,
+    windowMs: parseWindowMs(command, windowText),
+    choice: chooseProxySource(command, values),
+  };
+}
 
 /** The proxies to scrape, or an exit code after telling stderr why there are none. */
 export async function listProxies(

@@ -4,17 +4,17 @@
 
 import { parseFlags } from '../args.ts';
 import { EXIT_FAILURE, EXIT_OK, type CommandContext } from '../command.ts';
-import { formatTable, parseOutputFormat, writeJson, writeLine } from '../output.ts';
-import { PROXY_SOURCE_FLAGS, chooseProxySource } from './proxy-source-flags.ts';
-import { listProxies, originNotes, originOf, skippedNotes, type ReportOrigin } from './proxy-scope.ts';
+import { formatTable, writeJson, writeLine } from '../output.ts';
 import {
-  DEFAULT_WINDOW,
-  formatMillis as millis,
-  formatPercent as percent,
-  nullsForUndefined,
-  parseWindowMs,
-  scrapeTargetsTwice,
-} from './scrape.ts';
+  WINDOWED_FLAGS,
+  listProxies,
+  windowedOptions,
+  originNotes,
+  originOf,
+  skippedNotes,
+  type ReportOrigin,
+} from './proxy-scope.ts';
+import { formatMillis as millis, formatPercent as percent, nullsForUndefined, scrapeTargetsTwice } from './scrape.ts';
 import { DIRECTIONS, groupStats, snapshotOf, type DirectionStats } from './stat-math.ts';
 import { groupByWorkload, meanWindowMs, splitScraped } from './workload-groups.ts';
 
@@ -35,15 +35,8 @@ export type WorkloadReport = ReportOrigin &
 
 export async function runStat(ctx: CommandContext): Promise<number> {
   const cmd = 'stat';
-  const { values } = parseFlags(cmd, ctx.argv, {
-    ...PROXY_SOURCE_FLAGS,
-    window: { type: 'string' },
-    output: { type: 'string', short: 'o' },
-  });
-  const format = parseOutputFormat(cmd, values.output);
-  const windowText = values.window ?? DEFAULT_WINDOW;
-  const windowMs = parseWindowMs(cmd, windowText);
-  const choice = chooseProxySource(cmd, values);
+  const { values } = parseFlags(cmd, ctx.argv, WINDOWED_FLAGS);
+  const { format, windowText, windowMs, choice } = windowedOptions(cmd, values);
 
   const found = await listProxies(ctx, cmd, choice);
   if (typeof found === 'number') return found;
