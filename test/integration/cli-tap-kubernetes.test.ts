@@ -7,7 +7,6 @@
 // and the RBAC refusal of pods/portforward.
 
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -15,8 +14,9 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { FakeApiServer, type FakeObject } from '../../src/k8s/testing.ts';
 import { freePort } from '../../src/net/index.ts';
-import { BIN, killAll, startDaemon, waitReady, type Daemon } from '../support/processes.ts';
+import { killAll, startDaemon, waitReady, type Daemon } from '../support/processes.ts';
 import { h1Echo, type Upstream } from '../support/upstreams.ts';
+import { killTaps, startTap } from '../support/tap-process.ts';
 
 const POD = 'web-7d4b9c-x2x9k';
 /** Sorts before POD but is not running: a workload name must skip it. */
@@ -54,60 +54,6 @@ function meshedPod(name: string, control: number, running: boolean): FakeObject 
   };
 }
 
-interface Tap {
-  stdout(): string;
-  stderr(): string;
-  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
-  readonly exited: Promise<number | null>;
-}
-
-const taps = new Set<ChildProcess>();
-
-function startTap(args: readonly string[], kubeconfig: string): Tap {
-  const proc = spawn(process.execPath, [BIN, 'tap', ...args], {
-    env: { PATH: process.env.PATH ?? '', KUBECONFIG: kubeconfig },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  taps.add(proc);
-  let out = '';
-  let err = '';
-  const waiters: (() => void)[] = [];
-  const wake = (): void => {
-    for (const w of waiters.splice(0)) w();
-  };
-  proc.stdout?.on('data', (d: Buffer) => ((out += d.toString()), wake()));
-  proc.stderr?.on('data', (d: Buffer) => ((err += d.toString()), wake()));
-  const exited = new Promise<number | null>((resolve) =>
-    proc.once('exit', (code) => {
-      taps.delete(proc);
-      wake();
-      resolve(code);
-    }),
-  );
-  return {
-    stdout: () => out,
-    stderr: () => err,
-    exited,
-    waitFor: (pattern, timeoutMs = 20_000) =>
-      new Promise((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`no ${pattern} in stderr within ${timeoutMs} ms; stdout:\n${out}\nstderr:\n${err}`)),
-          timeoutMs,
-        );
-        const check = (): void => {
-          if (pattern.test(err)) {
-            clearTimeout(timer);
-            resolve();
-          } else if (proc.exitCode !== null) {
-            clearTimeout(timer);
-            reject(new Error(`tap exited ${proc.exitCode} before ${pattern}; stdout:\n${out}\nstderr:\n${err}`));
-          } else waiters.push(check);
-        };
-        check();
-      }),
-  };
-}
-
 describe('nodemesh tap --kubernetes through a port-forward', () => {
   let proxy: Daemon;
   let h1: Upstream;
@@ -141,7 +87,7 @@ describe('nodemesh tap --kubernetes through a port-forward', () => {
   });
 
   after(async () => {
-    for (const p of taps) p.kill('SIGKILL');
+    killTaps();
     await proxy?.stop();
     killAll();
     await fake?.close();
@@ -170,8 +116,11 @@ describe('nodemesh tap --kubernetes through a port-forward', () => {
     });
 
   test('-k -n shop POD --limit 3 -o json streams the requests and exits 0', async () => {
-    const tap = startTap(['-k', '-n', 'shop', POD, '--limit', '3', '--duration', '30s', '-o', 'json'], kubeconfig);
+    const tap = startTap(['-k', '-n', 'shop', POD, '--limit', '3', '--duration', '30s', '-o', 'json'], {
+      KUBECONFIG: kubeconfig,
+    });
     await tap.waitFor(
+      'err',
       /tapping pod shop\/web-7d4b9c-x2x9k \(port-forward 127\.0\.0\.1:\d+ → control port \d+, \/tap\?limit=3\); Ctrl-C to stop/,
     );
     for (const p of ['/one', '/two', '/three', '/four']) assert.equal(await send(p), 200);
@@ -196,9 +145,9 @@ describe('nodemesh tap --kubernetes through a port-forward', () => {
   test('a workload name taps its first running pod and says which on stderr', async () => {
     const tap = startTap(
       ['--kubernetes', '--namespace', 'shop', 'deployment/web', '--limit', '1', '--duration', '30s'],
-      kubeconfig,
+      { KUBECONFIG: kubeconfig },
     );
-    await tap.waitFor(/Ctrl-C to stop/);
+    await tap.waitFor('err', /Ctrl-C to stop/);
     assert.match(tap.stderr(), /^deployment\/web: tapping pod shop\/web-7d4b9c-x2x9k \(the first of 1 running pod\)$/m);
     assert.equal(await send('/five'), 200);
     assert.equal(await tap.exited, 0, tap.stderr());
@@ -206,13 +155,13 @@ describe('nodemesh tap --kubernetes through a port-forward', () => {
   });
 
   test('a pod that does not exist is a clear error naming the meshed workloads', async () => {
-    const tap = startTap(['-k', '-n', 'shop', 'web-nope'], kubeconfig);
+    const tap = startTap(['-k', '-n', 'shop', 'web-nope'], { KUBECONFIG: kubeconfig });
     assert.equal(await tap.exited, 1);
     assert.match(
       tap.stderr(),
       /^error: no pod or workload named web-nope with a nodemesh proxy in namespace shop; meshed workloads: deployment\/web$/m,
     );
-    const pending = startTap(['-k', '-n', 'shop', PENDING_POD], kubeconfig);
+    const pending = startTap(['-k', '-n', 'shop', PENDING_POD], { KUBECONFIG: kubeconfig });
     assert.equal(await pending.exited, 1);
     assert.match(
       pending.stderr(),
@@ -223,7 +172,7 @@ describe('nodemesh tap --kubernetes through a port-forward', () => {
   test('RBAC refusing pods/portforward names the rule to grant', async () => {
     assert.ok(fake !== undefined);
     fake.failNext(`/api/v1/namespaces/shop/pods/${POD}/portforward`, 403);
-    const tap = startTap(['-k', '-n', 'shop', POD, '--limit', '1'], kubeconfig);
+    const tap = startTap(['-k', '-n', 'shop', POD, '--limit', '1'], { KUBECONFIG: kubeconfig });
     assert.equal(await tap.exited, 1);
     assert.match(
       tap.stderr(),

@@ -5,73 +5,15 @@
 // proxy, a state.json without a control address, and a proxy that refuses.
 
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { freePort } from '../../src/net/index.ts';
-import { BIN, killAll, nodemesh, startDaemon, waitReady, type Daemon } from '../support/processes.ts';
+import { killAll, nodemesh, startDaemon, waitReady, type Daemon } from '../support/processes.ts';
+import { killTaps, startTap } from '../support/tap-process.ts';
 import { h1Echo, type Upstream } from '../support/upstreams.ts';
-
-interface Tap {
-  readonly proc: ChildProcess;
-  stdout(): string;
-  stderr(): string;
-  /** Resolves once `pattern` shows in stdout or stderr (which: 'out' | 'err'). */
-  waitFor(which: 'out' | 'err', pattern: RegExp, timeoutMs?: number): Promise<void>;
-  readonly exited: Promise<number | null>;
-}
-
-const taps = new Set<ChildProcess>();
-
-function startTap(args: readonly string[]): Tap {
-  const proc = spawn(process.execPath, [BIN, 'tap', ...args], {
-    env: { PATH: process.env.PATH ?? '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  taps.add(proc);
-  let out = '';
-  let err = '';
-  const waiters: (() => void)[] = [];
-  const wake = (): void => {
-    for (const w of waiters.splice(0)) w();
-  };
-  proc.stdout?.on('data', (d: Buffer) => ((out += d.toString()), wake()));
-  proc.stderr?.on('data', (d: Buffer) => ((err += d.toString()), wake()));
-  const exited = new Promise<number | null>((resolve) =>
-    proc.once('exit', (code) => {
-      taps.delete(proc);
-      wake();
-      resolve(code);
-    }),
-  );
-  return {
-    proc,
-    stdout: () => out,
-    stderr: () => err,
-    exited,
-    waitFor: (which, pattern, timeoutMs = 10_000) =>
-      new Promise((resolve, reject) => {
-        const timer = setTimeout(
-          () =>
-            reject(new Error(`no ${pattern} in std${which} within ${timeoutMs} ms; stdout:\n${out}\nstderr:\n${err}`)),
-          timeoutMs,
-        );
-        const check = (): void => {
-          if (pattern.test(which === 'out' ? out : err)) {
-            clearTimeout(timer);
-            resolve();
-          } else if (proc.exitCode !== null) {
-            clearTimeout(timer);
-            reject(new Error(`tap exited ${proc.exitCode} before ${pattern}; stdout:\n${out}\nstderr:\n${err}`));
-          } else waiters.push(check);
-        };
-        check();
-      }),
-  };
-}
 
 describe('nodemesh tap against a real proxy', () => {
   let proxy: Daemon;
@@ -114,7 +56,7 @@ describe('nodemesh tap against a real proxy', () => {
   });
 
   after(async () => {
-    for (const p of taps) p.kill('SIGKILL');
+    killTaps();
     await proxy?.stop();
     killAll();
     await h1?.close();
