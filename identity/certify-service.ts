@@ -11,7 +11,7 @@
 //  7. issue.
 // Depends only on TokenValidator and a source of the current Issuer (STYLE.md, identity).
 
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Histogram, type Registry } from '../src/metrics/index.ts';
 import type { Logger } from '../src/log/index.ts';
 import {
   identityName,

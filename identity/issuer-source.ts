@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from '../src/metrics/index.ts';
 import { causeChain } from '../src/errors/index.ts';
 import type { Logger } from '../src/log/index.ts';
 import { TrustBundle, loadIssuerFromPem, type Issuer, type IssuerOptions } from '../src/tls/index.ts';

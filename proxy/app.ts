@@ -9,12 +9,18 @@
 
 import type { Socket } from 'node:net';
 import { createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
-import { Counter, type Registry } from 'prom-client';
 import { AdminServer, type Readiness } from '../src/admin/index.ts';
 import { TRANSPORT_HEADER_ALPN } from '../src/api/index.ts';
 import type { SocketAddress } from '../src/config/index.ts';
 import { componentLogger, type Logger } from '../src/log/index.ts';
-import { createHttpMetrics, createRouteMetrics, createTcpMetrics, type TcpMetrics } from '../src/metrics/index.ts';
+import {
+  Counter,
+  type Registry,
+  createHttpMetrics,
+  createRouteMetrics,
+  createTcpMetrics,
+  type TcpMetrics,
+} from '../src/metrics/index.ts';
 import type { TrustBundle } from '../src/tls/index.ts';
 import { parseAuthority } from './authority.ts';
 import {

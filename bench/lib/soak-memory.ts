@@ -1,6 +1,6 @@
 // Memory over time for the soak: RSS of named processes from /proc/<pid>/status (VmRSS), sampled
 // on a fixed interval, plus the V8 heap in use of processes with a Prometheus /metrics
-// (prom-client's nodejs_heap_size_used_bytes), and the least-squares slope of each series after
+// (nodejs_heap_size_used_bytes), and the least-squares slope of each series after
 // the warm-up, in MB per minute.
 
 import { findSamples, parsePrometheusText } from '../../src/metrics/index.ts';

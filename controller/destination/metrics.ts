@@ -5,7 +5,7 @@
 //   (Linkerd's endpoint_updates_queue_overflow).
 // - destination_reconcile_errors_total{watcher}: reconciles that threw (a bug; the key is dropped).
 
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from '../../src/metrics/index.ts';
 
 export type DestinationMethod = 'get' | 'get_profile';
 

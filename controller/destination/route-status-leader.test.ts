@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { Registry } from 'prom-client';
 import { KubernetesResourceSource } from '../../src/k8s/resource-source-kubernetes.ts';
 import { FakeApiServer, type FakeObject } from '../../src/k8s/testing.ts';
-import { findSamples, parsePrometheusText } from '../../src/metrics/index.ts';
+import { Registry, findSamples, parsePrometheusText } from '../../src/metrics/index.ts';
 import { ROUTE_STATUS_CONTROLLER_NAME } from './route-status-compute.ts';
 import { ROUTE_STATUS_LEASE_NAME, startRouteStatus, type RouteStatusLeader } from './route-status-leader.ts';
 import { silentLog } from './test-fixtures.ts';

@@ -7,7 +7,7 @@
 // takes over without waiting for it to expire. Call `stop()` once, before closing the source.
 
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { Registry } from 'prom-client';
+import type { Registry } from '../../src/metrics/index.ts';
 import { LeaderElector } from '../../src/k8s/leader-election.ts';
 import { kubernetesLeaseStore } from '../../src/k8s/lease-store-kubernetes.ts';
 import type { ResourceSource } from '../../src/k8s/index.ts';

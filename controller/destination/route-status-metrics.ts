@@ -5,7 +5,7 @@
 //   route changed since the cache saw it; retried), `error` (any other failure; retried, then
 //   dropped). A 404 (the route was deleted meanwhile) is not counted.
 
-import { Counter, type Registry } from 'prom-client';
+import { Counter, type Registry } from '../../src/metrics/index.ts';
 
 export type RouteStatusResult = 'written' | 'unchanged' | 'conflict' | 'error';
 

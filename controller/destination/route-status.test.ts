@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Registry } from 'prom-client';
 import type { CachedObject, ResourceKind } from '../../src/k8s/index.ts';
-import { findSamples, parsePrometheusText } from '../../src/metrics/index.ts';
+import { Registry, findSamples, parsePrometheusText } from '../../src/metrics/index.ts';
 import { FakeClock } from '../../src/testing/index.ts';
 import { ROUTE_STATUS_CONTROLLER_NAME } from './route-status-compute.ts';
 import { createRouteStatusMetrics } from './route-status-metrics.ts';

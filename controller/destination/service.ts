@@ -7,7 +7,7 @@
 // close() ends the streams and the server, then the watchers; it does not close the source (its
 // owner does). Both are called once.
 
-import type { Registry } from 'prom-client';
+import type { Registry } from '../../src/metrics/index.ts';
 import type { SocketAddress } from '../../src/config/index.ts';
 import type { ResourceSource } from '../../src/k8s/index.ts';
 import { componentLogger, type Logger } from '../../src/log/index.ts';

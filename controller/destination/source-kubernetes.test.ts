@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { after, describe, test } from 'node:test';
-import { Registry } from 'prom-client';
+import { Registry } from '../../src/metrics/index.ts';
 import { FakeApiServer, type FakeApiServerOptions } from '../../src/k8s/testing.ts';
 import { createLogger } from '../../src/log/index.ts';
 import { createClusterResourceSource, destinationKinds } from './source-kubernetes.ts';

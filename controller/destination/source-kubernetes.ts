@@ -8,7 +8,7 @@
 // watched after a restart.
 
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { Registry } from 'prom-client';
+import type { Registry } from '../../src/metrics/index.ts';
 import type { EnvSource } from '../../src/config/index.ts';
 import { createKubernetesResourceSource, type ResourceKind, type ResourceSource } from '../../src/k8s/index.ts';
 import { loadKubeConfig } from '../../src/k8s/kube-config.ts';

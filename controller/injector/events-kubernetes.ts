@@ -7,7 +7,7 @@
 // background; a failure is logged once per reason and counted, never retried.
 
 import { CoreV1Api, type CoreV1Event, type KubeConfig } from '@kubernetes/client-node';
-import type { Counter } from 'prom-client';
+import type { Counter } from '../../src/metrics/index.ts';
 import type { Logger } from '../../src/log/index.ts';
 import type { AdmissionOutcome } from './admission.ts';
 

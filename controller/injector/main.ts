@@ -3,11 +3,10 @@
 // (`/validate`) over HTTPS, and the admin server (/metrics, /ready, /live), until told to stop.
 
 import { readFile } from 'node:fs/promises';
-import { Counter } from 'prom-client';
 import { AdminServer } from '../../src/admin/index.ts';
 import { EXIT_OK, untilAborted, type CommandContext } from '../../src/cli/index.ts';
 import { componentLogger, createLogger } from '../../src/log/index.ts';
-import { createRegistry } from '../../src/metrics/index.ts';
+import { Counter, createRegistry } from '../../src/metrics/index.ts';
 import { VERSION } from '../../src/version.ts';
 import { reviewAdmission, type AdmissionOutcome } from './admission.ts';
 import { parseInjectorConfig } from './injector-config.ts';

@@ -13,7 +13,7 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSecureContext } from 'node:tls';
-import { Counter, type Registry } from 'prom-client';
+import { Counter, type Registry } from '../../src/metrics/index.ts';
 import { MeshError, type ErrorCode } from '../../src/errors/index.ts';
 import type { Logger } from '../../src/log/index.ts';
 import type { SocketAddress } from '../../src/config/index.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Registry } from 'prom-client';
+import { Registry } from '../../src/metrics/index.ts';
 import { DestinationProfile, tcpAddressFromParts, type GetDestination, type Update } from '../../src/api/index.ts';
 import { createLogger } from '../../src/log/index.ts';
 import { FakeClock } from '../../src/testing/index.ts';

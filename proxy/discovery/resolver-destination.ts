@@ -20,7 +20,7 @@
 // discovery_stream_ends_total{method,addr,classification} (classification =
 // completed|invalid_argument|<gRPC status name>), and discovery_streams{method} open now.
 
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from '../../src/metrics/index.ts';
 import { DestinationProfile, type GetDestination, type Update } from '../../src/api/index.ts';
 import type { Logger } from '../../src/log/index.ts';
 // Deep import: src/profiles/index.ts also exports the YAML parser (loads `yaml`, ~4 MB per sidecar).

@@ -10,14 +10,17 @@
 
 import type { HttpLabels, HttpMetrics } from '../../src/metrics/index.ts';
 import { classifyDefault } from './classify.ts';
+import { EndpointMetricCache } from './endpoint-metric-cache.ts';
 import { ProxyError } from './proxy-error.ts';
 import { synthesize } from './synthesize.ts';
 import { formatEndpoint, type EndpointRequest, type HttpLayer, type HttpOutcome } from './stack.ts';
 
 export function endpointMetricsLayer(metrics: HttpMetrics): HttpLayer<EndpointRequest> {
+  // The series are looked up once per connection and endpoint, not per request.
+  const cache = new EndpointMetricCache(metrics, endpointLabels);
   return (inner) => async (req) => {
-    const labels = endpointLabels(req);
-    metrics.requestTotal.inc(labels);
+    const series = cache.series(req);
+    series.request.inc();
     req.state.attemptsRecorded++;
     const started = performance.now();
     let outcome: HttpOutcome;
@@ -25,13 +28,24 @@ export function endpointMetricsLayer(metrics: HttpMetrics): HttpLayer<EndpointRe
       outcome = await inner(req);
     } catch (err) {
       const e = synthesize(err);
-      recordResponse(metrics, labels, started, undefined, err, {
+      const end = cache.response(series, {
         status: e.status,
+        classification: 'failure',
         grpcStatus: req.grpc ? String(e.grpcStatus) : undefined,
+        error: err instanceof ProxyError ? err.failure : 'unexpected',
       });
+      end.latency.observe(performance.now() - started);
+      end.total.inc();
       throw err;
     }
-    recordResponse(metrics, labels, started, outcome, undefined);
+    const end = cache.response(series, {
+      status: outcome.status,
+      classification: classifyDefault(outcome.status, outcome.grpcStatus),
+      grpcStatus: outcome.grpcStatus,
+      error: undefined,
+    });
+    end.latency.observe(performance.now() - started);
+    end.total.inc();
     return outcome;
   };
 }

@@ -13,10 +13,9 @@
 //   intermediates, carries exactly our identity as DNS SAN, holds our public key and is valid now.
 // - close() cancels the timer; an attempt in flight finishes but publishes nothing.
 
-import type { Registry } from 'prom-client';
 import { causeChain } from '../../src/errors/index.ts';
 import type { Logger } from '../../src/log/index.ts';
-import { createIdentityCertMetrics, type IdentityCertMetrics } from '../../src/metrics/index.ts';
+import { type Registry, createIdentityCertMetrics, type IdentityCertMetrics } from '../../src/metrics/index.ts';
 import { Backoff, systemClock, type Clock, type TimerHandle } from '../../src/time/index.ts';
 import {
   certificatesToPem,

@@ -2,13 +2,13 @@
 // `outbound_http_route_request_statuses_total` (one per request, by status and error) and
 // `outbound_http_route_backend_requests_total` (one per backend request), without per-request
 // label hashing: the route and backend label objects are compiled once per profile update
-// (gateway-routing.ts), and the prom-client children are looked up by those objects' identity.
+// (gateway-routing.ts), and the metric children are looked up by those objects' identity.
 //
 // Contract: the families are registered once per registry (createHttpRouteMetrics). The recorded
 // series are exactly those of calling the families with the same labels. Children are kept in
 // WeakMaps keyed by the compiled label objects, so a replaced profile's entries go with it.
 
-import { Counter, type Registry } from 'prom-client';
+import { Counter, type Registry } from '../../src/metrics/index.ts';
 import type { BackendMetricLabels, RouteMetricLabels } from '../outbound/gateway-routing.ts';
 
 const ROUTE_LABELS = [
@@ -42,7 +42,7 @@ export function createHttpRouteMetrics(registry: Registry): HttpRouteMetrics {
   };
 }
 
-/** What the layers use of a prom-client child. */
+/** What the layers use of a metric child. */
 export interface CounterChild {
   inc(value?: number): void;
 }

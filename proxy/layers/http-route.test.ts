@@ -6,7 +6,7 @@ import type { CompiledBackend, CompiledRule, GatewayRouting } from '../outbound/
 import { httpRouteBackendLayer } from './http-route-backend.ts';
 import { HttpRouteMetricCache, createHttpRouteMetrics } from './http-route-metric-cache.ts';
 import { httpRouteLayer, type GatewayRoutableRequest } from './http-route.ts';
-import { Registry } from 'prom-client';
+import { Registry } from '../../src/metrics/index.ts';
 
 const OK: HttpOutcome = { status: 200, grpcStatus: undefined, committed: true };
 const labels = {

@@ -1,6 +1,6 @@
-// Route metrics without per-request label hashing: prom-client hashes a label object on every
-// inc()/observe(); the children for a route's label set (and for each status and classification seen
-// on it) are looked up once and kept. One cache per registry's RouteMetrics, shared by the route and
+// Route metrics without per-request label lookups: the children for a route's label set (and for
+// each status and classification seen on it) are looked up once and kept, and a child touches its
+// series directly. One cache per registry's RouteMetrics, shared by the route and
 // attempt layers.
 //
 // Contract: the recorded series are exactly those of calling the families with the same labels.
@@ -10,7 +10,7 @@
 import type { RouteMetrics } from '../../src/metrics/index.ts';
 import type { RouteLabels } from './route.ts';
 
-/** What the layers use of a prom-client child. */
+/** What the layers use of a metric child. */
 interface CounterChild {
   inc(value?: number): void;
 }

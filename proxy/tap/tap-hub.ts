@@ -9,7 +9,7 @@
 // once a second. After `limit` delivered requests the session ends itself (an `end` line).
 // closeAll() ends every session (shutdown). Timers come from the injected Clock.
 
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from '../../src/metrics/index.ts';
 import { systemClock, type Clock, type TimerHandle } from '../../src/time/index.ts';
 import type { Direction } from '../connection.ts';
 import type { TapEndReason, TapLine, TapRequestEvent } from '../../src/api/tap-event.ts';

@@ -7,7 +7,7 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Registry } from 'prom-client';
+import type { Registry } from '../metrics/index.ts';
 import type { SocketAddress } from '../config/index.ts';
 import type { Logger } from '../log/index.ts';
 

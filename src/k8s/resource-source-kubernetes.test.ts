@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, describe, test } from 'node:test';
-import { Registry } from 'prom-client';
+import { Registry } from '../metrics/index.ts';
 import { createLogger } from '../log/index.ts';
 import { catchRejection } from '../testing/index.ts';
 import { ResourceSyncError } from './resource-errors.ts';

@@ -17,7 +17,7 @@
 //   reach it through `createKubernetesResourceSource` in index.ts, which loads it lazily.
 
 import type { KubeConfig } from '@kubernetes/client-node';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from '../metrics/index.ts';
 import type { Logger } from '../log/index.ts';
 import { systemClock, type BackoffOptions, type Clock } from '../time/index.ts';
 import { ResourceStore } from './resource-cache.ts';

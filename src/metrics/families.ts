@@ -1,12 +1,12 @@
 // Linkerd's metric families, names, labels and buckets (shared/reference/linkerd.md §5), so that
 // dashboards and alerts written for Linkerd's proxy work on ours unchanged.
 //
-// prom-client needs label names up front; Linkerd's series carry different label sets (inbound vs
+// Our metrics library (./core) needs label names up front; Linkerd's series carry different label sets (inbound vs
 // outbound, TLS vs not, dst_* labels from discovery). Each family therefore declares the union of
 // its labels, and a series sets only the ones that apply: unset labels are left out of the output,
 // exactly as Linkerd's proxy leaves them out.
 
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from './core/index.ts';
 
 /** response_latency_ms buckets, in milliseconds. */
 export const LATENCY_BUCKETS_MS: readonly number[] = Object.freeze([

@@ -1,4 +1,17 @@
 // Public surface of src/metrics.
+export {
+  Registry,
+  Counter,
+  Gauge,
+  Histogram,
+  MetricError,
+  PROMETHEUS_CONTENT_TYPE,
+  type CounterChild,
+  type GaugeChild,
+  type HistogramChild,
+  type LabelValues,
+  type MetricSnapshot,
+} from './core/index.ts';
 export { createRegistry, exposition, type CreateRegistryOptions } from './registry.ts';
 export {
   LATENCY_BUCKETS_MS,

@@ -1,9 +1,10 @@
-// One prom-client registry per process, with process metrics and a build-info gauge.
+// One metrics registry per process (our own library, ./core), with process metrics and a
+// build-info gauge.
 //
-// Contract: never use prom-client's global registry; each process (and each test) makes its own
-// with createRegistry and passes it to whatever records metrics.
+// Contract: there is no global registry; each process (and each test) makes its own with
+// createRegistry and passes it to whatever records metrics.
 
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Registry, collectDefaultMetrics } from './core/index.ts';
 
 export interface CreateRegistryOptions {
   /** The role of the process, used in build info: proxy, destination, identity, injector. */

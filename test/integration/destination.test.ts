@@ -18,7 +18,7 @@ import {
   type ServiceClientConstructor,
 } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { Registry } from 'prom-client';
+import { Registry } from '../../src/metrics/index.ts';
 import { DestinationController } from '../../controller/destination/index.ts';
 import { FileResourceSource } from '../../src/k8s/index.ts';
 import { createLogger } from '../../src/log/index.ts';

@@ -8,7 +8,7 @@ import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Registry } from 'prom-client';
+import { Registry } from '../../src/metrics/index.ts';
 import { DestinationController } from '../../controller/destination/index.ts';
 import {
   DestinationResolver,

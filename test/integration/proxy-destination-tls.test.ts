@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { Registry } from 'prom-client';
+import { Registry } from '../../src/metrics/index.ts';
 import { DestinationController } from '../../controller/destination/index.ts';
 import { createCaFiles } from '../../src/cli/identity/ca-files.ts';
 import { FileResourceSource } from '../../src/k8s/index.ts';

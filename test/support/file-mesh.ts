@@ -5,7 +5,7 @@
 import { rename, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import path from 'node:path';
-import { Registry } from 'prom-client';
+import { Registry } from '../../src/metrics/index.ts';
 import { DestinationController } from '../../controller/destination/index.ts';
 import type { FileResourceSource } from '../../src/k8s/index.ts';
 import { createLogger } from '../../src/log/index.ts';

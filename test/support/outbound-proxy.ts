@@ -3,13 +3,12 @@
 // requests are sent to the proxy's outbound port with the Service name as Host.
 
 import { request, Agent, type IncomingHttpHeaders } from 'node:http';
-import type { Registry } from 'prom-client';
 import { ProxyApp } from '../../proxy/app.ts';
 import { parseProxyConfig } from '../../proxy/config.ts';
 import { StaticResolver, type Endpoint as DiscoveredEndpoint } from '../../proxy/discovery/index.ts';
 import { OutboundTargets } from '../../proxy/outbound/targets.ts';
 import { createLogger } from '../../src/log/index.ts';
-import { createRegistry, parsePrometheusText, sumSamples } from '../../src/metrics/index.ts';
+import { type Registry, createRegistry, parsePrometheusText, sumSamples } from '../../src/metrics/index.ts';
 import { defaultDestinationProfile, parseServiceProfilesYaml, toDestinationProfile } from '../../src/profiles/index.ts';
 import { parseAllDocuments } from 'yaml';
 
