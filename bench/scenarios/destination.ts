@@ -50,6 +50,8 @@ export interface DestinationBenchOptions {
   readonly pin: boolean;
   /** NODE_OPTIONS of the controller (profiling). */
   readonly serverNodeOptions?: string;
+  /** More environment for the controller (settings to compare, e.g. a NODEMESH_DESTINATION_* variable). */
+  readonly serverEnv?: Readonly<Record<string, string>>;
 }
 
 export interface DestinationBenchResult {
@@ -131,6 +133,7 @@ export async function runDestinationBench(opts: DestinationBenchOptions): Promis
         NODEMESH_DESTINATION_LISTEN_ADDR: `127.0.0.1:${grpcPort}`,
         NODEMESH_DESTINATION_ADMIN_LISTEN_ADDR: `127.0.0.1:${adminPort}`,
         NODEMESH_LOG_LEVEL: 'warn',
+        ...opts.serverEnv,
         ...(opts.serverNodeOptions === undefined ? {} : { NODE_OPTIONS: opts.serverNodeOptions }),
       },
       ...(controllerCpu === undefined ? {} : { cpu: controllerCpu }),
@@ -311,7 +314,8 @@ export function destinationMarkdown(r: DestinationBenchResult): string {
  * The `npm run bench` entry: 1,000 streams over 100 connections, 100 Services × 100 endpoints in
  * 10 namespaces, 100 changes/s, 3 s warm-up; `--duration` is the measured window and
  * `--concurrency` the number of streams. NODEMESH_BENCH_SERVER_NODE_OPTIONS becomes the
- * controller's NODE_OPTIONS (profiling).
+ * controller's NODE_OPTIONS (profiling); NODEMESH_BENCH_SERVER_ENV (`NAME=value,NAME=value`) adds
+ * to its environment, to compare settings.
  */
 export function destinationScenario(): {
   readonly describe: string;
@@ -325,6 +329,7 @@ export function destinationScenario(): {
       'Destination fan-out: 1,000 Get streams, 10,000 endpoints, 100 endpoint changes/s through the Kubernetes informers',
     run: async ({ durationMs, concurrency }) => {
       const nodeOptions = process.env.NODEMESH_BENCH_SERVER_NODE_OPTIONS;
+      const serverEnv = parseEnvList(process.env.NODEMESH_BENCH_SERVER_ENV ?? '');
       const result = await runDestinationBench({
         services: 100,
         endpointsPerService: 100,
@@ -337,8 +342,19 @@ export function destinationScenario(): {
         drainMs: 10_000,
         pin: true,
         ...(nodeOptions === undefined ? {} : { serverNodeOptions: nodeOptions }),
+        serverEnv,
       });
       return { json: result, markdown: destinationMarkdown(result) };
     },
   };
+}
+
+/** `NAME=value,NAME=value` → an environment (empty entries ignored). */
+function parseEnvList(list: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const entry of list.split(',')) {
+    const eq = entry.indexOf('=');
+    if (eq > 0) env[entry.slice(0, eq).trim()] = entry.slice(eq + 1).trim();
+  }
+  return env;
 }

@@ -6,6 +6,7 @@
 import { hostname } from 'node:os';
 import { SettingsReader, type EnvSource, type SocketAddress } from '../../src/config/index.ts';
 import { readLogConfig, type LogConfig } from '../../src/log/index.ts';
+import { DEFAULT_HEAP_GROWING_PERCENT } from './heap-growing.ts';
 import { MEMORY_SAVING_MODES, type MemorySavingMode } from './memory-saving.ts';
 
 export const ENV_LISTEN_ADDR = 'NODEMESH_DESTINATION_LISTEN_ADDR';
@@ -22,6 +23,7 @@ export const ENV_TLS_KEY_FILE = 'NODEMESH_DESTINATION_TLS_KEY_FILE';
 /** This replica's name (the chart sets it from the downward API): its identity in the route-status Lease. */
 export const ENV_POD_NAME = 'NODEMESH_DESTINATION_POD_NAME';
 export const ENV_MEMORY_SAVING = 'NODEMESH_DESTINATION_MEMORY_SAVING';
+export const ENV_HEAP_GROWING_PERCENT = 'NODEMESH_DESTINATION_HEAP_GROWING_PERCENT';
 
 export const RESOURCE_SOURCES = ['kubernetes', 'files'] as const;
 export type ResourceSourceKind = (typeof RESOURCE_SOURCES)[number];
@@ -54,6 +56,8 @@ export interface DestinationConfig {
   readonly podName: string;
   /** When V8's memory-saving mode is on (memory-saving.ts). */
   readonly memorySaving: MemorySavingMode;
+  /** V8's old-generation growth between full GCs, in percent; 0 lets V8 choose (heap-growing.ts). */
+  readonly heapGrowingPercent: number;
 }
 
 const DNS_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
@@ -107,6 +111,7 @@ export function parseDestinationConfig(env: EnvSource): DestinationConfig {
     tls: certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : undefined,
     podName: r.string(ENV_POD_NAME, { default: hostname() }),
     memorySaving: r.oneOf(ENV_MEMORY_SAVING, MEMORY_SAVING_MODES, { default: 'off' }),
+    heapGrowingPercent: r.int(ENV_HEAP_GROWING_PERCENT, { default: DEFAULT_HEAP_GROWING_PERCENT, min: 0, max: 300 }),
   };
   return r.finish(config);
 }

@@ -18,10 +18,12 @@ import type { EndpointSet, TranslatedEndpoint } from './endpoint-translator.ts';
 
 type Told = 'nothing' | 'missing' | 'empty' | 'endpoints';
 
+const NOTHING_SENT: ReadonlyMap<string, TranslatedEndpoint> = new Map();
+
 export class EndpointDiff {
   #told: Told = 'nothing';
-  /** Key → what the streams hold. */
-  #sent = new Map<string, TranslatedEndpoint>();
+  /** Key → what the streams hold: the `endpoints` of the last set (never mutated), not a copy. */
+  #sent: ReadonlyMap<string, TranslatedEndpoint> = NOTHING_SENT;
   #metricLabels: Readonly<Record<string, string>> = {};
   #balancer: Readonly<Record<string, string>> = {};
   /** The whole state as one message, built on demand and kept until the state changes. */
@@ -32,7 +34,7 @@ export class EndpointDiff {
       const told: Told = set.state === 'missing' ? 'missing' : 'empty';
       if (this.#told === told) return [];
       this.#told = told;
-      this.#sent.clear();
+      this.#sent = NOTHING_SENT;
       this.#snapshot = undefined;
       return [noEndpoints(told === 'empty')];
     }
@@ -49,7 +51,7 @@ export class EndpointDiff {
     }
     const first = this.#told !== 'endpoints';
     this.#told = 'endpoints';
-    this.#sent = new Map(set.endpoints);
+    this.#sent = set.endpoints;
     this.#metricLabels = set.metricLabels;
     this.#balancer = set.balancerAnnotations;
     const updates: Update[] = [];

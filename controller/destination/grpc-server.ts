@@ -6,6 +6,9 @@
 //   key) is given; clients are not asked for certificates (ADR 0007).
 // - Every stream gets its own StreamQueue of `queueCapacity`; on overflow the stream ends with
 //   RESOURCE_EXHAUSTED (counted) and its subscription is dropped, so the proxy reconnects.
+// - The streams of one connection (grpc-js's peer address) share a WriteBudget of
+//   WRITE_BUDGET_BYTES_PER_CONNECTION: encoded bytes handed to grpc-js and not sent yet. Beyond it
+//   messages wait in their queues as shared objects rather than as per-stream frame copies.
 // - Get: a name outside `<svc>.<ns>.svc.<cluster-domain>`, or an IP that is no Service's
 //   ClusterIP, is answered `no_endpoints{exists:false}` and the stream stays open.
 //   GetProfile: such a path ends the stream with INVALID_ARGUMENT (the proxy goes without a
@@ -33,6 +36,13 @@ import type { DestinationMethod, DestinationMetrics } from './metrics.ts';
 import type { ProfilesWatcher } from './profiles-watcher.ts';
 import { rescue } from './rescue.ts';
 import { StreamQueue } from './stream-queue.ts';
+import { WriteBudgets } from './write-budget.ts';
+
+/**
+ * Encoded bytes the streams of one connection may have in grpc-js's and HTTP/2's buffers: about
+ * one flow-control window (64 KiB by default), so the connection never idles for want of data.
+ */
+export const WRITE_BUDGET_BYTES_PER_CONNECTION = 64 * 1024;
 
 export interface DestinationGrpcServerDependencies {
   readonly source: ResourceSource;
@@ -66,6 +76,11 @@ function encodeOnce<T extends object>(serialize: (message: T) => Buffer): (messa
   };
 }
 
+const SIZE_OF = {
+  get: (message: Update) => ENCODE_ONCE_SERVICE.get.responseSerialize(message).byteLength,
+  get_profile: (message: DestinationProfile) => ENCODE_ONCE_SERVICE.getProfile.responseSerialize(message).byteLength,
+} as const;
+
 const ENCODE_ONCE_SERVICE = {
   get: { ...DestinationService.get, responseSerialize: encodeOnce(DestinationService.get.responseSerialize) },
   getProfile: {
@@ -80,6 +95,7 @@ export class DestinationGrpcServer {
   readonly #server: Server;
   /** Ends each open stream (status OK) and its subscription. */
   readonly #open = new Set<() => void>();
+  readonly #budgets = new WriteBudgets(WRITE_BUDGET_BYTES_PER_CONNECTION);
 
   constructor(deps: DestinationGrpcServerDependencies, opts: DestinationGrpcServerOptions) {
     this.#deps = deps;
@@ -178,16 +194,19 @@ export class DestinationGrpcServer {
     const { metrics, log } = this.#deps;
     let ended = false;
     let unsubscribe: () => void = () => undefined;
+    const budget = this.#budgets.acquire(call.getPeer());
     const end = (): void => {
       if (ended) return;
       ended = true;
       queue.close();
+      budget.release();
       unsubscribe();
       this.#open.delete(shutdown);
       metrics.streams.dec({ method });
     };
     const queue = new StreamQueue<T>(call, {
       capacity: this.#opts.queueCapacity,
+      budget: { budget: budget.budget, sizeOf: SIZE_OF[method] as (message: T) => number },
       onOverflow: () => {
         metrics.queueOverflows.inc({ method });
         log.warn({ method, path: call.request.path, capacity: this.#opts.queueCapacity }, 'stream queue overflowed');

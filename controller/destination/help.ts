@@ -35,5 +35,7 @@ Environment:
                                               (default: the host name; the chart sets the pod name)
   NODEMESH_DESTINATION_MEMORY_SAVING          off (default), until-synced, always: V8's memory-saving
                                               mode (less memory, more CPU; docs/performance.md)
+  NODEMESH_DESTINATION_HEAP_GROWING_PERCENT   how far V8's heap may grow past its live size before a
+                                              full GC (default 30; 0 lets V8 choose, up to 4×)
   NODEMESH_LOG_LEVEL, NODEMESH_LOG_FORMAT     logging
 `;

@@ -11,6 +11,7 @@ import { componentLogger, createLogger } from '../../src/log/index.ts';
 import { createRegistry } from '../../src/metrics/index.ts';
 import { VERSION } from '../../src/version.ts';
 import { parseDestinationConfig, type DestinationConfig } from './config.ts';
+import { applyHeapGrowing } from './heap-growing.ts';
 import { applyMemorySaving } from './memory-saving.ts';
 import { DestinationController } from './service.ts';
 
@@ -19,6 +20,7 @@ export async function runDestination(ctx: CommandContext): Promise<number> {
   const log = createLogger({ config: config.log, name: 'destination' });
   // Set before anything large is loaded or listed: V8 sizes the heap from its first growth steps.
   const sourceRef: { current?: ResourceSource } = {};
+  const heapFlags = applyHeapGrowing(config.heapGrowingPercent);
   const memorySaving = applyMemorySaving(config.memorySaving, () => sourceRef.current?.synced === true, {
     onSynced: () => log.info({ memorySaving: config.memorySaving }, 'caches synced; V8 memory-saving mode off'),
   });
@@ -68,7 +70,7 @@ export async function runDestination(ctx: CommandContext): Promise<number> {
         admin: `${adminAddr.host}:${adminAddr.port}`,
         source: config.source,
         tls: tls !== undefined,
-        v8Flags: memorySaving.flags,
+        v8Flags: [...heapFlags, ...memorySaving.flags],
       },
       'destination service started',
     );

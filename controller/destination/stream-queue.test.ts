@@ -5,13 +5,17 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { describe, test } from 'node:test';
 import { StreamQueue, type StreamSink } from './stream-queue.ts';
+import { WriteBudget } from './write-budget.ts';
 
 class FakeSink extends EventEmitter implements StreamSink<number> {
   readonly written: number[] = [];
+  /** The `done` callbacks of the writes, in order. */
+  readonly pending: (() => void)[] = [];
   accepting = true;
 
-  write(message: number): boolean {
+  write(message: number, done: () => void): boolean {
     this.written.push(message);
+    this.pending.push(done);
     return this.accepting;
   }
 }
@@ -50,5 +54,59 @@ describe('StreamQueue', () => {
     sink.accepting = true;
     sink.emit('drain');
     assert.deepEqual(sink.written, [0]);
+  });
+
+  test('with a budget, waits until earlier writes of the connection are done, in order', () => {
+    const budget = new WriteBudget(100);
+    const sizeOf = (message: number): number => message;
+    const a = new FakeSink();
+    const b = new FakeSink();
+    const qa = new StreamQueue(a, {
+      capacity: 5,
+      onOverflow: () => assert.fail('no overflow'),
+      budget: { budget, sizeOf },
+    });
+    const qb = new StreamQueue(b, {
+      capacity: 5,
+      onOverflow: () => assert.fail('no overflow'),
+      budget: { budget, sizeOf },
+    });
+    qa.push(70);
+    qb.push(40);
+    qb.push(10);
+    assert.deepEqual(a.written, [70]);
+    assert.deepEqual(b.written, [], 'does not fit while 70 bytes are in flight');
+    assert.equal(qb.size, 1);
+    a.pending[0]?.();
+    assert.deepEqual(b.written, [40, 10]);
+    assert.equal(budget.inFlight, 50);
+    a.pending[0]?.();
+    assert.equal(budget.inFlight, 50, 'a done callback counts once');
+  });
+
+  test('close() gives back the bytes still in flight and withdraws a waiting message', () => {
+    const budget = new WriteBudget(100);
+    const sizeOf = (message: number): number => message;
+    const a = new FakeSink();
+    const b = new FakeSink();
+    const qa = new StreamQueue(a, {
+      capacity: 5,
+      onOverflow: () => assert.fail('no overflow'),
+      budget: { budget, sizeOf },
+    });
+    const qb = new StreamQueue(b, {
+      capacity: 5,
+      onOverflow: () => assert.fail('no overflow'),
+      budget: { budget, sizeOf },
+    });
+    qa.push(90);
+    qb.push(50);
+    qb.close();
+    qa.close();
+    assert.equal(budget.inFlight, 0);
+    a.pending[0]?.();
+    assert.equal(budget.inFlight, 0, 'a late done after close gives nothing back twice');
+    assert.deepEqual(b.written, []);
+    assert.ok(budget.take(100));
   });
 });

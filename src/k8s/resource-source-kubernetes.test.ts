@@ -5,7 +5,7 @@ import { Registry } from '../metrics/index.ts';
 import { createLogger } from '../log/index.ts';
 import { catchRejection } from '../testing/index.ts';
 import { ResourceSyncError } from './resource-errors.ts';
-import { watchPathOf } from './resource-source-kubernetes-list.ts';
+import { kindLister, watchPathOf } from './resource-source-kubernetes-list.ts';
 import { KubernetesResourceSource, type KubernetesResourceSourceOptions } from './resource-source-kubernetes.ts';
 import { RESOURCE_KIND_NAMES, type CachedObject } from './resource-source.ts';
 import { FakeApiServer, type FakeObject } from './testing.ts';
@@ -195,6 +195,27 @@ describe('KubernetesResourceSource against the fake API server', () => {
     server.add(service('web-7'));
     await until(() => events.includes('add Service shop/web-7'), 'the add after the paged list');
     assert.equal(events.filter((e) => e.startsWith('add Service')).length, 8, 'nothing listed twice');
+  });
+
+  test('the lister prunes each page as it arrives, before the pages are joined', async () => {
+    const server = await startServer();
+    for (let i = 0; i < 5; i++) {
+      server.add({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: `web-${i}`, namespace: 'shop', managedFields: [{ manager: 'kubelet' }] },
+        spec: { serviceAccountName: 'web', containers: [{ name: 'app', image: 'app' }] },
+        status: { podIP: `10.0.0.${i}`, conditions: [{ type: 'Ready', status: 'True' }] },
+      });
+    }
+    const list = await kindLister(server.kubeConfig(), 'Pod', 10_000, 2)();
+    assert.equal(list.items.length, 5);
+    for (const item of list.items) {
+      const pod = item as { metadata: Record<string, unknown>; spec: unknown; status: { podIP?: string } };
+      assert.equal(pod.metadata['managedFields'], undefined);
+      assert.deepEqual(pod.spec, { serviceAccountName: 'web' });
+      assert.deepEqual(Object.keys(pod.status), ['podIP']);
+    }
   });
 
   test('add, update and delete arrive once each, in order', async () => {
