@@ -1,0 +1,54 @@
+// The header objects of the HTTP/2 forwarding path, built in one pass each: the request headers of
+// an attempt (an HTTP/2 request's own, or an HTTP/1 request's with pseudo-headers and
+// l5d-orig-proto), the response head for the client, and trailers. Same rules as headers.ts
+// (hop-by-hop fields are never forwarded; `te: trailers` is), without the intermediate entry arrays
+// and `delete`s: these run on every request.
+//
+// Contract: every function returns a fresh object the caller may own and mutate.
+
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import { HOP_BY_HOP, ORIG_PROTO_HEADER, forwardableH1Headers } from './headers.ts';
+import type { HttpRequest } from './stack.ts';
+
+type HeaderRecord = Readonly<Record<string, string | string[] | number | undefined>>;
+
+/** The HTTP/2 request headers of an attempt, with its added and dropped headers applied. */
+export function h2RequestHeaders(attempt: HttpRequest): OutgoingHttpHeaders {
+  const drop = attempt.dropHeaders;
+  let out: OutgoingHttpHeaders;
+  if (attempt.downstream.kind === 'h2') {
+    const headers: IncomingHttpHeaders = attempt.headers;
+    out = {};
+    for (const name in headers) {
+      const value = headers[name];
+      if (value === undefined || HOP_BY_HOP.has(name)) continue;
+      out[name] = value;
+    }
+    if (headers.te === 'trailers') out.te = 'trailers';
+  } else {
+    out = forwardableH1Headers(attempt.headers);
+    if (out.host !== undefined) delete out.host;
+    out[':method'] = attempt.method;
+    out[':scheme'] = 'http';
+    out[':path'] = attempt.target;
+    if (attempt.authority !== undefined) out[':authority'] = attempt.authority;
+    out[ORIG_PROTO_HEADER] = 'HTTP/1.1';
+    // The outbound proxy answered 100-continue itself (the peer cannot relay interim responses).
+    if (out.expect !== undefined) delete out.expect;
+  }
+  if (drop !== undefined) for (const name of drop) if (out[name] !== undefined) delete out[name];
+  const add = attempt.addHeaders;
+  if (add !== undefined) for (const name in add) out[name] = add[name];
+  return out;
+}
+
+/** Response headers (or trailers) from an HTTP/2 upstream for the client: no :status, no hop-by-hop fields. */
+export function h2ResponseFields(headers: HeaderRecord): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || name === ':status' || HOP_BY_HOP.has(name)) continue;
+    out[name] = value;
+  }
+  return out;
+}
