@@ -6,7 +6,7 @@
 //
 // Compare compiled JavaScript with compiled JavaScript: a .ts path also loads Node's type stripper.
 // The footprint scenario leaves the compiled tree in bench/results/tmp/dist, e.g.
-//   node bench/module-footprint.ts nothing prom-client bench/results/tmp/dist/src/metrics/core/index.js
+//   node bench/module-footprint.ts nothing pino @grpc/grpc-js bench/results/tmp/dist/src/metrics/core/index.js
 
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
@@ -34,7 +34,7 @@ function specifier(arg: string): string {
 }
 
 const args = process.argv.slice(2);
-const specs = args.length > 0 ? args : ['nothing', 'prom-client'];
+const specs = args.length > 0 ? args : ['nothing', 'pino', '@grpc/grpc-js', '@bufbuild/protobuf'];
 process.stdout.write('| imported alone | RSS MB | private MB | modules |\n| --- | --- | --- | --- |\n');
 for (const arg of specs) {
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', CHILD, specifier(arg)], {
