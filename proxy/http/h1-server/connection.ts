@@ -10,7 +10,9 @@
 // response gets 'close' with `destroyed`. Deadlines are checked by the server's sweep (check()):
 // the head must arrive within headersTimeoutMs of its first byte, an idle keep-alive connection
 // is closed after keepAliveTimeoutMs, and a body must not go bodyIdleTimeoutMs without a byte
-// (while the proxy is not holding it back): then 408 (BODY_TIMEOUT) and the connection closes.
+// (while the proxy is not holding it back): then 408 (BODY_TIMEOUT) and the connection closes. A
+// connection whose last response cannot be flushed, or whose dropped body stalls, is closed after
+// the keep-alive or body deadline.
 
 import type { Socket } from 'node:net';
 import { BodyDecoder } from './body-decoder.ts';
@@ -98,12 +100,16 @@ export class H1ServerConnection implements ResponseOwner {
         } else if (now - this.#since > limits.keepAliveTimeoutMs) this.socket.destroy();
         return;
       case 'body':
-        if (!this.#bodyPaused && !this.#discardBody && now - this.#since > limits.bodyIdleTimeoutMs) {
-          this.#bodyTimedOut();
-        }
+        if (this.#bodyPaused || now - this.#since <= limits.bodyIdleTimeoutMs) return;
+        // A body still being dropped after its response went out has nobody left to answer.
+        if (this.#discardBody) this.socket.destroy();
+        else this.#bodyTimedOut();
+        return;
+      case 'closing':
+        // The last response is still not flushed (a client that stopped reading): give up on it.
+        if (now - this.#since > limits.keepAliveTimeoutMs) this.socket.destroy();
         return;
       case 'wait':
-      case 'closing':
       case 'gone':
         return;
     }
@@ -311,6 +317,7 @@ export class H1ServerConnection implements ResponseOwner {
     }
     res?.connectionClosed();
     this.#state = 'closing';
+    this.#since = performance.now();
     if (!this.socket.writable) {
       this.socket.destroy();
       return;
@@ -339,6 +346,7 @@ export class H1ServerConnection implements ResponseOwner {
     }
     res.shouldKeepAlive = false;
     this.#state = 'closing';
+    this.#since = performance.now();
     res.writeHead(408, { connection: 'close', 'content-type': 'text/plain' });
     res.end('request body timed out\n', () => this.socket.destroy());
   }
@@ -346,6 +354,7 @@ export class H1ServerConnection implements ResponseOwner {
   /** Ends the connection once what was written has been flushed. */
   #close(): void {
     this.#state = 'closing';
+    this.#since = performance.now();
     this.#buf = undefined;
     const socket = this.socket;
     if (socket.destroyed) return;

@@ -231,6 +231,26 @@ describe('H1Server', () => {
     assert.equal(closed, true, 'the idle keep-alive connection was closed');
   });
 
+  test('a client that stops reading its last response is cut off after the keep-alive deadline', async () => {
+    let res: H1ServerResponse | undefined;
+    h.handler = (_req, r) => {
+      res = r;
+      r.writeHead(200, { 'content-length': String(32 << 20) });
+      // Far more than the socket buffers take: the rest waits for a reader that never comes.
+      r.end(Buffer.alloc(32 << 20));
+    };
+    const socket = connect(h.port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    socket.pause();
+    socket.write('GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n');
+    for (let i = 0; i < 100 && res === undefined; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(res !== undefined);
+    if (!res.destroyed) await Promise.race([once(res, 'close'), new Promise((r) => setTimeout(r, 3000))]);
+    assert.equal(res.destroyed, true, 'the connection was closed');
+    assert.equal(res.writableFinished, false);
+    socket.destroy();
+  });
+
   test('refusals are counted by code and do not stop the server', async () => {
     // Requests with a body are left unanswered, so a refused body is the only answer.
     h.handler = (req, res) => {
