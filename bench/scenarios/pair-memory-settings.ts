@@ -3,7 +3,8 @@
 // pinned to the proxies' CPU): "node-defaults" with no NODE_OPTIONS and
 // NODEMESH_PROXY_OPTIMIZE_FOR_SIZE=false (Node's and V8's defaults), "memory-settings" as a pod
 // runs it: the chart's `proxy.nodeOptions` (NODEMESH_BENCH_AB_NODE_OPTIONS names other options)
-// and the proxy's own default (V8's memory-saving mode, proxy/v8-memory.ts). wrk -c50 over HTTP/1.1 alternates between them (A B A B …, after a warm-up of
+// and the proxy's own default (V8's memory-saving mode, proxy/v8-memory.ts;
+// NODEMESH_BENCH_AB_OPTIMIZE_FOR_SIZE=false measures the options without it). wrk -c50 over HTTP/1.1 alternates between them (A B A B …, after a warm-up of
 // each), so drift on a shared machine hits both alike; each run records requests/s, CPU per
 // request and the highest RSS / USS of the two proxies while loaded.
 
@@ -30,6 +31,8 @@ const CONFIGS: readonly MemoryConfig[] = ['node-defaults', 'memory-settings'];
 
 export interface PairMemorySettingsOptions {
   readonly nodeOptions: string;
+  /** V8's memory-saving mode in the memory-settings pair (the proxy's default: on). */
+  readonly optimizeForSize: boolean;
   readonly durationMs: number;
   readonly warmupMs: number;
   readonly repetitions: number;
@@ -42,6 +45,7 @@ export interface PairMemorySettingsOptions {
 export interface PairMemorySettingsResult {
   readonly scenario: 'pair-memory-settings';
   readonly nodeOptions: string;
+  readonly optimizeForSize: boolean;
   readonly client: string;
   readonly durationS: number;
   readonly repetitions: number;
@@ -65,7 +69,9 @@ export async function runPairMemorySettingsBench(o: PairMemorySettingsOptions): 
         pin: o.pin,
         nodemeshBin: dist,
         proxyNodeOptions: c === 'memory-settings' ? o.nodeOptions : '',
-        ...(c === 'memory-settings' ? {} : { proxyEnv: { NODEMESH_PROXY_OPTIMIZE_FOR_SIZE: 'false' } }),
+        ...(c === 'memory-settings' && o.optimizeForSize
+          ? {}
+          : { proxyEnv: { NODEMESH_PROXY_OPTIMIZE_FOR_SIZE: 'false' } }),
       });
       topologies.set(c, t);
       await t.preflightPath('nodemesh-pair', 'h1');
@@ -106,6 +112,7 @@ export async function runPairMemorySettingsBench(o: PairMemorySettingsOptions): 
     return {
       scenario: 'pair-memory-settings',
       nodeOptions: o.nodeOptions,
+      optimizeForSize: o.optimizeForSize,
       client: `wrk -t1 -c${o.connections}`,
       durationS: o.durationMs / 1000,
       repetitions: o.repetitions,
@@ -148,7 +155,7 @@ export function pairMemorySettingsMarkdown(r: PairMemorySettingsResult): string 
     const m = r.loadedMemoryMb[s.config];
     const opts =
       s.config === 'memory-settings'
-        ? `NODE_OPTIONS \`${r.nodeOptions}\`, optimize-for-size`
+        ? `NODE_OPTIONS \`${r.nodeOptions}\`${r.optimizeForSize ? ', optimize-for-size' : ', no optimize-for-size'}`
         : 'none, no optimize-for-size';
     return `| ${s.config} | ${opts} | ${fmt(s.requestsPerSecond, 0)} | ${s.proxyCpuUsPerRequest === undefined ? '' : fmt(s.proxyCpuUsPerRequest, 1)} | ${fmt(s.p99Ms, 2)} | ${fmt(m.rssMb, 1)} | ${fmt(m.ussMb, 1)} | ${s.errors} |`;
   });
@@ -172,6 +179,7 @@ export function pairMemorySettingsScenario(): BenchScenario {
       const ab = process.env.NODEMESH_BENCH_AB_NODE_OPTIONS;
       const result = await runPairMemorySettingsBench({
         nodeOptions: ab === undefined || ab === '' ? chartProxyNodeOptions() : ab,
+        optimizeForSize: process.env.NODEMESH_BENCH_AB_OPTIMIZE_FOR_SIZE !== 'false',
         durationMs,
         warmupMs: 3000,
         repetitions: 5,

@@ -9,10 +9,11 @@
 // request head goes out as one write; a response that arrives in one read goes to the client as one
 // write.
 
-import { validateHeaderValue, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import { validateHeaderValue, type OutgoingHttpHeaders } from 'node:http';
 import type { ServerHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
+import type { H1ServerResponse } from './h1-server/server.ts';
 import { editRawHeaders, type HeaderEdit } from './header-edit.ts';
 import { HOP_BY_HOP, ORIG_PROTO_HEADER, forwardableH1Headers } from './headers.ts';
 import type { H1Connection, H1Exchange, H1Pool } from './h1-client.ts';
@@ -38,12 +39,13 @@ export interface H1ForwardOptions {
 const CHUNKED_BY_DEFAULT = new Set(['POST', 'PUT', 'PATCH']);
 
 /**
- * Forwards an attempt over HTTP/1.1: from an HTTP/1 client (`body` its IncomingMessage), or from an
- * HTTP/2 stream carrying an HTTP/1 request between proxies (`l5d-orig-proto`, `body` the stream).
+ * Forwards an attempt over HTTP/1.1: from an HTTP/1 client (`body` its request body, undefined when it
+ * has none), or from an HTTP/2 stream carrying an HTTP/1 request between proxies (`l5d-orig-proto`,
+ * `body` the stream).
  */
 export function forwardH1(
   attempt: EndpointRequest,
-  body: Readable,
+  body: Readable | undefined,
   writer: ClientWriter,
   opts: H1ForwardOptions,
 ): Promise<HttpOutcome> {
@@ -128,14 +130,14 @@ export interface ClientWriter {
   onClose(fn: () => void): () => void;
 }
 
-export function h1Writer(res: ServerResponse): ClientWriter {
+export function h1Writer(res: H1ServerResponse): ClientWriter {
   return {
     informational(status) {
       if (status === 100) res.writeContinue();
       else res.writeProcessing();
     },
     head(status, reason, raw) {
-      res.writeHead(status, reason, raw as string[]);
+      res.writeHead(status, reason, raw);
     },
     write: (chunk) => res.write(chunk),
     onDrain(fn) {
@@ -194,7 +196,7 @@ export function h2Writer(stream: ServerHttp2Stream): ClientWriter {
 }
 
 class Forward implements H1Exchange {
-  readonly #body: Readable;
+  readonly #body: Readable | undefined;
   readonly #res: ClientWriter;
   readonly #conn: H1Connection;
   readonly #target: string;
@@ -203,7 +205,7 @@ class Forward implements H1Exchange {
   readonly #reject: (e: ProxyError) => void;
   #settled = false;
   #headReceived = false;
-  readonly #onDrain = (): void => void this.#body.resume();
+  readonly #onDrain = (): void => void this.#body?.resume();
   #requestDone = false;
   #responseDone = false;
   #keepAlive = false;
@@ -219,7 +221,7 @@ class Forward implements H1Exchange {
   #responseEdits: readonly HeaderEdit[] | undefined;
 
   constructor(
-    body: Readable,
+    body: Readable | undefined,
     res: ClientWriter,
     conn: H1Connection,
     target: string,
@@ -277,7 +279,7 @@ class Forward implements H1Exchange {
     }
     // A body that already ended (e.g. an HTTP/2 stream whose END_STREAM came with no data) will not
     // emit 'end' again.
-    if (body.readableEnded) {
+    if (body === undefined || body.readableEnded) {
       if (mode === 'chunked') socket.write('0\r\n\r\n', 'latin1');
       this.#requestDone = true;
       return;
@@ -365,7 +367,7 @@ class Forward implements H1Exchange {
     if (socket.isPaused()) socket.resume();
     socket.removeListener('drain', this.#onDrain);
     this.#conn.finish(this.#keepAlive && this.#requestDone);
-    if (!this.#requestDone) this.#body.resume();
+    if (!this.#requestDone) this.#body?.resume();
     this.#settled = true;
     this.#detach();
     this.#resolve({ status: this.#status, grpcStatus: this.#grpcStatus, committed: true });
@@ -416,7 +418,7 @@ class Forward implements H1Exchange {
 
   /** Removes this attempt's listeners from the shared request body and response. */
   #detach(): void {
-    if (this.#onData !== undefined) this.#body.removeListener('data', this.#onData);
+    if (this.#onData !== undefined) this.#body?.removeListener('data', this.#onData);
     this.#offClose?.();
     this.#conn.socket.removeListener('drain', this.#onDrain);
   }

@@ -2,7 +2,7 @@
 // Connection headers; a 101 answer turns the connection into a byte tunnel both ways; any other
 // answer is passed back as an ordinary response and the client connection closed.
 
-import { request, type IncomingMessage } from 'node:http';
+import { request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { forwardableH1Headers } from './headers.ts';
 import { upstreamError, type ProxyError } from './proxy-error.ts';
@@ -11,8 +11,15 @@ export interface UpgradeResult {
   readonly status: number;
 }
 
+/** What an upgrade needs of the client's request. */
+export interface UpgradeRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+}
+
 export function forwardUpgrade(
-  req: IncomingMessage,
+  req: UpgradeRequest,
   client: Duplex,
   head: Buffer,
   endpoint: { host: string; port: number },

@@ -8,12 +8,6 @@
 // labels; every attempt is counted by that layer.
 
 import {
-  createServer as createH1Server,
-  type IncomingMessage,
-  type Server as H1Server,
-  type ServerResponse,
-} from 'node:http';
-import {
   createServer as createH2Server,
   type Http2Server,
   type IncomingHttpHeaders,
@@ -26,6 +20,7 @@ import type { HttpMetrics } from '../../src/metrics/index.ts';
 import { contextOf, type ConnectionContext } from '../connection.ts';
 import { recordResponse, requestLabels } from './endpoint-metrics.ts';
 import { ProxyError } from './proxy-error.ts';
+import { H1Server, type H1ServerRequest, type H1ServerResponse } from './h1-server/server.ts';
 import type { Downstream, HttpRequest, HttpService } from './stack.ts';
 import { isGrpc, respondH1Error, respondH2Error, synthesize, type SynthesizedError } from './synthesize.ts';
 
@@ -69,43 +64,24 @@ export class HttpProxy {
 
   constructor(opts: HttpProxyOptions) {
     this.#opts = opts;
-    const headersTimeout = opts.headerReadTimeoutMs ?? 10_000;
-    this.h1 = createH1Server({
-      keepAliveTimeout: 60_000,
-      requestTimeout: 0,
-      headersTimeout,
-      // Node checks the header deadline on this period, so it bounds how late a slow head is cut.
-      connectionsCheckingInterval: Math.max(50, Math.min(headersTimeout / 4, 5_000)),
-    });
-    // The parser refuses a request with more fields (HPE_HEADER_OVERFLOW, answered 431 below).
-    this.h1.maxHeadersCount = opts.maxHeaders ?? 100;
-    // node:http arms its header deadline (and connection bookkeeping) on 'listening'; this server
-    // never listens itself (connections are handed to it after detection), so say it does.
-    this.h1.emit('listening');
-    this.h1.on('request', (req: IncomingMessage, res: ServerResponse) => void this.#onH1(req, res));
-    this.h1.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => void this.#onH1(req, res));
-    this.h1.on(
-      'upgrade',
-      (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.#onUpgrade(req, socket, head),
+    this.h1 = new H1Server(
+      {
+        maxHeaders: opts.maxHeaders ?? 100,
+        // node:http's default (--max-http-header-size).
+        maxHeaderBytes: 16 * 1024,
+        headersTimeoutMs: opts.headerReadTimeoutMs ?? 10_000,
+        keepAliveTimeoutMs: 60_000,
+        bodyIdleTimeoutMs: opts.bodyIdleTimeoutMs ?? 60_000,
+      },
+      {
+        request: (req, res) => void this.#onH1(req, res),
+        upgrade: (req, socket, head) => void this.#onUpgrade(req, socket, head),
+        // A request the server refuses (smuggling shapes such as Content-Length with
+        // Transfer-Encoding or conflicting lengths, obsolete folding, bare LF, oversized headers, a
+        // slow head or body) is answered 400/408/417/431, never forwarded, and counted by its code.
+        clientError: (code) => opts.onClientError?.(code),
+      },
     );
-    // A request the HTTP/1 parser refuses (smuggling shapes such as Content-Length with
-    // Transfer-Encoding or conflicting lengths, obsolete folding, bare LF, oversized headers) is
-    // answered 400 (431 for oversized headers), never forwarded, and counted by the parser's code.
-    this.h1.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
-      const code = err.code ?? 'unknown';
-      if (code !== 'ECONNRESET') opts.onClientError?.(code);
-      if (!socket.writable || code === 'ECONNRESET') {
-        socket.destroy();
-        return;
-      }
-      socket.end(
-        code === 'HPE_HEADER_OVERFLOW'
-          ? 'HTTP/1.1 431 Request Header Fields Too Large\r\nconnection: close\r\ncontent-length: 0\r\n\r\n'
-          : code === 'ERR_HTTP_REQUEST_TIMEOUT'
-            ? 'HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n'
-            : 'HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n',
-      );
-    });
     this.h2 = createH2Server({ settings: { initialWindowSize: 1 << 20, maxConcurrentStreams: 1000 } });
     this.h2.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => void this.#onH2(stream, headers));
     this.h2.on('session', (session: ServerHttp2Session) => {
@@ -130,7 +106,8 @@ export class HttpProxy {
     // that closed its side would keep its session, and every upstream stream it had open, alive
     // until a write failed. HTTP/2 has no half-close at the TCP level, so EOF ends the connection.
     if (protocol === 'h2') socket.once('end', () => socket.destroy());
-    (protocol === 'h2' ? this.h2 : this.h1).emit('connection', socket);
+    if (protocol === 'h2') this.h2.emit('connection', socket);
+    else this.h1.accept(socket as Socket);
     socket.resume();
   }
 
@@ -145,20 +122,19 @@ export class HttpProxy {
     const now = performance.now();
     this.#drainStartedAt ??= now;
     this.#draining = true;
+    this.h1.drain();
     for (const session of this.#sessions) session.close();
     if (now - this.#drainStartedAt >= DRAIN_SETTLE_MS) this.h1.closeIdleConnections();
   }
 
   /** Stops reusing idle upstream connections and closes idle client connections. */
   close(): void {
-    // Stops the header-deadline timer armed in the constructor and closes idle connections.
+    // Stops the deadline sweep and closes idle connections.
     this.h1.close();
     this.#opts.onClose?.();
   }
 
-  async #onH1(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (this.#draining) res.shouldKeepAlive = false;
-    this.#watchBody(req, res);
+  async #onH1(req: H1ServerRequest, res: H1ServerResponse): Promise<void> {
     const grpc = isGrpc(req.headers['content-type']);
     const request = this.#request(contextOf(req.socket), { kind: 'h1', req, res }, req, req.headers, grpc);
     if (request instanceof ProxyError) {
@@ -173,49 +149,7 @@ export class HttpProxy {
     }
   }
 
-  /**
-   * Slowloris bodies: while a request's body is incomplete, its connection must deliver a byte at
-   * least every `bodyIdleTimeoutMs`, else the request ends with 408 (when no response has started),
-   * the connection closes, the upstream request is cancelled, and it is counted as BODY_TIMEOUT.
-   * Watched through the socket's byte count, so the body stream itself is left untouched; a client
-   * waiting for its response after sending the whole body is never timed out.
-   */
-  #watchBody(req: IncomingMessage, res: ServerResponse): void {
-    const limit = this.#opts.bodyIdleTimeoutMs ?? 60_000;
-    if (req.complete || !hasRequestBody(req)) return;
-    const socket = req.socket;
-    let seen = socket.bytesRead;
-    let idleSince = performance.now();
-    const timer = setInterval(
-      () => {
-        if (req.complete || req.destroyed || socket.destroyed) {
-          clearInterval(timer);
-          return;
-        }
-        if (socket.bytesRead !== seen) {
-          seen = socket.bytesRead;
-          idleSince = performance.now();
-          return;
-        }
-        if (performance.now() - idleSince < limit) return;
-        clearInterval(timer);
-        this.#opts.onClientError?.('BODY_TIMEOUT');
-        if (res.headersSent) {
-          socket.destroy();
-          return;
-        }
-        res.shouldKeepAlive = false;
-        res.writeHead(408, { connection: 'close', 'content-type': 'text/plain' });
-        res.end('request body timed out\n', () => socket.destroy());
-      },
-      Math.max(25, Math.min(limit / 4, 1_000)),
-    );
-    timer.unref();
-    req.once('end', () => clearInterval(timer));
-    res.once('close', () => clearInterval(timer));
-  }
-
-  async #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+  async #onUpgrade(req: H1ServerRequest, socket: Duplex, head: Buffer): Promise<void> {
     const request = this.#request(
       contextOf(req.socket),
       { kind: 'upgrade', req, socket, head },
@@ -254,7 +188,7 @@ export class HttpProxy {
   #request(
     conn: ConnectionContext | undefined,
     downstream: Downstream,
-    h1: IncomingMessage | undefined,
+    h1: H1ServerRequest | undefined,
     headers: IncomingHttpHeaders,
     grpc: boolean,
   ): HttpRequest | ProxyError {
@@ -300,11 +234,4 @@ export function h2SessionErrorCode(err: Error): string {
   if (/protocol error/i.test(err.message)) return 'H2_PROTOCOL_ERROR';
   const code = (err as NodeJS.ErrnoException).code;
   return code === undefined || code === 'ERR_HTTP2_ERROR' ? 'H2_SESSION_ERROR' : code;
-}
-
-/** True when an HTTP/1 request has a body to read (a non-zero Content-Length, or chunked). */
-function hasRequestBody(req: IncomingMessage): boolean {
-  const length = req.headers['content-length'];
-  if (length !== undefined) return length !== '0';
-  return req.headers['transfer-encoding'] !== undefined;
 }

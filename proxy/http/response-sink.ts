@@ -8,9 +8,10 @@
 // reset() aborts the response mid-stream; onClose() fires once when the client side is gone or done
 // and returns a function removing the listener.
 
-import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { ServerHttp2Stream } from 'node:http2';
-import type { Writable } from 'node:stream';
+import { Writable } from 'node:stream';
+import type { H1ServerResponse } from './h1-server/server.ts';
 
 export interface ResponseSink {
   readonly body: Writable;
@@ -111,9 +112,23 @@ class H2Sink implements ResponseSink {
 /** HTTP/1 response headers may not carry HTTP/2-only or connection-specific fields. */
 const NOT_FOR_H1 = new Set(['l5d-orig-proto', 'transfer-encoding', 'connection', 'keep-alive']);
 
-export function h1Sink(res: ServerResponse): ResponseSink {
+export function h1Sink(res: H1ServerResponse): ResponseSink {
+  // The response as a Writable, so an HTTP/2 upstream stream can be piped into it.
+  const body = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      if (res.write(chunk) || res.destroyed) callback();
+      else res.once('drain', () => callback());
+    },
+    final(callback) {
+      if (res.writableEnded || res.destroyed) callback();
+      else res.end(undefined, () => callback());
+    },
+  });
+  res.once('close', () => {
+    if (!body.destroyed) body.destroy();
+  });
   return {
-    body: res,
+    body,
     gone: () => res.destroyed || res.writableEnded,
     respond(status, headers, endStream) {
       const out: OutgoingHttpHeaders = {};

@@ -13,10 +13,11 @@
 // replaying a buffered body) passes a shallow copy down, so retries never see a previous attempt's
 // choices. Fields a layer needs are stated as structural constraints on its input.
 
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { ServerHttp2Stream } from 'node:http2';
 import type { Duplex, Readable } from 'node:stream';
 import type { ConnectionContext } from '../connection.ts';
+import type { H1ServerRequest, H1ServerResponse } from './h1-server/server.ts';
 import type { MeshTarget } from '../mesh/mesh-connector.ts';
 import type { HeaderEdit } from './header-edit.ts';
 
@@ -31,9 +32,9 @@ export interface Endpoint {
 
 /** Where the response goes: an HTTP/1 exchange, an HTTP/2 stream, or an HTTP/1 Upgrade. */
 export type Downstream =
-  | { readonly kind: 'h1'; readonly req: IncomingMessage; readonly res: ServerResponse }
+  | { readonly kind: 'h1'; readonly req: H1ServerRequest; readonly res: H1ServerResponse }
   | { readonly kind: 'h2'; readonly stream: ServerHttp2Stream }
-  | { readonly kind: 'upgrade'; readonly req: IncomingMessage; readonly socket: Duplex; readonly head: Buffer };
+  | { readonly kind: 'upgrade'; readonly req: H1ServerRequest; readonly socket: Duplex; readonly head: Buffer };
 
 /** What a layer may learn of a response before the client sees it. */
 export interface ResponseHead {

@@ -3,8 +3,8 @@
 // response with grpc-status (UNAVAILABLE, or DEADLINE_EXCEEDED for timeouts, UNIMPLEMENTED when no
 // Gateway API route matches) rather than a page.
 
-import type { ServerResponse } from 'node:http';
 import { constants as h2, type ServerHttp2Stream } from 'node:http2';
+import type { H1ServerResponse } from './h1-server/server.ts';
 import { ProxyError } from './proxy-error.ts';
 
 export interface SynthesizedError {
@@ -65,7 +65,7 @@ function headerSafe(message: string): string {
 }
 
 /** Answers an HTTP/1 request with a synthesized error, or closes the connection if the response started. */
-export function respondH1Error(res: ServerResponse, err: unknown, grpc: boolean): SynthesizedError {
+export function respondH1Error(res: H1ServerResponse, err: unknown, grpc: boolean): SynthesizedError {
   const e = synthesize(err);
   if (res.headersSent) {
     res.destroy();

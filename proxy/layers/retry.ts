@@ -15,6 +15,7 @@
 import type { RouteMetrics } from '../../src/metrics/index.ts';
 import type { HeadVerdict, HttpLayer, HttpOutcome, ResponseHead } from '../http/stack.ts';
 import { Readable } from 'node:stream';
+import { emptyBody } from '../http/empty-body.ts';
 import { ProxyError } from '../http/proxy-error.ts';
 import { ReplayableBody } from './replay-body.ts';
 import type { RoutedRequest } from './route.ts';
@@ -111,7 +112,7 @@ function downstreamBody(req: RetryableRequest): Readable {
   switch (down.kind) {
     case 'h1':
     case 'upgrade':
-      return down.req;
+      return down.req.body ?? emptyBody();
     case 'h2':
       return down.stream;
   }

@@ -185,6 +185,26 @@ for (const h1OverH2 of [false, true])
       else assert.ok(opened <= 6, `${opened} new connections to the peer`);
     });
 
+    test('clients that close their connection after each request do not cost a connection to the peer', async () => {
+      const before = relay.accepted();
+      const [host, port] = outbound().split(':');
+      for (let i = 0; i < 20; i++) {
+        const answer = await new Promise<string>((resolve, reject) => {
+          const socket = tcpConnect(Number(port), host);
+          let text = '';
+          socket.setEncoding('latin1');
+          socket.on('data', (d: string) => (text += d));
+          socket.on('error', reject);
+          socket.on('close', () => resolve(text));
+          socket.write(`GET /close-${i} HTTP/1.1\r\nHost: web-h1.shop.svc.cluster.local\r\nConnection: close\r\n\r\n`);
+        });
+        assert.match(answer, /^HTTP\/1\.1 200 /);
+        assert.ok(answer.includes(`/close-${i}`), answer);
+      }
+      const opened = relay.accepted() - before;
+      assert.ok(opened <= 1, `${opened} new connections to the peer for 20 sequential requests`);
+    });
+
     test('HTTP/1 bodies, trailers and large responses cross intact', async () => {
       const upload = await run('curl', [
         '-sS',

@@ -1,5 +1,5 @@
 // Property-based tests (fast-check) of everything that parses bytes or objects a peer or a user
-// controls: transport headers, TLS ClientHellos, certificates and CSRs, ServiceProfiles, Gateway
+// controls: transport headers, HTTP/1 requests, chunked bodies and upstream responses, TLS ClientHellos, certificates and CSRs, ServiceProfiles, Gateway
 // API routes and AdmissionReviews. The property is always the same: any input gets a result or the
 // component's own typed error (a MeshError with its stable code) — never a TypeError, a RangeError
 // or a hang — and well-formed input round-trips. Runs are seeded and bounded (numRuns), so a
@@ -12,6 +12,9 @@ import { reviewAdmission } from '../../controller/injector/admission.ts';
 import { loadChartValues, parseInjectorConfig } from '../../controller/injector/injector-config.ts';
 import { AdmissionReviewError } from '../../controller/injector/errors.ts';
 import { reviewValidation } from '../../controller/injector/validate.ts';
+import { BodyDecoder } from '../../proxy/http/h1-server/body-decoder.ts';
+import { H1RequestError, parseRequestHead } from '../../proxy/http/h1-server/request-head.ts';
+import { H1ParseError, H1ResponseParser } from '../../proxy/http/h1-response-parser.ts';
 import { parseClientHello } from '../../proxy/tls/client-hello.ts';
 import {
   TransportHeaderDecoder,
@@ -103,6 +106,110 @@ describe('transport header (transport.l5d.io/v1)', () => {
           );
         },
       ),
+      RUNS,
+    );
+  });
+});
+
+describe('HTTP/1 from clients and upstreams', () => {
+  const request = Buffer.from(
+    'POST /orders?id=1 HTTP/1.1\r\nHost: web.shop:8080\r\nContent-Length: 5\r\nCookie: a=1\r\nCookie: b=2\r\nX-A:  v ',
+    'latin1',
+  );
+
+  test('any request head is parsed or refused with an H1RequestError (400, 417 or 431)', () => {
+    fc.assert(
+      fc.property(nearly(request), (bytes) => {
+        try {
+          const head = parseRequestHead(Buffer.from(bytes).toString('latin1'), { maxHeaders: 100 });
+          assert.ok(head.minor === 0 || head.minor === 1);
+        } catch (err) {
+          assert.ok(err instanceof H1RequestError, `expected an H1RequestError, got ${String(err)}`);
+          assert.ok([400, 417, 431].includes(err.status));
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  test('a chunked body decodes to the same bytes however it is cut, and any bytes are decoded or refused', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.uint8Array({ minLength: 1, maxLength: 40 }), { maxLength: 5 }),
+        fc.array(fc.nat({ max: 30 }), { maxLength: 8 }),
+        (chunks, cuts) => {
+          const wire = Buffer.concat([
+            ...chunks.flatMap((c) => [
+              Buffer.from(`${c.length.toString(16)};x=1\r\n`),
+              Buffer.from(c),
+              Buffer.from('\r\n'),
+            ]),
+            Buffer.from('0\r\nX-T: 1\r\n\r\nNEXT'),
+          ]);
+          const got: Buffer[] = [];
+          let ended = 0;
+          const decoder = new BodyDecoder(
+            'chunked',
+            0,
+            (c) => got.push(Buffer.from(c)),
+            () => ended++,
+          );
+          let at = 0;
+          let rest = Buffer.alloc(0);
+          for (const cut of [...cuts, wire.length]) {
+            const end = Math.min(wire.length, at + cut);
+            const piece = wire.subarray(at, end);
+            const stop = decoder.feed(piece, 0);
+            at = end;
+            if (decoder.done) {
+              rest = Buffer.concat([piece.subarray(stop), wire.subarray(at)]);
+              break;
+            }
+          }
+          assert.equal(ended, 1);
+          assert.deepEqual(Buffer.concat(got), Buffer.concat(chunks.map((c) => Buffer.from(c))));
+          assert.equal(rest.toString(), 'NEXT');
+        },
+      ),
+      RUNS,
+    );
+    const valid = Buffer.from('5\r\nhello\r\n0\r\n\r\n');
+    fc.assert(
+      fc.property(nearly(valid), (bytes) => {
+        const decoder = new BodyDecoder(
+          'chunked',
+          0,
+          () => undefined,
+          () => undefined,
+        );
+        try {
+          decoder.feed(Buffer.from(bytes), 0);
+        } catch (err) {
+          assert.ok(err instanceof H1RequestError, `expected an H1RequestError, got ${String(err)}`);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  test('any upstream response bytes are parsed or refused with an H1ParseError', () => {
+    const response = Buffer.from(
+      'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\ngrpc-status: 0\r\n\r\n',
+    );
+    fc.assert(
+      fc.property(nearly(response), (bytes) => {
+        const parser = new H1ResponseParser({
+          informational: () => undefined,
+          head: () => undefined,
+          body: () => undefined,
+          complete: () => undefined,
+        });
+        try {
+          parser.feed(Buffer.from(bytes));
+        } catch (err) {
+          assert.ok(err instanceof H1ParseError, `expected an H1ParseError, got ${String(err)}`);
+        }
+      }),
       RUNS,
     );
   });

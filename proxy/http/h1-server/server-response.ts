@@ -1,0 +1,261 @@
+// The response to one HTTP/1 request on the proxy's own server: the subset of node:http's
+// ServerResponse the proxy uses, written straight to the socket.
+//
+// Contract: writeHead() only prepares the head; it goes out with the first body bytes or with
+// end(), so a small response is one write. Framing is chosen from the head: Content-Length as
+// given; no body for HEAD, 1xx, 204 and 304; otherwise chunked for HTTP/1.1 clients (trailers
+// allowed) and read-until-close for HTTP/1.0 clients. `connection: close` is sent (and the
+// connection closed after the response) when the client asked for it, the proxy is draining, or the
+// response says so; HTTP/1.0 keep-alive clients get `connection: keep-alive`. Events: 'drain' when
+// the socket can take more, 'finish' once the response has been flushed, and 'close' after finish
+// or when the connection goes away first (then `destroyed` is true).
+
+import { EventEmitter } from 'node:events';
+import { STATUS_CODES, type OutgoingHttpHeaders } from 'node:http';
+import type { Socket } from 'node:net';
+
+/** What the response needs from its connection. */
+export interface ResponseOwner {
+  readonly socket: Socket;
+  /** The proxy is draining: the connection closes after this response. */
+  draining(): boolean;
+  /** end() was called: the connection may go on with the next request (or close). */
+  responseEnded(res: H1ServerResponse, keepAlive: boolean): void;
+}
+
+type Mode = 'length' | 'chunked' | 'none' | 'close';
+
+/** Bodies up to this size are copied behind the head to go out in one write. */
+const ONE_WRITE = 16 * 1024;
+
+/** Header values must not carry line breaks or NUL (they would split the head). */
+const BAD_VALUE = /[\r\n\0]/;
+
+export class H1ServerResponse extends EventEmitter {
+  statusCode = 200;
+  headersSent = false;
+  writableEnded = false;
+  writableFinished = false;
+  destroyed = false;
+  /** Whether the connection stays open after this response; set false to close it. */
+  shouldKeepAlive: boolean;
+  readonly #owner: ResponseOwner;
+  readonly #head: boolean;
+  readonly #http10: boolean;
+  /** The prepared head, not yet written. */
+  #pendingHead: string | undefined;
+  #mode: Mode = 'length';
+  #trailers: string | undefined;
+
+  constructor(owner: ResponseOwner, method: string, http10: boolean, keepAlive: boolean) {
+    super();
+    this.#owner = owner;
+    this.#head = method === 'HEAD';
+    this.#http10 = http10;
+    this.shouldKeepAlive = keepAlive;
+  }
+
+  /** An interim 100 Continue. */
+  writeContinue(): void {
+    if (!this.headersSent && !this.destroyed) this.#owner.socket.write('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
+  }
+
+  /** An interim 102 Processing. */
+  writeProcessing(): void {
+    if (!this.headersSent && !this.destroyed) this.#owner.socket.write('HTTP/1.1 102 Processing\r\n\r\n', 'latin1');
+  }
+
+  /**
+   * Prepares the head: `headers` as flat raw pairs [name, value, …] (as read from an upstream) or as
+   * an object; hop-by-hop fields are the caller's business, framing and Connection are this one's.
+   */
+  writeHead(
+    status: number,
+    reasonOrHeaders?: string | OutgoingHttpHeaders | readonly string[],
+    maybeHeaders?: OutgoingHttpHeaders | readonly string[],
+  ): this {
+    if (this.headersSent) throw new Error('the response head was already sent');
+    const reason = typeof reasonOrHeaders === 'string' && reasonOrHeaders !== '' ? reasonOrHeaders : undefined;
+    const headers = typeof reasonOrHeaders === 'string' ? maybeHeaders : (reasonOrHeaders ?? maybeHeaders);
+    this.statusCode = status;
+    this.headersSent = true;
+    let head = `HTTP/1.1 ${status} ${reason ?? STATUS_CODES[status] ?? 'Unknown'}\r\n`;
+    let hasLength = false;
+    let chunkedGiven = false;
+    let closeGiven = false;
+    const add = (name: string, value: string): void => {
+      // Names come from parsers that checked them or from this program; values may hold a bare CR.
+      if (BAD_VALUE.test(value)) {
+        throw Object.assign(new Error(`invalid character in the response header ${JSON.stringify(name)}`), {
+          code: 'ERR_INVALID_CHAR',
+        });
+      }
+      if (name.length === 14 || name.length === 17 || name.length === 10) {
+        const lower = name.toLowerCase();
+        if (lower === 'content-length') hasLength = true;
+        else if (lower === 'transfer-encoding') chunkedGiven = value.toLowerCase().includes('chunked');
+        else if (lower === 'connection') {
+          if (/\bclose\b/i.test(value)) closeGiven = true;
+          else return; // keep-alive tokens are this response's business
+        }
+      }
+      head += `${name}: ${value}\r\n`;
+    };
+    if (Array.isArray(headers)) {
+      const raw = headers as readonly string[];
+      for (let i = 0; i < raw.length; i += 2) add(raw[i]!, raw[i + 1]!);
+    } else if (headers !== undefined) {
+      const object = headers as OutgoingHttpHeaders;
+      for (const name in object) {
+        const value = object[name];
+        if (value === undefined) continue;
+        if (Array.isArray(value)) for (const v of value) add(name, String(v));
+        else add(name, String(value));
+      }
+    }
+    if (closeGiven || this.#owner.draining()) this.shouldKeepAlive = false;
+    if (this.#head || status === 204 || status === 304 || status < 200) this.#mode = 'none';
+    else if (hasLength) this.#mode = 'length';
+    else if (chunkedGiven) this.#mode = 'chunked';
+    else if (!this.#http10) {
+      this.#mode = 'chunked';
+      head += 'transfer-encoding: chunked\r\n';
+    } else {
+      this.#mode = 'close';
+      this.shouldKeepAlive = false;
+    }
+    if (!this.shouldKeepAlive) {
+      if (!closeGiven) head += 'connection: close\r\n';
+    } else if (this.#http10) head += 'connection: keep-alive\r\n';
+    this.#pendingHead = `${head}\r\n`;
+    return this;
+  }
+
+  /** Trailer fields, sent after a chunked body (dropped for other framings). */
+  addTrailers(trailers: readonly (readonly [string, string])[] | Readonly<Record<string, string>>): void {
+    let text = this.#trailers ?? '';
+    const list = Array.isArray(trailers)
+      ? (trailers as readonly (readonly [string, string])[])
+      : Object.entries(trailers as Readonly<Record<string, string>>);
+    for (const [name, value] of list) {
+      if (BAD_VALUE.test(value) || BAD_VALUE.test(name)) continue;
+      text += `${name}: ${value}\r\n`;
+    }
+    this.#trailers = text;
+  }
+
+  /** Writes body bytes; false when the socket is backed up (wait for 'drain'). */
+  write(chunk: Buffer | string): boolean {
+    if (this.writableEnded || this.destroyed) return false;
+    if (!this.headersSent) this.writeHead(this.statusCode);
+    const socket = this.#owner.socket;
+    const size = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    if (this.#mode === 'none' || size === 0) return this.#flushHead(socket);
+    if (this.#mode !== 'chunked') {
+      if (this.#pendingHead === undefined) return socket.write(chunk);
+      socket.cork();
+      this.#flushHead(socket);
+      const ok = socket.write(chunk);
+      socket.uncork();
+      return ok;
+    }
+    socket.cork();
+    const prefix = `${size.toString(16)}\r\n`;
+    if (this.#pendingHead !== undefined) {
+      socket.write(this.#pendingHead + prefix, 'latin1');
+      this.#pendingHead = undefined;
+    } else socket.write(prefix, 'latin1');
+    socket.write(chunk);
+    const ok = socket.write('\r\n', 'latin1');
+    socket.uncork();
+    return ok;
+  }
+
+  /** Ends the response (with a last chunk); `callback` once it has been flushed to the socket. */
+  end(chunk?: Buffer | string, callback?: () => void): this {
+    if (this.writableEnded) return this;
+    if (!this.headersSent) {
+      if (chunk !== undefined && this.statusCode !== 204 && this.statusCode !== 304 && !this.#head) {
+        // A whole response in one call: frame it by length.
+        const size = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+        this.writeHead(this.statusCode, { 'content-length': String(size) });
+      } else this.writeHead(this.statusCode);
+    }
+    this.writableEnded = true;
+    if (this.destroyed) return this;
+    const socket = this.#owner.socket;
+    const done = (err?: Error | null): void => {
+      if (err == null) this.#finished(callback);
+    };
+    const head = this.#pendingHead;
+    if (
+      head !== undefined &&
+      Buffer.isBuffer(chunk) &&
+      chunk.length <= ONE_WRITE &&
+      (this.#mode === 'length' || this.#mode === 'close')
+    ) {
+      // The usual small response: head and body in one buffer, one write.
+      const out = Buffer.allocUnsafe(head.length + chunk.length);
+      out.write(head, 0, 'latin1');
+      chunk.copy(out, head.length);
+      this.#pendingHead = undefined;
+      socket.write(out, done);
+      this.#owner.responseEnded(this, this.shouldKeepAlive);
+      return this;
+    }
+    socket.cork();
+    if (chunk !== undefined && this.#mode !== 'none') {
+      const size = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+      if (this.#mode === 'chunked') {
+        if (size > 0) {
+          socket.write(`${this.#pendingHead ?? ''}${size.toString(16)}\r\n`, 'latin1');
+          this.#pendingHead = undefined;
+          socket.write(chunk);
+          socket.write(`\r\n0\r\n${this.#trailers ?? ''}\r\n`, 'latin1', done);
+        } else this.#writeLast(socket, done);
+      } else {
+        this.#flushHead(socket);
+        socket.write(chunk, done);
+      }
+    } else if (this.#mode === 'chunked') this.#writeLast(socket, done);
+    else if (this.#pendingHead !== undefined) {
+      socket.write(this.#pendingHead, 'latin1', done);
+      this.#pendingHead = undefined;
+    } else socket.write('', 'latin1', done);
+    socket.uncork();
+    this.#owner.responseEnded(this, this.shouldKeepAlive);
+    return this;
+  }
+
+  /** Ends the connection abruptly (the client sees a reset or a truncated response). */
+  destroy(): void {
+    this.#owner.socket.destroy();
+  }
+
+  /** The connection went away before the response was flushed. */
+  connectionClosed(): void {
+    if (this.destroyed || this.writableFinished) return;
+    this.destroyed = true;
+    this.emit('close');
+  }
+
+  #writeLast(socket: Socket, done: (err?: Error | null) => void): void {
+    socket.write(`${this.#pendingHead ?? ''}0\r\n${this.#trailers ?? ''}\r\n`, 'latin1', done);
+    this.#pendingHead = undefined;
+  }
+
+  #flushHead(socket: Socket): boolean {
+    if (this.#pendingHead === undefined) return true;
+    const head = this.#pendingHead;
+    this.#pendingHead = undefined;
+    return socket.write(head, 'latin1');
+  }
+
+  #finished(callback: (() => void) | undefined): void {
+    if (this.writableFinished || this.destroyed) return;
+    this.writableFinished = true;
+    callback?.();
+    this.emit('finish');
+    this.emit('close');
+  }
+}
