@@ -88,6 +88,10 @@ export class MeshLab {
     await ns.ip(['addr', 'add', `${ip}/24`, 'dev', 'eth0']);
     await ns.ip(['route', 'add', 'default', 'via', this.gateway]);
     await this.node.ip(['link', 'set', hostSide, 'master', BRIDGE]);
+    // Segments no larger than the MTU: a TLS 1.3 ClientHello with a post-quantum key share (~1.5 KB)
+    // would otherwise cross as one GSO packet, which the capture sometimes loses whole.
+    await ns.ip(['link', 'set', 'eth0', 'gso_max_size', '1500', 'gso_max_segs', '1']);
+    await this.node.ip(['link', 'set', hostSide, 'gso_max_size', '1500', 'gso_max_segs', '1']);
     return { name, ns, ip };
   }
 
@@ -234,8 +238,25 @@ export class MeshLab {
 export async function captureBridge(lab: MeshLab): Promise<{ stop(): Promise<Buffer> }> {
   const file = path.join(lab.dir, `capture-${Date.now()}.pcap`);
   // --immediate-mode: without it packets wait in the kernel's capture blocks (up to a second) and
-  // those still waiting when tcpdump is stopped never reach the file.
-  const proc = lab.node.spawn('tcpdump', ['-i', 'any', '--immediate-mode', '-U', '-s', '0', '-n', '-w', file, 'tcp']);
+  // those still waiting when tcpdump is stopped never reach the file. -s 2048 -B 8192: with a
+  // snapshot length of 256 KiB (-s 0) each slot of the kernel's capture ring is that large, the
+  // default 2 MiB ring holds a handful of packets and a burst of handshakes overflows it ("packets
+  // dropped by kernel"); the pods' links send nothing larger than the MTU (addPod), so 2 KiB keeps
+  // every byte.
+  const proc = lab.node.spawn('tcpdump', [
+    '-i',
+    'any',
+    '--immediate-mode',
+    '-U',
+    '-s',
+    '2048',
+    '-B',
+    '8192',
+    '-n',
+    '-w',
+    file,
+    'tcp',
+  ]);
   await proc.waitFor(/listening on/, 10_000);
   return {
     async stop(): Promise<Buffer> {
