@@ -56,21 +56,24 @@ describe('StreamQueue', () => {
     assert.deepEqual(sink.written, [0]);
   });
 
-  test('with a budget, waits until earlier writes of the connection are done, in order', () => {
+  /** Two streams of one connection sharing a 100-byte write budget; a message's size is its value. */
+  function twoQueuesOnOneBudget(): {
+    budget: WriteBudget;
+    a: FakeSink;
+    b: FakeSink;
+    qa: StreamQueue<number>;
+    qb: StreamQueue<number>;
+  } {
     const budget = new WriteBudget(100);
     const sizeOf = (message: number): number => message;
     const a = new FakeSink();
     const b = new FakeSink();
-    const qa = new StreamQueue(a, {
-      capacity: 5,
-      onOverflow: () => assert.fail('no overflow'),
-      budget: { budget, sizeOf },
-    });
-    const qb = new StreamQueue(b, {
-      capacity: 5,
-      onOverflow: () => assert.fail('no overflow'),
-      budget: { budget, sizeOf },
-    });
+    const options = { capacity: 5, onOverflow: () => assert.fail('no overflow'), budget: { budget, sizeOf } };
+    return { budget, a, b, qa: new StreamQueue(a, options), qb: new StreamQueue(b, options) };
+  }
+
+  test('with a budget, waits until earlier writes of the connection are done, in order', () => {
+    const { budget, a, b, qa, qb } = twoQueuesOnOneBudget();
     qa.push(70);
     qb.push(40);
     qb.push(10);
@@ -85,20 +88,7 @@ describe('StreamQueue', () => {
   });
 
   test('close() gives back the bytes still in flight and withdraws a waiting message', () => {
-    const budget = new WriteBudget(100);
-    const sizeOf = (message: number): number => message;
-    const a = new FakeSink();
-    const b = new FakeSink();
-    const qa = new StreamQueue(a, {
-      capacity: 5,
-      onOverflow: () => assert.fail('no overflow'),
-      budget: { budget, sizeOf },
-    });
-    const qb = new StreamQueue(b, {
-      capacity: 5,
-      onOverflow: () => assert.fail('no overflow'),
-      budget: { budget, sizeOf },
-    });
+    const { budget, a, b, qa, qb } = twoQueuesOnOneBudget();
     qa.push(90);
     qb.push(50);
     qb.close();

@@ -4,15 +4,8 @@
 // `labels(...)` returns a child bound to one series: its inc() does no label lookup and no
 // allocation. A counter without labels exposes its one series (0) from the start.
 
-import { formatValue } from './exposition.ts';
-import {
-  Metric,
-  type ChildTarget,
-  type LabelValues,
-  type MetricOptions,
-  type SeriesBase,
-  type SnapshotValue,
-} from './metric.ts';
+import type { ChildTarget, LabelValues, MetricOptions } from './metric.ts';
+import { ValueMetric, type ValueSeries } from './value-metric.ts';
 import { MetricError } from './metric-error.ts';
 
 export interface CounterOptions<T extends string> extends MetricOptions<T> {
@@ -25,11 +18,9 @@ export interface CounterChild {
   inc(value?: number): void;
 }
 
-export interface CounterSeries extends SeriesBase {
-  value: number;
-}
+export type CounterSeries = ValueSeries;
 
-export class Counter<T extends string = string> extends Metric<T, CounterSeries> {
+export class Counter<T extends string = string> extends ValueMetric<T> {
   readonly type = 'counter';
 
   constructor(opts: CounterOptions<T>) {
@@ -55,25 +46,6 @@ export class Counter<T extends string = string> extends Metric<T, CounterSeries>
   labels(labels: LabelValues<T>): CounterChild {
     return new BoundCounter(this, this.target(labels));
   }
-
-  /** The live series of a child's target; for BoundCounter. */
-  seriesOf(target: ChildTarget<CounterSeries>): CounterSeries {
-    return this.attach(target);
-  }
-
-  protected newSeries(key: string, values: readonly (string | undefined)[]): CounterSeries {
-    return { key, values, live: true, text: undefined, value: 0 };
-  }
-
-  protected exposeSeries(s: CounterSeries, labels: string): string {
-    return labels === ''
-      ? `\n${this.name} ${formatValue(s.value)}`
-      : `\n${this.name}{${labels}} ${formatValue(s.value)}`;
-  }
-
-  protected snapshotSeries(s: CounterSeries, labels: Record<string, string>, out: SnapshotValue[]): void {
-    out.push({ labels, value: s.value });
-  }
 }
 
 class BoundCounter implements CounterChild {
@@ -87,9 +59,7 @@ class BoundCounter implements CounterChild {
 
   inc(value = 1): void {
     const v = checked(this.#counter, value);
-    let s = this.#target.series;
-    if (s === undefined || !s.live) s = this.#counter.seriesOf(this.#target);
-    s.value += v;
+    this.#counter.seriesOf(this.#target).value += v;
   }
 }
 

@@ -5,15 +5,8 @@
 // series. A gauge without labels exposes its one series (0) from the start. A collect callback
 // (with `this` the gauge) typically set()s the current values just before each exposition.
 
-import { formatValue } from './exposition.ts';
-import {
-  Metric,
-  type ChildTarget,
-  type LabelValues,
-  type MetricOptions,
-  type SeriesBase,
-  type SnapshotValue,
-} from './metric.ts';
+import type { ChildTarget, LabelValues, MetricOptions } from './metric.ts';
+import { ValueMetric, type ValueSeries } from './value-metric.ts';
 import { MetricError } from './metric-error.ts';
 
 export interface GaugeOptions<T extends string> extends MetricOptions<T> {
@@ -28,11 +21,9 @@ export interface GaugeChild {
   dec(value?: number): void;
 }
 
-export interface GaugeSeries extends SeriesBase {
-  value: number;
-}
+export type GaugeSeries = ValueSeries;
 
-export class Gauge<T extends string = string> extends Metric<T, GaugeSeries> {
+export class Gauge<T extends string = string> extends ValueMetric<T> {
   readonly type = 'gauge';
 
   constructor(opts: GaugeOptions<T>) {
@@ -81,25 +72,6 @@ export class Gauge<T extends string = string> extends Metric<T, GaugeSeries> {
   labels(labels: LabelValues<T>): GaugeChild {
     return new BoundGauge(this, this.target(labels));
   }
-
-  /** The live series of a child's target; for BoundGauge. */
-  seriesOf(target: ChildTarget<GaugeSeries>): GaugeSeries {
-    return this.attach(target);
-  }
-
-  protected newSeries(key: string, values: readonly (string | undefined)[]): GaugeSeries {
-    return { key, values, live: true, text: undefined, value: 0 };
-  }
-
-  protected exposeSeries(s: GaugeSeries, labels: string): string {
-    return labels === ''
-      ? `\n${this.name} ${formatValue(s.value)}`
-      : `\n${this.name}{${labels}} ${formatValue(s.value)}`;
-  }
-
-  protected snapshotSeries(s: GaugeSeries, labels: Record<string, string>, out: SnapshotValue[]): void {
-    out.push({ labels, value: s.value });
-  }
 }
 
 class BoundGauge implements GaugeChild {
@@ -127,8 +99,7 @@ class BoundGauge implements GaugeChild {
   }
 
   #live(): GaugeSeries {
-    const s = this.#target.series;
-    return s === undefined || !s.live ? this.#gauge.seriesOf(this.#target) : s;
+    return this.#gauge.seriesOf(this.#target);
   }
 }
 

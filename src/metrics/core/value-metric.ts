@@ -1,0 +1,34 @@
+// The common part of the metrics whose series hold one number (counters and gauges): how such a
+// series is created, exposed and snapshotted, and how a bound child finds its live series.
+//
+// Contract: a subclass adds only its update methods and its children; a child keeps the
+// ChildTarget it was given and asks seriesOf() again when its series was reset away.
+
+import { formatValue } from './exposition.ts';
+import { Metric, type ChildTarget, type SeriesBase, type SnapshotValue } from './metric.ts';
+
+export interface ValueSeries extends SeriesBase {
+  value: number;
+}
+
+export abstract class ValueMetric<T extends string> extends Metric<T, ValueSeries> {
+  /** The live series of a child's target (created again after a reset). */
+  seriesOf(target: ChildTarget<ValueSeries>): ValueSeries {
+    const s = target.series;
+    return s === undefined || !s.live ? this.attach(target) : s;
+  }
+
+  protected newSeries(key: string, values: readonly (string | undefined)[]): ValueSeries {
+    return { key, values, live: true, text: undefined, value: 0 };
+  }
+
+  protected exposeSeries(s: ValueSeries, labels: string): string {
+    return labels === ''
+      ? `\n${this.name} ${formatValue(s.value)}`
+      : `\n${this.name}{${labels}} ${formatValue(s.value)}`;
+  }
+
+  protected snapshotSeries(s: ValueSeries, labels: Record<string, string>, out: SnapshotValue[]): void {
+    out.push({ labels, value: s.value });
+  }
+}
