@@ -87,11 +87,6 @@ export class Histogram<T extends string = string> extends Metric<T, HistogramSer
     return new BoundHistogram(this, this.target(labels));
   }
 
-  /** The live series of a child's target; for BoundHistogram. */
-  seriesOf(target: ChildTarget<HistogramSeries>): HistogramSeries {
-    return this.attach(target);
-  }
-
   /** Adds a checked observation to `s`. */
   record(s: HistogramSeries, value: number): void {
     const bounds = this.#bounds;
@@ -157,9 +152,7 @@ class BoundHistogram implements HistogramChild {
 
   observe(value: number): void {
     const v = checked(this.#histogram, value);
-    let s = this.#target.series;
-    if (s === undefined || !s.live) s = this.#histogram.seriesOf(this.#target);
-    this.#histogram.record(s, v);
+    this.#histogram.record(this.#histogram.seriesOf(this.#target), v);
   }
 }
 

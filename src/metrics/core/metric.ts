@@ -137,8 +137,10 @@ export abstract class Metric<T extends string, S extends SeriesBase> {
     return { name: this.name, help: this.help, type: this.type, values };
   }
 
-  /** The live series for a child's target, created on first use. */
-  protected attach(target: ChildTarget<S>): S {
+  /** The live series of a child's target: its own, or (after a reset dropped it) a fresh one. */
+  seriesOf(target: ChildTarget<S>): S {
+    const own = target.series;
+    if (own !== undefined && own.live) return own;
     let s = this.#series.get(target.key);
     if (s === undefined) {
       s = this.newSeries(target.key, target.values);

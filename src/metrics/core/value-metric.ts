@@ -1,23 +1,17 @@
 // The common part of the metrics whose series hold one number (counters and gauges): how such a
-// series is created, exposed and snapshotted, and how a bound child finds its live series.
+// series is created, exposed and snapshotted.
 //
-// Contract: a subclass adds only its update methods and its children; a child keeps the
-// ChildTarget it was given and asks seriesOf() again when its series was reset away.
+// Contract: a subclass adds only its update methods and its children (which find their series
+// through Metric.seriesOf).
 
 import { formatValue } from './exposition.ts';
-import { Metric, type ChildTarget, type SeriesBase, type SnapshotValue } from './metric.ts';
+import { Metric, type SeriesBase, type SnapshotValue } from './metric.ts';
 
 export interface ValueSeries extends SeriesBase {
   value: number;
 }
 
 export abstract class ValueMetric<T extends string> extends Metric<T, ValueSeries> {
-  /** The live series of a child's target (created again after a reset). */
-  seriesOf(target: ChildTarget<ValueSeries>): ValueSeries {
-    const s = target.series;
-    return s === undefined || !s.live ? this.attach(target) : s;
-  }
-
   protected newSeries(key: string, values: readonly (string | undefined)[]): ValueSeries {
     return { key, values, live: true, text: undefined, value: 0 };
   }
