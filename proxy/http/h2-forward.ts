@@ -13,7 +13,7 @@
 // client. A response that had fully arrived (the upstream stream closed cleanly) when its head is
 // handled goes to the client in one step: head, body and END_STREAM (or trailers) together.
 
-import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { OutgoingHttpHeaders } from 'node:http';
 import {
   connect,
   constants as h2,
@@ -24,6 +24,7 @@ import {
   type ServerHttp2Stream,
 } from 'node:http2';
 import type { Readable, Writable } from 'node:stream';
+import { isEmptyBody } from './empty-body.ts';
 import { editHeaderRecord } from './header-edit.ts';
 import { h2RequestHeaders, h2ResponseFields } from './h2-headers.ts';
 import type { ResponseSink } from './response-sink.ts';
@@ -149,7 +150,7 @@ function sessionKey(endpoint: H2Endpoint): string {
 
 /**
  * Forwards an attempt over HTTP/2 to its endpoint: an HTTP/2 request as it is, or an HTTP/1 request
- * (`body` its IncomingMessage) upgraded to HTTP/2 with `l5d-orig-proto` for a peer proxy.
+ * (`body` its request body, or emptyBody()) upgraded to HTTP/2 with `l5d-orig-proto` for a peer proxy.
  */
 export function forwardH2(
   attempt: EndpointRequest,
@@ -168,9 +169,8 @@ function bodyEnded(body: Readable): boolean {
   if (body.readableEnded) return true;
   // An HTTP/2 request whose HEADERS frame carried END_STREAM (GET, HEAD, …).
   if ((body as Partial<ServerHttp2Stream>).endAfterHeaders === true) return true;
-  // An HTTP/1 request whose (empty) body the parser has already completed, untouched.
-  const h1 = body as Partial<IncomingMessage>;
-  return h1.complete === true && body.readableLength === 0 && !body.readableDidRead;
+  // An HTTP/1 request without a body (the HTTP/1 server gives it none; the forwarder an emptyBody()).
+  return isEmptyBody(body);
 }
 
 /**

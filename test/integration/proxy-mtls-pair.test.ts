@@ -157,6 +157,8 @@ for (const h1OverH2 of [false, true])
       assert.equal(seen.url, '/very-secret-path');
       assert.equal(seen.headers['l5d-client-id'], A);
       assert.equal(seen.headers['x-password'], 'hunter2');
+      // A GET has no body on the way either (over HTTP/2: END_STREAM on HEADERS, not an empty chunked body).
+      assert.equal(seen.headers['transfer-encoding'], undefined);
       const wire = relay.captured();
       assert.ok(wire.length > 0, 'traffic went through the relay');
       for (const secret of ['very-secret-path', 'hunter2', 'web-h1', 'transport.l5d.io/v1\r\n']) {
