@@ -117,6 +117,23 @@ describe('nodemesh demo', () => {
     assert.match(run.output(), /stopping by itself after 500ms/);
   });
 
+  test('a component that dies says so with the end of its log, and the demo exits 1', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'nodemesh-demo-'));
+    dirs.push(dir);
+    const run = start(['--state-dir', dir, '--duration', '60s']);
+    runs.push(run);
+    await waitFor(run, /stopping by itself after/, 60_000);
+    const state = JSON.parse(await readFile(path.join(dir, 'state.json'), 'utf8')) as {
+      components: { name: string; pid: number }[];
+    };
+    const proxy = state.components.find((c) => c.name === 'web-1-proxy');
+    assert.ok(proxy !== undefined);
+    process.kill(proxy.pid, 'SIGKILL');
+    assert.equal(await run.exit, 1, run.output());
+    assert.match(run.output(), /web-1-proxy exited unexpectedly \(code none, signal SIGKILL\)/);
+    assert.match(run.output(), /^ {2}\{.*"name":"proxy"/m, 'the end of its log is shown, indented');
+  });
+
   test('refuses a duration without units with exit code 2', async () => {
     const run = start(['--duration', '60']);
     runs.push(run);

@@ -17,7 +17,7 @@ import { untilAborted } from '../wait.ts';
 import { demoComponents, PLANNED_COMPONENTS } from './demo-components.ts';
 import { parseProxyEnv } from './demo-proxy-env.ts';
 import { acquireStateLock } from './state-lock.ts';
-import { Supervisor } from './supervisor.ts';
+import { logTail, Supervisor } from './supervisor.ts';
 
 export interface DemoState {
   readonly version: string;
@@ -50,6 +50,8 @@ export async function runDemo(ctx: CommandContext): Promise<number> {
   const logDir = path.join(stateDir, 'logs');
   await mkdir(logDir, { recursive: true });
   let failed = false;
+  /** The component being started. */
+  let starting: string | undefined;
   const supervisor = new Supervisor({
     self: ctx.self,
     logDir,
@@ -62,6 +64,12 @@ export async function runDemo(ctx: CommandContext): Promise<number> {
         ctx.stderr,
         `demo: ${name} exited unexpectedly (code ${code ?? 'none'}, signal ${signal ?? 'none'}); see ${path.join(logDir, `${name}.log`)}`,
       );
+      // The end of its log says why (a component that dies while starting gets it in the start error).
+      if (name !== starting) {
+        void logTail(path.join(logDir, `${name}.log`), 8).then((tail) =>
+          writeLine(ctx.stderr, tail.replace(/^/gm, '  ')),
+        );
+      }
       stop();
     },
   });
@@ -73,7 +81,9 @@ export async function runDemo(ctx: CommandContext): Promise<number> {
   try {
     const started: DemoState['components'][number][] = [];
     for (const component of await demoComponents({ stateDir, proxyEnv })) {
+      starting = component.spec.name;
       const running = await supervisor.start(component.spec);
+      starting = undefined;
       started.push({
         name: component.spec.name,
         pid: running.pid,

@@ -143,7 +143,8 @@ function probe(url: string): Promise<number | undefined> {
   });
 }
 
-async function logTail(file: string, lines = 15): Promise<string> {
+/** The last `lines` lines of a component's log, or '(no log)'. */
+export async function logTail(file: string, lines = 15): Promise<string> {
   try {
     return (await readFile(file, 'utf8')).trimEnd().split('\n').slice(-lines).join('\n');
   } catch {
