@@ -60,6 +60,26 @@ export default defineConfig(
     rules: { 'no-restricted-properties': 'off' },
   },
   {
+    // What the sidecar loads: an ESM value import of node:http runs its lazy exports and loads
+    // undici (~13 MB RSS in every pod); take it from src/net (nodeHttp) instead.
+    files: ['proxy/**/*.ts', 'src/**/*.ts'],
+    ignores: ['**/*.test.ts', 'src/cli/**', 'src/k8s/**', 'src/testing/**', 'src/net/node-http.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'node:http',
+              allowTypeImports: true,
+              message: 'Use nodeHttp from src/net: an ESM import of node:http loads undici (~13 MB RSS).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['eslint.config.js'],
     rules: { 'no-restricted-syntax': 'off' },
     extends: [tseslint.configs.disableTypeChecked],

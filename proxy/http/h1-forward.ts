@@ -9,7 +9,7 @@
 // request head goes out as one write; a response that arrives in one read goes to the client as one
 // write.
 
-import { validateHeaderValue, type OutgoingHttpHeaders } from 'node:http';
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { ServerHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
@@ -18,6 +18,7 @@ import { editRawHeaders, type HeaderEdit } from './header-edit.ts';
 import { HOP_BY_HOP, ORIG_PROTO_HEADER, forwardableH1Headers } from './headers.ts';
 import type { H1Connection, H1Exchange, H1Pool } from './h1-client.ts';
 import type { H1ResponseHead } from './h1-response-parser.ts';
+import { nodeHttp } from '../../src/net/index.ts';
 import { ProxyError, upstreamError } from './proxy-error.ts';
 import {
   formatEndpoint,
@@ -81,7 +82,7 @@ function requestHead(attempt: EndpointRequest): RequestHead {
   const headers = fromH2 ? h1HeadersFromH2(attempt) : forwardableH1Headers(attempt.headers);
   if (attempt.dropHeaders !== undefined) for (const name of attempt.dropHeaders) delete headers[name];
   if (attempt.addHeaders !== undefined) {
-    for (const [name, value] of Object.entries(attempt.addHeaders)) validateHeaderValue(name, value);
+    for (const [name, value] of Object.entries(attempt.addHeaders)) nodeHttp.validateHeaderValue(name, value);
     Object.assign(headers, attempt.addHeaders);
   }
   const method = attempt.method;

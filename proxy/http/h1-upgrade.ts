@@ -2,8 +2,9 @@
 // Connection headers; a 101 answer turns the connection into a byte tunnel both ways; any other
 // answer is passed back as an ordinary response and the client connection closed.
 
-import { request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { nodeHttp } from '../../src/net/index.ts';
 import { forwardableH1Headers } from './headers.ts';
 import { upstreamError, type ProxyError } from './proxy-error.ts';
 
@@ -37,7 +38,7 @@ export function forwardUpgrade(
     for (const name of opts.dropHeaders ?? []) delete headers[name];
     Object.assign(headers, opts.addHeaders);
     let connected = false;
-    const upstream = request({
+    const upstream = nodeHttp.request({
       host: endpoint.host,
       port: endpoint.port,
       method: req.method,

@@ -11,12 +11,13 @@
 // line and closes what is left within a second.
 
 import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import type { SocketAddress } from '../../src/config/index.ts';
 import type { Logger } from '../../src/log/index.ts';
+import { nodeHttp } from '../../src/net/index.ts';
 import { authenticatePeer, type PeerAuthentication } from '../tls/peer-identity.ts';
 import { ProxyListener } from '../transport/listener.ts';
 import { plainAddress } from '../transport/original-dst.ts';
@@ -56,7 +57,7 @@ export class TapServer {
     this.#opts = opts;
     this.#authorized = new Set(opts.authorizedIdentities);
     this.#listener = new ProxyListener('control', (socket) => void this.#onConnection(socket));
-    this.#http = createServer({ keepAliveTimeout: 5000, headersTimeout: 10_000, requestTimeout: 0 });
+    this.#http = nodeHttp.createServer({ keepAliveTimeout: 5000, headersTimeout: 10_000, requestTimeout: 0 });
     this.#http.on('request', (req: IncomingMessage, res: ServerResponse) => this.#handle(req, res));
     this.#http.on('clientError', (_err: Error, socket: Socket) => socket.destroy());
     // node:http arms its header deadline on 'listening'; connections are handed to it instead.

@@ -5,11 +5,12 @@
 // idle keep-alive connections. Readiness is asked on every /ready request and never cached, so it
 // tells the truth at that moment. Handlers must not throw; a route that does gets a 500.
 
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from '../metrics/index.ts';
 import type { SocketAddress } from '../config/index.ts';
 import type { Logger } from '../log/index.ts';
+import { nodeHttp } from '../net/index.ts';
 
 export type Readiness = { readonly ready: true } | { readonly ready: false; readonly reason: string };
 
@@ -33,7 +34,7 @@ export class AdminServer {
   }
 
   async start(): Promise<SocketAddress> {
-    const server = createServer((req, res) => void this.#handle(req, res));
+    const server = nodeHttp.createServer((req, res) => void this.#handle(req, res));
     server.keepAliveTimeout = 5000;
     this.#server = server;
     await new Promise<void>((resolve, reject) => {

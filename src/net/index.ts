@@ -1,2 +1,3 @@
 // Public surface of src/net.
 export { freePort } from './free-port.ts';
+export { nodeHttp } from './node-http.ts';

@@ -11,8 +11,9 @@
 // or when the connection goes away first (then `destroyed` is true).
 
 import { EventEmitter } from 'node:events';
-import { STATUS_CODES, type OutgoingHttpHeaders } from 'node:http';
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
+import { nodeHttp } from '../../../src/net/index.ts';
 
 /** What the response needs from its connection. */
 export interface ResponseOwner {
@@ -79,7 +80,7 @@ export class H1ServerResponse extends EventEmitter {
     const headers = typeof reasonOrHeaders === 'string' ? maybeHeaders : (reasonOrHeaders ?? maybeHeaders);
     this.statusCode = status;
     this.headersSent = true;
-    let head = `HTTP/1.1 ${status} ${reason ?? STATUS_CODES[status] ?? 'Unknown'}\r\n`;
+    let head = `HTTP/1.1 ${status} ${reason ?? nodeHttp.STATUS_CODES[status] ?? 'Unknown'}\r\n`;
     let hasLength = false;
     let chunkedGiven = false;
     let closeGiven = false;
