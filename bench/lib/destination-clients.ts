@@ -14,7 +14,8 @@
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { credentials, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
-import { DestinationClient, ipAddressToString, type Update } from '../../src/api/index.ts';
+import { ipAddressToString, type Update } from '../../src/api/index.ts';
+import { DestinationClient } from '../../src/api/grpc-js-clients.ts';
 import { fingerprint, nowMs } from './destination-cluster.ts';
 
 export interface ClientsSpec {

@@ -21,7 +21,8 @@ import {
   type ClientReadableStream,
   type ServiceError,
 } from '@grpc/grpc-js';
-import { DestinationClient, type DestinationProfile, type GetDestination, type Update } from '../../src/api/index.ts';
+import { type DestinationProfile, type GetDestination, type Update } from '../../src/api/index.ts';
+import { DestinationClient } from '../../src/api/grpc-js-clients.ts';
 import type { HostPort } from '../../src/config/index.ts';
 import { checkPeerIdentity, type TrustBundle } from '../../src/tls/index.ts';
 import type { DiscoveryStreamSource, OpenStream, StreamEnd, StreamObserver } from './stream-source.ts';

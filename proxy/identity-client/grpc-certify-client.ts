@@ -3,7 +3,8 @@
 // turns error statuses into CertifyCallError with the status name and the server's message.
 
 import { Metadata, credentials, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
-import { IdentityClient, dateFromTimestamp } from '../../src/api/index.ts';
+import { dateFromTimestamp } from '../../src/api/index.ts';
+import { IdentityClient } from '../../src/api/grpc-js-clients.ts';
 import type { HostPort } from '../../src/config/index.ts';
 import { checkPeerIdentity, type TrustBundle } from '../../src/tls/index.ts';
 import { CertifyCallError } from './errors.ts';

@@ -7,13 +7,12 @@ import { after, before, describe, test } from 'node:test';
 
 import { Server, ServerCredentials, credentials, status, type ServiceError } from '@grpc/grpc-js';
 
+import { DestinationClient, IdentityClient } from './grpc-js-clients.ts';
 import {
   CertifyRequest,
   CertifyResponse,
-  DestinationClient,
   DestinationService,
   GetDestination,
-  IdentityClient,
   IdentityService,
   Update,
   tcpAddressFromParts,

@@ -2,27 +2,20 @@
 // definitions of the Linkerd2-compatible proxy API, plus helpers for addresses, well-known types and
 // the transport.l5d.io/v1 connection header.
 //
-// Contract: other code imports these names from here, never from ./gen directly. Each message name
+// Contract: other code imports these names from here (grpc-js client constructors from
+// ./grpc-js-clients.ts, which loads grpc-js; the sidecar never imports it), never from ./gen directly. Each message name
 // is both a type and a codec object with encode/decode/fromPartial/create/fromJSON/toJSON; 64-bit
 // integers are bigint, oneofs are `{ $case: 'field', field: value }` unions, optional message fields
 // are `?:`, and enums are `as const` objects of numbers.
 
 // io.linkerd.proxy.identity
-export {
-  CertifyRequest,
-  CertifyResponse,
-  IdentityClient,
-  IdentityService,
-  type IdentityServer,
-} from './gen/io/linkerd/proxy/identity/identity.ts';
+export { CertifyRequest, CertifyResponse } from './gen/io/linkerd/proxy/identity/identity.ts';
 
 // io.linkerd.proxy.destination
 export {
   AddrSet,
   AuthorityOverride,
-  DestinationClient,
   DestinationProfile,
-  DestinationService,
   GetDestination,
   Http2ClientParams,
   Http2ClientParams_FlowControl,
@@ -49,8 +42,18 @@ export {
   WeightedAddr,
   WeightedAddrSet,
   WeightedDst,
-  type DestinationServer,
 } from './gen/io/linkerd/proxy/destination/destination.ts';
+
+// The services as method descriptors (grpc-js's ServiceDefinition shape, no grpc-js loaded); the
+// grpc-js client constructors are in ./grpc-js-clients.ts.
+export {
+  DestinationService,
+  IdentityService,
+  methodDescriptor,
+  type DestinationServer,
+  type IdentityServer,
+  type MethodDescriptor,
+} from './services.ts';
 
 // io.linkerd.proxy.net
 export { IPAddress, IPv6, TcpAddress } from './gen/io/linkerd/proxy/net/net.ts';

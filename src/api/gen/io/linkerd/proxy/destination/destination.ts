@@ -3,20 +3,9 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import {
-  type CallOptions,
-  type ChannelCredentials,
-  Client,
-  type ClientOptions,
-  type ClientReadableStream,
-  type handleServerStreamingCall,
-  makeGenericClientConstructor,
-  type Metadata,
-  type UntypedServiceImplementation,
-} from "@grpc/grpc-js";
 import { Duration } from "../../../../google/protobuf/duration.ts";
 import { HttpMethod } from "../http_types/http_types.ts";
-import { Metadata as Metadata1 } from "../meta/meta.ts";
+import { Metadata } from "../meta/meta.ts";
 import { TcpAddress } from "../net/net.ts";
 
 export const protobufPackage = "io.linkerd.proxy.destination";
@@ -103,7 +92,7 @@ export interface WeightedAddr {
     | Http2ClientParams
     | undefined;
   /** The resource behind the endpoint, usually a Pod; absent when unknown. */
-  resourceRef?: Metadata1 | undefined;
+  resourceRef?: Metadata | undefined;
 }
 
 export interface WeightedAddr_MetricLabelsEntry {
@@ -232,11 +221,11 @@ export interface DestinationProfile {
     | undefined;
   /** The Service behind the destination, if it is one. */
   parentRef?:
-    | Metadata1
+    | Metadata
     | undefined;
   /** The ServiceProfile resource, if one exists. */
   profileRef?:
-    | Metadata1
+    | Metadata
     | undefined;
   /**
    * nodemesh extension (ADR 0012): the Gateway API routes (HTTPRoute and GRPCRoute,
@@ -340,7 +329,7 @@ export interface WeightedDst {
   /** Share of requests, relative to the other entries. */
   weight: number;
   /** The backend Service, if known. */
-  backendRef?: Metadata1 | undefined;
+  backendRef?: Metadata | undefined;
 }
 
 function createBaseGetDestination(): GetDestination {
@@ -1041,7 +1030,7 @@ export const WeightedAddr: MessageFns<WeightedAddr> = {
       Http2ClientParams.encode(message.http2, writer.uint32(66).fork()).join();
     }
     if (message.resourceRef !== undefined) {
-      Metadata1.encode(message.resourceRef, writer.uint32(74).fork()).join();
+      Metadata.encode(message.resourceRef, writer.uint32(74).fork()).join();
     }
     return writer;
   },
@@ -1123,7 +1112,7 @@ export const WeightedAddr: MessageFns<WeightedAddr> = {
               break;
             }
 
-            message.resourceRef = Metadata1.decode(reader, reader.uint32());
+            message.resourceRef = Metadata.decode(reader, reader.uint32());
             continue;
           }
         }
@@ -1186,9 +1175,9 @@ export const WeightedAddr: MessageFns<WeightedAddr> = {
         : undefined,
       http2: isSet(object.http2) ? Http2ClientParams.fromJSON(object.http2) : undefined,
       resourceRef: isSet(object.resourceRef)
-        ? Metadata1.fromJSON(object.resourceRef)
+        ? Metadata.fromJSON(object.resourceRef)
         : isSet(object.resource_ref)
-        ? Metadata1.fromJSON(object.resource_ref)
+        ? Metadata.fromJSON(object.resource_ref)
         : undefined,
     };
   },
@@ -1223,7 +1212,7 @@ export const WeightedAddr: MessageFns<WeightedAddr> = {
       obj.http2 = Http2ClientParams.toJSON(message.http2);
     }
     if (message.resourceRef !== undefined) {
-      obj.resourceRef = Metadata1.toJSON(message.resourceRef);
+      obj.resourceRef = Metadata.toJSON(message.resourceRef);
     }
     return obj;
   },
@@ -1259,7 +1248,7 @@ export const WeightedAddr: MessageFns<WeightedAddr> = {
       ? Http2ClientParams.fromPartial(object.http2)
       : undefined;
     message.resourceRef = (object.resourceRef !== undefined && object.resourceRef !== null)
-      ? Metadata1.fromPartial(object.resourceRef)
+      ? Metadata.fromPartial(object.resourceRef)
       : undefined;
     return message;
   },
@@ -2552,10 +2541,10 @@ export const DestinationProfile: MessageFns<DestinationProfile> = {
       WeightedAddr.encode(message.endpoint, writer.uint32(50).fork()).join();
     }
     if (message.parentRef !== undefined) {
-      Metadata1.encode(message.parentRef, writer.uint32(58).fork()).join();
+      Metadata.encode(message.parentRef, writer.uint32(58).fork()).join();
     }
     if (message.profileRef !== undefined) {
-      Metadata1.encode(message.profileRef, writer.uint32(66).fork()).join();
+      Metadata.encode(message.profileRef, writer.uint32(66).fork()).join();
     }
     for (const v of message.gatewayRoutes) {
       writer.uint32(8010).string(v!);
@@ -2629,7 +2618,7 @@ export const DestinationProfile: MessageFns<DestinationProfile> = {
               break;
             }
 
-            message.parentRef = Metadata1.decode(reader, reader.uint32());
+            message.parentRef = Metadata.decode(reader, reader.uint32());
             continue;
           }
           case 8: {
@@ -2637,7 +2626,7 @@ export const DestinationProfile: MessageFns<DestinationProfile> = {
               break;
             }
 
-            message.profileRef = Metadata1.decode(reader, reader.uint32());
+            message.profileRef = Metadata.decode(reader, reader.uint32());
             continue;
           }
           case 1001: {
@@ -2685,14 +2674,14 @@ export const DestinationProfile: MessageFns<DestinationProfile> = {
         : "",
       endpoint: isSet(object.endpoint) ? WeightedAddr.fromJSON(object.endpoint) : undefined,
       parentRef: isSet(object.parentRef)
-        ? Metadata1.fromJSON(object.parentRef)
+        ? Metadata.fromJSON(object.parentRef)
         : isSet(object.parent_ref)
-        ? Metadata1.fromJSON(object.parent_ref)
+        ? Metadata.fromJSON(object.parent_ref)
         : undefined,
       profileRef: isSet(object.profileRef)
-        ? Metadata1.fromJSON(object.profileRef)
+        ? Metadata.fromJSON(object.profileRef)
         : isSet(object.profile_ref)
-        ? Metadata1.fromJSON(object.profile_ref)
+        ? Metadata.fromJSON(object.profile_ref)
         : undefined,
       gatewayRoutes: globalThis.Array.isArray(object?.gatewayRoutes)
         ? object.gatewayRoutes.map((e: any) => globalThis.String(e))
@@ -2723,10 +2712,10 @@ export const DestinationProfile: MessageFns<DestinationProfile> = {
       obj.endpoint = WeightedAddr.toJSON(message.endpoint);
     }
     if (message.parentRef !== undefined) {
-      obj.parentRef = Metadata1.toJSON(message.parentRef);
+      obj.parentRef = Metadata.toJSON(message.parentRef);
     }
     if (message.profileRef !== undefined) {
-      obj.profileRef = Metadata1.toJSON(message.profileRef);
+      obj.profileRef = Metadata.toJSON(message.profileRef);
     }
     if (message.gatewayRoutes?.length) {
       obj.gatewayRoutes = message.gatewayRoutes;
@@ -2750,10 +2739,10 @@ export const DestinationProfile: MessageFns<DestinationProfile> = {
       ? WeightedAddr.fromPartial(object.endpoint)
       : undefined;
     message.parentRef = (object.parentRef !== undefined && object.parentRef !== null)
-      ? Metadata1.fromPartial(object.parentRef)
+      ? Metadata.fromPartial(object.parentRef)
       : undefined;
     message.profileRef = (object.profileRef !== undefined && object.profileRef !== null)
-      ? Metadata1.fromPartial(object.profileRef)
+      ? Metadata.fromPartial(object.profileRef)
       : undefined;
     message.gatewayRoutes = object.gatewayRoutes?.map((e) => e) || [];
     return message;
@@ -3847,7 +3836,7 @@ export const WeightedDst: MessageFns<WeightedDst> = {
       writer.uint32(16).uint32(message.weight);
     }
     if (message.backendRef !== undefined) {
-      Metadata1.encode(message.backendRef, writer.uint32(26).fork()).join();
+      Metadata.encode(message.backendRef, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -3886,7 +3875,7 @@ export const WeightedDst: MessageFns<WeightedDst> = {
               break;
             }
 
-            message.backendRef = Metadata1.decode(reader, reader.uint32());
+            message.backendRef = Metadata.decode(reader, reader.uint32());
             continue;
           }
         }
@@ -3906,9 +3895,9 @@ export const WeightedDst: MessageFns<WeightedDst> = {
       authority: isSet(object.authority) ? globalThis.String(object.authority) : "",
       weight: isSet(object.weight) ? globalThis.Number(object.weight) : 0,
       backendRef: isSet(object.backendRef)
-        ? Metadata1.fromJSON(object.backendRef)
+        ? Metadata.fromJSON(object.backendRef)
         : isSet(object.backend_ref)
-        ? Metadata1.fromJSON(object.backend_ref)
+        ? Metadata.fromJSON(object.backend_ref)
         : undefined,
     };
   },
@@ -3922,7 +3911,7 @@ export const WeightedDst: MessageFns<WeightedDst> = {
       obj.weight = Math.round(message.weight);
     }
     if (message.backendRef !== undefined) {
-      obj.backendRef = Metadata1.toJSON(message.backendRef);
+      obj.backendRef = Metadata.toJSON(message.backendRef);
     }
     return obj;
   },
@@ -3935,64 +3924,37 @@ export const WeightedDst: MessageFns<WeightedDst> = {
     message.authority = object.authority ?? "";
     message.weight = object.weight ?? 0;
     message.backendRef = (object.backendRef !== undefined && object.backendRef !== null)
-      ? Metadata1.fromPartial(object.backendRef)
+      ? Metadata.fromPartial(object.backendRef)
       : undefined;
     return message;
   },
 };
 
-export type DestinationService = typeof DestinationService;
-export const DestinationService = {
-  /** Streams the endpoints behind an authority, as an initial set and then changes. */
-  get: {
-    path: "/io.linkerd.proxy.destination.Destination/Get" as const,
-    requestStream: false as const,
-    responseStream: true as const,
-    requestSerialize: (value: GetDestination): Buffer => Buffer.from(GetDestination.encode(value).finish()),
-    requestDeserialize: (value: Buffer): GetDestination => GetDestination.decode(value),
-    responseSerialize: (value: Update): Buffer => Buffer.from(Update.encode(value).finish()),
-    responseDeserialize: (value: Buffer): Update => Update.decode(value),
-  },
-  /** Streams the profile (routes, retry budget, traffic split) of an authority, whole on every change. */
-  getProfile: {
-    path: "/io.linkerd.proxy.destination.Destination/GetProfile" as const,
-    requestStream: false as const,
-    responseStream: true as const,
-    requestSerialize: (value: GetDestination): Buffer => Buffer.from(GetDestination.encode(value).finish()),
-    requestDeserialize: (value: Buffer): GetDestination => GetDestination.decode(value),
-    responseSerialize: (value: DestinationProfile): Buffer => Buffer.from(DestinationProfile.encode(value).finish()),
-    responseDeserialize: (value: Buffer): DestinationProfile => DestinationProfile.decode(value),
+export type DestinationDefinition = typeof DestinationDefinition;
+export const DestinationDefinition = {
+  name: "Destination",
+  fullName: "io.linkerd.proxy.destination.Destination",
+  methods: {
+    /** Streams the endpoints behind an authority, as an initial set and then changes. */
+    get: {
+      name: "Get",
+      requestType: GetDestination as typeof GetDestination,
+      requestStream: false,
+      responseType: Update as typeof Update,
+      responseStream: true,
+      options: {},
+    },
+    /** Streams the profile (routes, retry budget, traffic split) of an authority, whole on every change. */
+    getProfile: {
+      name: "GetProfile",
+      requestType: GetDestination as typeof GetDestination,
+      requestStream: false,
+      responseType: DestinationProfile as typeof DestinationProfile,
+      responseStream: true,
+      options: {},
+    },
   },
 } as const;
-
-export interface DestinationServer extends UntypedServiceImplementation {
-  /** Streams the endpoints behind an authority, as an initial set and then changes. */
-  get: handleServerStreamingCall<GetDestination, Update>;
-  /** Streams the profile (routes, retry budget, traffic split) of an authority, whole on every change. */
-  getProfile: handleServerStreamingCall<GetDestination, DestinationProfile>;
-}
-
-export interface DestinationClient extends Client {
-  /** Streams the endpoints behind an authority, as an initial set and then changes. */
-  get(request: GetDestination, options?: Partial<CallOptions>): ClientReadableStream<Update>;
-  get(request: GetDestination, metadata?: Metadata, options?: Partial<CallOptions>): ClientReadableStream<Update>;
-  /** Streams the profile (routes, retry budget, traffic split) of an authority, whole on every change. */
-  getProfile(request: GetDestination, options?: Partial<CallOptions>): ClientReadableStream<DestinationProfile>;
-  getProfile(
-    request: GetDestination,
-    metadata?: Metadata,
-    options?: Partial<CallOptions>,
-  ): ClientReadableStream<DestinationProfile>;
-}
-
-export const DestinationClient = makeGenericClientConstructor(
-  DestinationService,
-  "io.linkerd.proxy.destination.Destination",
-) as unknown as {
-  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): DestinationClient;
-  service: typeof DestinationService;
-  serviceName: string;
-};
 
 function floatToJson(value: number | null | undefined): number | string | null | undefined {
   return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;

@@ -3,18 +3,6 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import {
-  type CallOptions,
-  type ChannelCredentials,
-  Client,
-  type ClientOptions,
-  type ClientUnaryCall,
-  type handleUnaryCall,
-  makeGenericClientConstructor,
-  type Metadata,
-  type ServiceError,
-  type UntypedServiceImplementation,
-} from "@grpc/grpc-js";
 import { Timestamp } from "../../../../google/protobuf/timestamp.ts";
 
 export const protobufPackage = "io.linkerd.proxy.identity";
@@ -263,52 +251,22 @@ export const CertifyResponse: MessageFns<CertifyResponse> = {
 };
 
 /** Signs certificates for proxies. */
-export type IdentityService = typeof IdentityService;
-export const IdentityService = {
-  /** Signs the CSR in the request if the token proves the requested identity. Unary. */
-  certify: {
-    path: "/io.linkerd.proxy.identity.Identity/Certify" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: CertifyRequest): Buffer => Buffer.from(CertifyRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): CertifyRequest => CertifyRequest.decode(value),
-    responseSerialize: (value: CertifyResponse): Buffer => Buffer.from(CertifyResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): CertifyResponse => CertifyResponse.decode(value),
+export type IdentityDefinition = typeof IdentityDefinition;
+export const IdentityDefinition = {
+  name: "Identity",
+  fullName: "io.linkerd.proxy.identity.Identity",
+  methods: {
+    /** Signs the CSR in the request if the token proves the requested identity. Unary. */
+    certify: {
+      name: "Certify",
+      requestType: CertifyRequest as typeof CertifyRequest,
+      requestStream: false,
+      responseType: CertifyResponse as typeof CertifyResponse,
+      responseStream: false,
+      options: {},
+    },
   },
 } as const;
-
-export interface IdentityServer extends UntypedServiceImplementation {
-  /** Signs the CSR in the request if the token proves the requested identity. Unary. */
-  certify: handleUnaryCall<CertifyRequest, CertifyResponse>;
-}
-
-export interface IdentityClient extends Client {
-  /** Signs the CSR in the request if the token proves the requested identity. Unary. */
-  certify(
-    request: CertifyRequest,
-    callback: (error: ServiceError | null, response: CertifyResponse) => void,
-  ): ClientUnaryCall;
-  certify(
-    request: CertifyRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: CertifyResponse) => void,
-  ): ClientUnaryCall;
-  certify(
-    request: CertifyRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: CertifyResponse) => void,
-  ): ClientUnaryCall;
-}
-
-export const IdentityClient = makeGenericClientConstructor(
-  IdentityService,
-  "io.linkerd.proxy.identity.Identity",
-) as unknown as {
-  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): IdentityClient;
-  service: typeof IdentityService;
-  serviceName: string;
-};
 
 function bytesFromBase64(b64: string): Uint8Array {
   return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
