@@ -1,6 +1,7 @@
 # One image for every nodemesh role: the subcommand picks it
 # (proxy, destination, identity, injector, proxy-init, cni).
-# The image runs the compiled JavaScript in dist/, never the .ts sources (ARCHITECTURE.md §1).
+# The image runs the compiled JavaScript in dist/, never the .ts sources (ARCHITECTURE.md §1);
+# the sidecar's entry, dist/proxy/main.js, is bundled with what it imports (ADR 0019).
 
 # --- build: compile TypeScript to JavaScript -------------------------------------------------
 FROM node:24-slim AS build
@@ -14,7 +15,9 @@ COPY src ./src
 COPY proxy ./proxy
 COPY controller ./controller
 COPY identity ./identity
-RUN npx tsc -p tsconfig.build.json
+COPY scripts/bundle-proxy.ts ./scripts/
+# The sidecar is bundled into one module (dist/proxy/main.js): ~10 MB less RSS per pod (ADR 0019).
+RUN npx tsc -p tsconfig.build.json && node scripts/bundle-proxy.ts dist
 # The dashboard's page (`nodemesh dashboard`), built once here: the runtime has no Vite.
 COPY dashboard ./dashboard
 RUN npx vite build dashboard

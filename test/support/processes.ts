@@ -39,7 +39,12 @@ const running = new Set<ChildProcess>();
 
 /** Starts `nodemesh ...args` in the background. */
 export function startDaemon(args: readonly string[], env: Record<string, string>): Daemon {
-  const proc = spawn(process.execPath, [BIN, ...args], {
+  return startScript(BIN, args, env);
+}
+
+/** Starts `node script ...args` in the background (a built or bundled nodemesh, for example). */
+export function startScript(script: string, args: readonly string[], env: Record<string, string>): Daemon {
+  const proc = spawn(process.execPath, [script, ...args], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
