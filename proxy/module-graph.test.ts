@@ -1,7 +1,9 @@
 // What loading the sidecar costs in modules: importing proxy/main.ts (everything the proxy loads
 // before its first connection) must not pull in modules it does not use and that weigh on every
-// pod's memory. Checked in a fresh child process, which lists the built-in modules it loaded and
-// the packages it resolved.
+// pod's memory: undici (an ESM import of node:http loads it, ~13 MB RSS; src/net/node-http.ts) and
+// @grpc/grpc-js with the built-ins it brings (zlib, dns; the proxy has its own client, ADR 0017).
+// Checked in a fresh child process, which lists the built-in modules it loaded and the packages
+// it resolved.
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -14,7 +16,7 @@ import { registerHooks } from 'node:module';
 const packages = new Set();
 registerHooks({
   resolve(specifier, context, next) {
-    if (!specifier.startsWith('.') && !specifier.startsWith('node:') && !specifier.startsWith('file:')) packages.add(specifier);
+    if (!/^(\\.|\\/|node:|file:)/.test(specifier)) packages.add(specifier);
     return next(specifier, context);
   },
 });
@@ -28,15 +30,41 @@ interface Loaded {
   readonly packages: readonly string[];
 }
 
-function loadProxyMain(): Loaded {
-  const main = pathToFileURL(path.join(import.meta.dirname, 'main.ts')).href;
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', CHILD, main], { encoding: 'utf8' });
+function loadedBy(specifier: string): Loaded {
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', CHILD, specifier], {
+    cwd: path.join(import.meta.dirname, '..'),
+    encoding: 'utf8',
+  });
   return JSON.parse(out) as Loaded;
 }
 
+const PROXY_MAIN = pathToFileURL(path.join(import.meta.dirname, 'main.ts')).href;
+
 test('loading the proxy does not load undici (an ESM import of node:http would: ~13 MB RSS)', () => {
-  const loaded = loadProxyMain();
+  const loaded = loadedBy(PROXY_MAIN);
   assert.ok(loaded.builtins.includes('net'), 'the child reports the built-ins it loaded');
   const undici = loaded.builtins.filter((m) => m.includes('undici'));
   assert.deepEqual(undici, [], `built-ins loaded: ${loaded.builtins.join(' ')}`);
+});
+
+test('loading the proxy loads no @grpc package, nor the zlib and dns that grpc-js brings', () => {
+  const loaded = loadedBy(PROXY_MAIN);
+  assert.ok(
+    loaded.packages.includes('pino'),
+    `the child reports the packages it resolved: ${loaded.packages.join(' ')}`,
+  );
+  assert.deepEqual(
+    loaded.packages.filter((p) => p.startsWith('@grpc/')),
+    [],
+  );
+  assert.deepEqual(
+    loaded.builtins.filter((m) => m === 'zlib' || m === 'dns'),
+    [],
+  );
+});
+
+test('the check sees grpc-js, zlib and dns when they are loaded', () => {
+  const loaded = loadedBy('@grpc/grpc-js');
+  assert.ok(loaded.packages.includes('@grpc/grpc-js'));
+  assert.ok(loaded.builtins.includes('zlib') && loaded.builtins.includes('dns'), loaded.builtins.join(' '));
 });

@@ -111,7 +111,6 @@ export async function runIdentityBench(opts: IdentityBenchOptions): Promise<Iden
           serverName: identityName({ serviceAccount: 'nodemesh-identity', namespace: 'nodemesh', ...DOMAIN }),
           trust,
           timeoutMs: 30_000,
-          channelOptions: { 'grpc.use_local_subchannel_pool': 1 },
         });
         clients.push(client);
         const request = {

@@ -34,10 +34,5 @@ export {
 } from './resolver-destination.ts';
 export { StaticResolver, type StaticEndpoints, type StaticResolverOptions } from './resolver-static.ts';
 export type { DiscoveryMethod, DiscoveryStreamSource, OpenStream, StreamEnd, StreamObserver } from './stream-source.ts';
-export {
-  GrpcDiscoveryStreams,
-  tlsProblemOf,
-  type DestinationTls,
-  type GrpcDiscoveryStreamsOptions,
-} from './stream-source-grpc.ts';
+export { GrpcDiscoveryStreams, type DestinationTls, type GrpcDiscoveryStreamsOptions } from './stream-source-grpc.ts';
 export { DiscoveryStreamError, DiscoveryTlsError } from './errors.ts';

@@ -4,7 +4,7 @@ import { Server, ServerCredentials, status, type ServerWritableStream } from '@g
 import { DestinationService, type DestinationProfile, type GetDestination, type Update } from '../../src/api/index.ts';
 import { createTestCa, createTestWorkload, type TestCa } from '../../src/testing/index.ts';
 import { Issuer, certificatesToPem, exportPrivateKeyPem } from '../../src/tls/index.ts';
-import { GrpcDiscoveryStreams, tlsProblemOf } from './stream-source-grpc.ts';
+import { GrpcDiscoveryStreams } from './stream-source-grpc.ts';
 import type { StreamEnd, StreamObserver } from './stream-source.ts';
 
 /** A certificate chain and key for `identity` from `ca`, as a gRPC server takes them. */
@@ -196,20 +196,4 @@ describe('GrpcDiscoveryStreams over TLS', () => {
       assert.match(end.tlsProblem ?? '(no tlsProblem)', problem);
     });
   }
-
-  test('tlsProblemOf picks handshake failures out of grpc-js details, and nothing else', () => {
-    const cases: [string, string | undefined][] = [
-      [
-        'No connection established. Last error: Error: unable to get local issuer certificate. Resolution note: ',
-        'Error: unable to get local issuer certificate',
-      ],
-      [
-        'No connection established. Last error: ChainError: the peer presented DNS:a but "b" was expected. Resolution note: ',
-        'ChainError: the peer presented DNS:a but "b" was expected',
-      ],
-      ['No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:1. Resolution note: ', undefined],
-      ['Deadline exceeded', undefined],
-    ];
-    for (const [details, expected] of cases) assert.equal(tlsProblemOf(details), expected, details);
-  });
 });

@@ -1,30 +1,23 @@
-// The DiscoveryStreamSource over grpc-js: one DestinationClient (one channel) per destination
-// replica, and each new stream goes to the next replica in turn (round robin per stream; ADR 0008).
-// A replica that is down fails its stream fast with UNAVAILABLE, so the resolver's next attempt
-// lands on the next replica.
+// The DiscoveryStreamSource over the proxy's own gRPC client (proxy/grpc-client; ADR 0017): one
+// channel (one HTTP/2 connection) per destination replica, and each new stream goes to the next
+// replica in turn (round robin per stream; ADR 0008). A replica that is down fails its stream fast
+// with UNAVAILABLE, so the resolver's next attempt lands on the next replica; a replica that comes
+// back is used on the next stream to it (a lost connection is reopened by the next call, with no
+// backoff of its own: the resolver's backoff paces the retries).
 //
-// Contract: plaintext unless `tls` (or raw `credentials`) is given. With `tls`, the channel speaks
-// TLS with SNI = the destination's identity name, and a replica is used only if its certificate
-// chains to the trust anchors and names exactly that identity (as the identity client checks the
-// identity service); a replica that fails the check ends each stream with UNAVAILABLE and a
-// `tlsProblem` saying why (another name, another CA, no TLS at all), and nothing it sent is used.
-// The proxy presents no certificate of its own (the destination does not ask for one; ADR 0007).
-// The channels' own reconnect backoff is kept short (`grpc.initial_reconnect_backoff_ms` 100,
-// `grpc.max_reconnect_backoff_ms` 5000 unless `channelOptions` say otherwise) so that a restarted
-// replica is used as soon as the resolver retries. close() closes every channel; streams still
-// open end with CANCELLED, which is not reported (the resolver cancels its streams first).
+// Contract: plaintext unless `tls` is given. With `tls`, the channel speaks TLS with SNI = the
+// destination's identity name, and a replica is used only if its certificate chains to the trust
+// anchors and names exactly that identity (as the identity client checks the identity service); a
+// replica that fails the check ends each stream with UNAVAILABLE and a `tlsProblem` saying why
+// (another name, another CA, no TLS at all), and nothing it sent is used. The proxy presents no
+// certificate of its own (the destination does not ask for one; ADR 0007). close() closes every
+// channel; streams still open end with CANCELLED, which is not reported (the resolver cancels its
+// streams first).
 
-import {
-  credentials as grpcCredentials,
-  status as GrpcStatus,
-  type ChannelCredentials,
-  type ClientReadableStream,
-  type ServiceError,
-} from '@grpc/grpc-js';
-import { type DestinationProfile, type GetDestination, type Update } from '../../src/api/index.ts';
-import { DestinationClient } from '../../src/api/grpc-js-clients.ts';
+import { DestinationService, type DestinationProfile, type GetDestination, type Update } from '../../src/api/index.ts';
 import type { HostPort } from '../../src/config/index.ts';
-import { checkPeerIdentity, type TrustBundle } from '../../src/tls/index.ts';
+import type { TrustBundle } from '../../src/tls/index.ts';
+import { GrpcChannel, type CallStatus, type MethodDescriptor, type StreamCall } from '../grpc-client/index.ts';
 import type { DiscoveryStreamSource, OpenStream, StreamEnd, StreamObserver } from './stream-source.ts';
 
 /** How the proxy checks that it talks to the destination service. */
@@ -40,94 +33,69 @@ export interface GrpcDiscoveryStreamsOptions {
   readonly addresses: readonly HostPort[];
   /** TLS to the destination, verified against its identity; plaintext when absent. */
   readonly tls?: DestinationTls;
-  /** Raw channel credentials (tests); `tls` wins when both are given. */
-  readonly credentials?: ChannelCredentials;
-  readonly channelOptions?: Readonly<Record<string, string | number>>;
 }
 
-interface Replica {
-  readonly addr: string;
-  readonly client: DestinationClient;
-}
+const GET: MethodDescriptor<GetDestination, Update> = DestinationService.get;
+const GET_PROFILE: MethodDescriptor<GetDestination, DestinationProfile> = DestinationService.getProfile;
 
 export class GrpcDiscoveryStreams implements DiscoveryStreamSource {
-  readonly #replicas: readonly Replica[];
-  readonly #tls: boolean;
+  readonly #replicas: readonly GrpcChannel[];
   #next = 0;
+  #closed = false;
 
   constructor(opts: GrpcDiscoveryStreamsOptions) {
     if (opts.addresses.length === 0) throw new RangeError('GrpcDiscoveryStreams needs at least one address');
     const { tls } = opts;
-    this.#tls = tls !== undefined;
-    const creds =
-      tls === undefined
-        ? (opts.credentials ?? grpcCredentials.createInsecure())
-        : grpcCredentials.createSsl(Buffer.from(tls.trust.pem), null, null, {
-            checkServerIdentity: (_host, cert) => checkPeerIdentity(tls.serverName, cert),
-          });
-    this.#replicas = opts.addresses.map(({ host, port }) => {
-      const addr = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-      const client = new DestinationClient(addr, creds, {
-        'grpc.initial_reconnect_backoff_ms': 100,
-        'grpc.max_reconnect_backoff_ms': 5000,
-        ...(tls === undefined
-          ? {}
-          : { 'grpc.ssl_target_name_override': tls.serverName, 'grpc.default_authority': tls.serverName }),
-        ...opts.channelOptions,
-      });
-      return { addr, client };
-    });
+    this.#replicas = opts.addresses.map(
+      (address) =>
+        new GrpcChannel({
+          address,
+          ...(tls === undefined ? {} : { tls: { serverName: tls.serverName, trustAnchorsPem: tls.trust.pem } }),
+        }),
+    );
   }
 
   get(request: GetDestination, observer: StreamObserver<Update>): OpenStream {
-    const replica = this.#pick();
-    return watch(replica.addr, replica.client.get(request), observer, this.#tls);
+    return watch(this.#pick(), GET, request, observer, () => this.#closed);
   }
 
   getProfile(request: GetDestination, observer: StreamObserver<DestinationProfile>): OpenStream {
-    const replica = this.#pick();
-    return watch(replica.addr, replica.client.getProfile(request), observer, this.#tls);
+    return watch(this.#pick(), GET_PROFILE, request, observer, () => this.#closed);
   }
 
   close(): void {
-    for (const r of this.#replicas) r.client.close();
+    this.#closed = true;
+    for (const channel of this.#replicas) channel.close();
   }
 
-  #pick(): Replica {
-    const replica = this.#replicas[this.#next % this.#replicas.length];
+  #pick(): GrpcChannel {
+    const channel = this.#replicas[this.#next % this.#replicas.length];
     this.#next = (this.#next + 1) % this.#replicas.length;
-    if (replica === undefined) throw new RangeError('no replica');
-    return replica;
+    if (channel === undefined) throw new RangeError('no replica');
+    return channel;
   }
 }
 
-function watch<T>(addr: string, call: ClientReadableStream<T>, observer: StreamObserver<T>, tls: boolean): OpenStream {
+function watch<T>(
+  channel: GrpcChannel,
+  method: MethodDescriptor<GetDestination, T>,
+  request: GetDestination,
+  observer: StreamObserver<T>,
+  sourceClosed: () => boolean,
+): OpenStream {
   let done = false;
-  const finish = (reason: StreamEnd): void => {
-    if (done) return;
-    done = true;
-    observer.end(reason);
-  };
-  call.on('data', (message: T) => {
-    if (!done) observer.message(message);
-  });
-  call.on('end', () => finish({ kind: 'completed' }));
-  call.on('error', (err: ServiceError) => {
-    const message = err.details || err.message;
-    if (err.code === GrpcStatus.INVALID_ARGUMENT) {
-      finish({ kind: 'invalid-argument', message });
-      return;
-    }
-    const tlsProblem = tls && err.code === GrpcStatus.UNAVAILABLE ? tlsProblemOf(message) : undefined;
-    finish({
-      kind: 'failed',
-      status: GrpcStatus[err.code] ?? String(err.code),
-      message,
-      ...(tlsProblem === undefined ? {} : { tlsProblem }),
-    });
+  const call: StreamCall = channel.serverStream(method, request, {
+    message: (message) => {
+      if (!done) observer.message(message);
+    },
+    end: (status) => {
+      if (done) return;
+      done = true;
+      if (!sourceClosed()) observer.end(streamEnd(status));
+    },
   });
   return {
-    addr,
+    addr: channel.target,
     cancel: () => {
       done = true;
       call.cancel();
@@ -135,15 +103,13 @@ function watch<T>(addr: string, call: ClientReadableStream<T>, observer: StreamO
   };
 }
 
-/**
- * Why a connection failed TLS, from grpc-js's "No connection established. Last error: …" (the
- * handshake's error: a ChainError from the identity check, OpenSSL's verdict on the chain, or a
- * server that does not speak TLS); undefined for other failures (refused, reset, timed out).
- */
-export function tlsProblemOf(details: string): string | undefined {
-  const last = /Last error: (.*?)(?:\. Resolution note:.*)?$/s.exec(details)?.[1]?.trim();
-  if (last === undefined || last === '') return undefined;
-  return TLS_FAILURE.test(last) ? last : undefined;
+function streamEnd(status: CallStatus): StreamEnd {
+  if (status.code === 'OK') return { kind: 'completed' };
+  if (status.code === 'INVALID_ARGUMENT') return { kind: 'invalid-argument', message: status.message };
+  return {
+    kind: 'failed',
+    status: status.code,
+    message: status.message,
+    ...(status.tlsProblem === undefined ? {} : { tlsProblem: status.tlsProblem }),
+  };
 }
-
-const TLS_FAILURE = /ChainError|certificate|self[- ]signed|issuer|SSL|TLS|handshake/i;

@@ -1,12 +1,14 @@
-// The Certify call over gRPC + TLS: verifies that the server is the identity service (its
-// certificate chains to our trust anchors and names the expected identity, sent as SNI too) and
-// turns error statuses into CertifyCallError with the status name and the server's message.
+// The Certify call over gRPC + TLS (proxy/grpc-client, not grpc-js; ADR 0017): verifies that the
+// server is the identity service (its certificate chains to our trust anchors and names the
+// expected identity, sent as SNI too) and turns error statuses into CertifyCallError with the
+// status name and the server's message (`grpcStatus`, and `tlsProblem` when the handshake or the
+// identity check failed). One connection per client, opened on the first call, reopened on the
+// next call after it is lost, closed after 5 minutes without calls.
 
-import { Metadata, credentials, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
-import { dateFromTimestamp } from '../../src/api/index.ts';
-import { IdentityClient } from '../../src/api/grpc-js-clients.ts';
+import { IdentityService, dateFromTimestamp, type CertifyRequest, type CertifyResponse } from '../../src/api/index.ts';
 import type { HostPort } from '../../src/config/index.ts';
-import { checkPeerIdentity, type TrustBundle } from '../../src/tls/index.ts';
+import type { TrustBundle } from '../../src/tls/index.ts';
+import { GrpcCallError, GrpcChannel, type MethodDescriptor } from '../grpc-client/index.ts';
 import { CertifyCallError } from './errors.ts';
 import type { CertifyClient, CertifyResult } from './workload-identity.ts';
 
@@ -16,63 +18,49 @@ export interface GrpcCertifyClientOptions {
   readonly serverName: string;
   readonly trust: TrustBundle;
   readonly timeoutMs?: number;
-  /** Extra grpc-js channel options (e.g. a private subchannel pool for one connection per client). */
-  readonly channelOptions?: Readonly<Record<string, string | number>>;
 }
 
+const CERTIFY: MethodDescriptor<CertifyRequest, CertifyResponse> = IdentityService.certify;
+
 export class GrpcCertifyClient implements CertifyClient {
-  readonly #client: IdentityClient;
+  readonly #channel: GrpcChannel;
   readonly #opts: GrpcCertifyClientOptions;
 
   constructor(opts: GrpcCertifyClientOptions) {
     this.#opts = opts;
-    const { host, port } = opts.address;
-    const target = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-    const creds = credentials.createSsl(Buffer.from(opts.trust.pem), null, null, {
-      checkServerIdentity: (_host, cert) => checkPeerIdentity(opts.serverName, cert),
-    });
-    this.#client = new IdentityClient(target, creds, {
-      'grpc.ssl_target_name_override': opts.serverName,
-      'grpc.default_authority': opts.serverName,
-      'grpc.initial_reconnect_backoff_ms': 200,
-      'grpc.max_reconnect_backoff_ms': 5000,
-      ...opts.channelOptions,
+    this.#channel = new GrpcChannel({
+      address: opts.address,
+      tls: { serverName: opts.serverName, trustAnchorsPem: opts.trust.pem },
     });
   }
 
-  certify(req: { identity: string; token: Uint8Array; csr: Uint8Array }): Promise<CertifyResult> {
-    const deadline = new Date(Date.now() + (this.#opts.timeoutMs ?? 10_000));
-    return new Promise((resolve, reject) => {
-      this.#client.certify(
+  async certify(req: { identity: string; token: Uint8Array; csr: Uint8Array }): Promise<CertifyResult> {
+    let res: CertifyResponse;
+    try {
+      res = await this.#channel.unary(
+        CERTIFY,
         { identity: req.identity, token: Buffer.from(req.token), certificateSigningRequest: Buffer.from(req.csr) },
-        new Metadata(),
-        { deadline },
-        (err: ServiceError | null, res) => {
-          if (err !== null) {
-            const name = GrpcStatus[err.code] ?? String(err.code);
-            reject(
-              new CertifyCallError(`Certify at ${this.#opts.serverName} failed with ${name}: ${err.details}`, {
-                cause: err,
-                fields: { grpcStatus: name },
-              }),
-            );
-            return;
-          }
-          if (res.validUntil === undefined || res.leafCertificate.length === 0) {
-            reject(new CertifyCallError('the identity service answered without a certificate or valid_until'));
-            return;
-          }
-          resolve({
-            leaf: res.leafCertificate,
-            intermediates: res.intermediateCertificates,
-            validUntil: dateFromTimestamp(res.validUntil),
-          });
-        },
+        { deadlineMs: this.#opts.timeoutMs ?? 10_000 },
       );
-    });
+    } catch (err) {
+      const status = err instanceof GrpcCallError ? err.status : 'UNKNOWN';
+      const details = err instanceof GrpcCallError ? err.details : String(err);
+      const tlsProblem = err instanceof GrpcCallError ? err.tlsProblem : undefined;
+      throw new CertifyCallError(`Certify at ${this.#opts.serverName} failed with ${status}: ${details}`, {
+        cause: err,
+        fields: { grpcStatus: status, ...(tlsProblem === undefined ? {} : { tlsProblem }) },
+      });
+    }
+    if (res.validUntil === undefined || res.leafCertificate.length === 0)
+      throw new CertifyCallError('the identity service answered without a certificate or valid_until');
+    return {
+      leaf: res.leafCertificate,
+      intermediates: res.intermediateCertificates,
+      validUntil: dateFromTimestamp(res.validUntil),
+    };
   }
 
   close(): void {
-    this.#client.close();
+    this.#channel.close();
   }
 }

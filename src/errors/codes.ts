@@ -22,6 +22,8 @@ export const ERROR_CODES = {
   MESH_ERR_CERT_REJECTED:
     'the identity service returned a certificate the workload must not use (wrong name, key or chain)',
   MESH_ERR_CERTIFY_CALL: 'a Certify call to the identity service failed or was refused',
+  MESH_ERR_GRPC_CALL:
+    'a gRPC call from the proxy to the control plane ended with a status other than OK (status, message and any TLS problem included)',
   MESH_ERR_LISTEN: 'a server could not listen on its address (in use, not permitted, not a local address)',
   MESH_ERR_PROXY_FORWARD:
     'the proxy could not deliver a request or connection (refused, timed out, reset, no target, loop)',

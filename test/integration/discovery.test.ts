@@ -124,10 +124,7 @@ describe('discovery client against the destination service', () => {
     await writeFile(path.join(dir, 'web.yaml'), SERVICE);
     await writeFile(path.join(dir, 'slice.yaml'), slice(['10.1.0.1']));
     port = await startServer(0);
-    streams = new GrpcDiscoveryStreams({
-      addresses: [{ host: '127.0.0.1', port }],
-      channelOptions: { 'grpc.initial_reconnect_backoff_ms': 50, 'grpc.max_reconnect_backoff_ms': 200 },
-    });
+    streams = new GrpcDiscoveryStreams({ addresses: [{ host: '127.0.0.1', port }] });
     resolver = new DestinationResolver(
       { streams, log, registry: clientRegistry },
       { contextToken: '{"ns":"shop"}', idleTimeoutMs: IDLE_MS, backoff: { minMs: 50, maxMs: 200 } },
