@@ -37,7 +37,7 @@ describe('parseProxyConfig', () => {
     assert.equal(config.inboundDetectTimeoutMs, 10_000);
     assert.equal(config.inboundDefaultPolicy, 'all-unauthenticated');
     assert.equal(config.shutdownEndpointEnabled, false);
-    assert.equal(config.optimizeForSize, true);
+    assert.equal(config.v8MemoryMode, 'bounded-growth');
     assert.equal(config.identity?.minRefreshMs, 10_000);
     assert.equal(config.identity?.svcAddr.port, 8080);
     assert.ok(Object.isFrozen(config) && Object.isFrozen(config.identity));

@@ -17,6 +17,7 @@ import {
   type BalancerStrategy,
   type ResolvedFailureAccrualOptions,
 } from './balance/index.ts';
+import { DEFAULT_V8_MEMORY_MODE, V8_MEMORY_MODES, type V8MemoryMode } from './v8-memory.ts';
 
 export const ENV_OUTBOUND_LISTEN_ADDRS = 'NODEMESH_PROXY_OUTBOUND_LISTEN_ADDRS';
 export const ENV_INBOUND_LISTEN_ADDR = 'NODEMESH_PROXY_INBOUND_LISTEN_ADDR';
@@ -38,6 +39,8 @@ export const ENV_INBOUND_PORTS_DISABLE_PROTOCOL_DETECTION = 'NODEMESH_PROXY_INBO
 export const ENV_POLICY_CLUSTER_NETWORKS = 'NODEMESH_PROXY_POLICY_CLUSTER_NETWORKS';
 export const ENV_SHUTDOWN_GRACE_PERIOD = 'NODEMESH_PROXY_SHUTDOWN_GRACE_PERIOD';
 export const ENV_SHUTDOWN_ENDPOINT_ENABLED = 'NODEMESH_PROXY_SHUTDOWN_ENDPOINT_ENABLED';
+export const ENV_V8_MEMORY_MODE = 'NODEMESH_PROXY_V8_MEMORY_MODE';
+/** The earlier boolean form of ENV_V8_MEMORY_MODE: true = optimize-for-size, false = node-defaults. */
 export const ENV_OPTIMIZE_FOR_SIZE = 'NODEMESH_PROXY_OPTIMIZE_FOR_SIZE';
 export const ENV_INGRESS_MODE = 'NODEMESH_PROXY_INGRESS_MODE';
 export const ENV_OUTBOUND_HTTP1_OVER_HTTP2 = 'NODEMESH_PROXY_OUTBOUND_HTTP1_OVER_HTTP2';
@@ -113,10 +116,10 @@ export interface ProxyConfig {
   readonly shutdownGracePeriodMs: number;
   readonly shutdownEndpointEnabled: boolean;
   /**
-   * V8's memory-saving mode (--optimize-for-size, set at start by main.ts): a smaller heap at some
-   * CPU cost (docs/performance.md, footprint). Default on: a sidecar runs in every pod.
+   * Which V8 memory flags main.ts sets at start (proxy/v8-memory.ts; docs/performance.md, "V8's
+   * heap settings"). Default bounded-growth: a sidecar runs in every pod, so its heap is kept small.
    */
-  readonly optimizeForSize: boolean;
+  readonly v8MemoryMode: V8MemoryMode;
   readonly ingressMode: boolean;
   /** Carry HTTP/1 requests to meshed endpoints over one HTTP/2 connection per peer (l5d-orig-proto). */
   readonly outboundHttp1OverHttp2: boolean;
@@ -170,7 +173,7 @@ export function parseProxyConfig(env: EnvSource): ProxyConfig {
     clusterNetworks: readCidrs(r, ENV_POLICY_CLUSTER_NETWORKS, DEFAULT_CLUSTER_NETWORKS),
     shutdownGracePeriodMs: r.durationMs(ENV_SHUTDOWN_GRACE_PERIOD, { default: 120 * SECOND, min: 0, max: DAY }),
     shutdownEndpointEnabled: r.bool(ENV_SHUTDOWN_ENDPOINT_ENABLED, { default: false }),
-    optimizeForSize: r.bool(ENV_OPTIMIZE_FOR_SIZE, { default: true }),
+    v8MemoryMode: readV8MemoryMode(r),
     ingressMode: r.bool(ENV_INGRESS_MODE, { default: false }),
     outboundHttp1OverHttp2: r.bool(ENV_OUTBOUND_HTTP1_OVER_HTTP2, { default: false }),
     outboundFailFastTimeoutMs: r.durationMs(ENV_OUTBOUND_FAILFAST_TIMEOUT, { default: 3 * SECOND, min: 1, max: DAY }),
@@ -198,6 +201,29 @@ export function parseProxyConfig(env: EnvSource): ProxyConfig {
     });
   }
   return r.finish(config);
+}
+
+/** NODEMESH_PROXY_V8_MEMORY_MODE, or the earlier NODEMESH_PROXY_OPTIMIZE_FOR_SIZE; not both. */
+function readV8MemoryMode(r: SettingsReader): V8MemoryMode {
+  const mode = r.oneOf(ENV_V8_MEMORY_MODE, V8_MEMORY_MODES, { default: DEFAULT_V8_MEMORY_MODE });
+  if (r.raw(ENV_OPTIMIZE_FOR_SIZE) === undefined) return mode;
+  if (r.raw(ENV_V8_MEMORY_MODE) !== undefined) {
+    r.problem({
+      name: ENV_OPTIMIZE_FOR_SIZE,
+      value: r.raw(ENV_OPTIMIZE_FOR_SIZE),
+      allowed: `unset when ${ENV_V8_MEMORY_MODE} is set (it replaces it)`,
+    });
+    return mode;
+  }
+  const legacy = r.raw(ENV_OPTIMIZE_FOR_SIZE)?.toLowerCase();
+  if (legacy === 'true' || legacy === '1' || legacy === 'yes') return 'optimize-for-size';
+  if (legacy === 'false' || legacy === '0' || legacy === 'no') return 'node-defaults';
+  r.problem({
+    name: ENV_OPTIMIZE_FOR_SIZE,
+    value: r.raw(ENV_OPTIMIZE_FOR_SIZE),
+    allowed: `true or false; better ${ENV_V8_MEMORY_MODE} (one of ${V8_MEMORY_MODES.join(', ')}), which replaces it`,
+  });
+  return mode;
 }
 
 function readIdentity(r: SettingsReader): ProxyIdentityConfig {

@@ -22,6 +22,7 @@ NODEMESH_PROXY_TAP_AUTHORIZED_IDENTITIES (default none). NODEMESH_PROXY_TAP_MAX_
 Identity: NODEMESH_PROXY_IDENTITY_* (or NODEMESH_PROXY_IDENTITY_DISABLED=true for a plaintext proxy).
 Shutdown: SIGTERM, or POST /shutdown from localhost when NODEMESH_PROXY_SHUTDOWN_ENDPOINT_ENABLED=true;
 in-flight requests get NODEMESH_PROXY_SHUTDOWN_GRACE_PERIOD (default 2m) to finish.
-Memory: V8's memory-saving mode is on (NODEMESH_PROXY_OPTIMIZE_FOR_SIZE=false turns it off); cap the
-young generation with NODE_OPTIONS=--max-semi-space-size=N (the chart's proxy.nodeOptions).
+Memory: NODEMESH_PROXY_V8_MEMORY_MODE=bounded-growth (default; or optimize-for-size, node-defaults)
+bounds V8's old generation; cap the young generation with NODE_OPTIONS=--max-semi-space-size=N (the
+chart's proxy.nodeOptions).
 `;

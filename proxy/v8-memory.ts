@@ -1,21 +1,45 @@
-// The sidecar's V8 memory settings that can be made from inside the process: V8's memory-saving
-// mode (--optimize-for-size: smaller heap growth steps, shrinking the young generation, earlier
-// compaction), read by V8's heap heuristics at every GC, so setting it at start applies to the
-// whole run. Flags V8 reads only when the heap is created (--max-semi-space-size) cannot be set
-// here: they come through NODE_OPTIONS (the chart's proxy.nodeOptions). Node does not accept
-// --optimize-for-size in NODE_OPTIONS, hence this.
+// The sidecar's V8 memory settings that can be made from inside the process, chosen by one mode
+// (NODEMESH_PROXY_V8_MEMORY_MODE, parsed in config.ts). V8 reads these flags at every garbage
+// collection, so setting them at start applies to the whole run. Flags V8 reads only when the heap
+// is created (--max-semi-space-size) cannot be set here: they come through NODE_OPTIONS (the
+// chart's proxy.nodeOptions). Node refuses most V8 flags in NODE_OPTIONS, hence this.
+//
+// Modes (docs/performance.md, "V8's heap settings"):
+// - bounded-growth (default): --heap-growing-percent=50 — after each full GC the old generation
+//   may grow by half of what survived before the next one starts (V8 otherwise lets a small heap
+//   grow up to fourfold). Bounds the heap like the memory-saving mode without its CPU cost.
+// - optimize-for-size: V8's memory-saving mode. Every full GC then runs as a memory-reducing GC,
+//   which also drops the maps V8 otherwise keeps for optimized code: on the HTTP/2 path that
+//   deoptimizes hot code at every full GC and doubles the CPU per request.
+// - node-defaults: no flag.
 //
 // Contract: call once, at start, before the listeners open.
 
 import { setFlagsFromString } from 'node:v8';
 
+export const V8_MEMORY_MODES = ['bounded-growth', 'optimize-for-size', 'node-defaults'] as const;
+export type V8MemoryMode = (typeof V8_MEMORY_MODES)[number];
+export const DEFAULT_V8_MEMORY_MODE: V8MemoryMode = 'bounded-growth';
+
 export interface V8MemorySettings {
-  readonly optimizeForSize: boolean;
+  readonly v8MemoryMode: V8MemoryMode;
 }
 
 /** The V8 flags `settings` stand for, in the order they are set. */
 export function v8MemoryFlags(settings: V8MemorySettings): readonly string[] {
-  return settings.optimizeForSize ? ['--optimize-for-size'] : [];
+  const mode = settings.v8MemoryMode;
+  switch (mode) {
+    case 'bounded-growth':
+      return ['--heap-growing-percent=50'];
+    case 'optimize-for-size':
+      return ['--optimize-for-size'];
+    case 'node-defaults':
+      return [];
+    default: {
+      const unknown: never = mode;
+      throw new Error(`unknown V8 memory mode ${String(unknown)}`);
+    }
+  }
 }
 
 /** Sets the flags of `settings` in this process; returns them (for the start log). */

@@ -1,13 +1,18 @@
 // Scenario "pair-memory-settings": what the proxy's memory settings cost in throughput and buy in
-// memory. Two compiled nodemesh pairs with mTLS run side by side (bench/lib/pair-topology.ts, both
+// memory. Compiled nodemesh pairs with mTLS run side by side (bench/lib/pair-topology.ts, all
 // pinned to the proxies' CPU): "node-defaults" with no NODE_OPTIONS and
-// NODEMESH_PROXY_OPTIMIZE_FOR_SIZE=false (Node's and V8's defaults), "memory-settings" as a pod
-// runs it: the chart's `proxy.nodeOptions` (NODEMESH_BENCH_AB_NODE_OPTIONS names other options)
-// and the proxy's own default (V8's memory-saving mode, proxy/v8-memory.ts;
-// NODEMESH_BENCH_AB_OPTIMIZE_FOR_SIZE=false measures the options without it). wrk -c50 over HTTP/1.1 alternates between them (A B A B …, after a warm-up of
-// each), so drift on a shared machine hits both alike; each run records requests/s, CPU per
-// request and the highest RSS / USS of the two proxies while loaded.
+// NODEMESH_PROXY_V8_MEMORY_MODE=node-defaults (Node's and V8's defaults), "memory-settings" as a
+// pod runs it: the chart's `proxy.nodeOptions` (NODEMESH_BENCH_AB_NODE_OPTIONS names other
+// options) and the proxy's own V8 memory mode (proxy/v8-memory.ts; NODEMESH_BENCH_AB_V8_MEMORY_MODE
+// names another), and, when NODEMESH_BENCH_AB_COMPARE_V8_MEMORY_MODE names a mode, a third pair
+// "compared" with the same options and that mode. The load (NODEMESH_BENCH_AB_KIND: h1, wrk -c50
+// over HTTP/1.1; h2 or grpc, h2load -c10 -m10) alternates between them (A B C A B C …, after a
+// warm-up of each), so drift on a shared machine hits all alike; each run records requests/s,
+// CPU per request and the highest RSS / USS of the two proxies while loaded.
 
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import {
   measureInterleaved,
   roundRatio,
@@ -17,22 +22,30 @@ import {
 } from '../lib/interleave.ts';
 import { buildDist } from '../lib/build-dist.ts';
 import type { Child } from '../lib/children.ts';
-import { requireTools, type LoadResult } from '../lib/load-tools.ts';
+import { requireTools, type LoadResult, type ToolName } from '../lib/load-tools.ts';
 import { NODEMESH_SOURCE_BIN } from '../lib/nodemesh-pair.ts';
 import { loadPath } from '../lib/pair-load.ts';
 import { startPairTopology, type PairTopology } from '../lib/pair-topology.ts';
 import { memorySample } from '../lib/proc.ts';
+import { DEFAULT_V8_MEMORY_MODE } from '../../proxy/v8-memory.ts';
 import { chartProxyNodeOptions } from '../lib/proxy-node-options.ts';
 import { nodemeshBinOption, type BenchScenario } from '../lib/scenario.ts';
 import { fmtRange as fmt, range, round, type Range } from '../lib/stats.ts';
 
-export type MemoryConfig = 'node-defaults' | 'memory-settings';
-const CONFIGS: readonly MemoryConfig[] = ['node-defaults', 'memory-settings'];
+export type MemoryConfig = 'node-defaults' | 'memory-settings' | 'compared';
+/** The traffic: HTTP/1.1 (wrk), HTTP/2 or gRPC unary (h2load). */
+export type MemoryLoadKind = 'h1' | 'h2' | 'grpc';
+const KINDS: readonly MemoryLoadKind[] = ['h1', 'h2', 'grpc'];
 
 export interface PairMemorySettingsOptions {
   readonly nodeOptions: string;
-  /** V8's memory-saving mode in the memory-settings pair (the proxy's default: on). */
-  readonly optimizeForSize: boolean;
+  /** NODEMESH_PROXY_V8_MEMORY_MODE of the memory-settings pair; undefined: the proxy's default. */
+  readonly v8MemoryMode: string | undefined;
+  /** NODEMESH_PROXY_V8_MEMORY_MODE of a third pair ("compared") with the same NODE_OPTIONS. */
+  readonly compareV8MemoryMode?: string;
+  readonly kind: MemoryLoadKind;
+  /** h2load streams per connection (h2, grpc). */
+  readonly streams: number;
   readonly durationMs: number;
   readonly warmupMs: number;
   readonly repetitions: number;
@@ -45,7 +58,9 @@ export interface PairMemorySettingsOptions {
 export interface PairMemorySettingsResult {
   readonly scenario: 'pair-memory-settings';
   readonly nodeOptions: string;
-  readonly optimizeForSize: boolean;
+  readonly v8MemoryMode: string;
+  readonly compareV8MemoryMode: string | undefined;
+  readonly kind: MemoryLoadKind;
   readonly client: string;
   readonly durationS: number;
   readonly repetitions: number;
@@ -53,46 +68,55 @@ export interface PairMemorySettingsResult {
   readonly runs: readonly MeasuredRun<MemoryConfig>[];
   readonly summary: readonly ConfigSummary<MemoryConfig>[];
   /** Per configuration: the highest RSS and USS of either proxy sampled while loaded, over all runs. */
-  readonly loadedMemoryMb: Readonly<Record<MemoryConfig, { readonly rssMb: Range; readonly ussMb: Range }>>;
+  readonly loadedMemoryMb: Readonly<Partial<Record<MemoryConfig, { readonly rssMb: Range; readonly ussMb: Range }>>>;
   /** memory-settings ÷ node-defaults within each round. */
   readonly ratios: { readonly throughput: Range; readonly cpuPerRequest: Range };
+  /** compared ÷ memory-settings within each round, when there is a compared pair. */
+  readonly comparedRatios?: { readonly throughput: Range; readonly cpuPerRequest: Range };
 }
 
 export async function runPairMemorySettingsBench(o: PairMemorySettingsOptions): Promise<PairMemorySettingsResult> {
-  const tools = requireTools(['wrk']);
+  const needed: ToolName[] = o.kind === 'h1' ? ['wrk'] : ['h2load'];
+  const tools = requireTools(needed);
+  const kind = o.kind;
+  const configs: MemoryConfig[] = ['node-defaults', 'memory-settings'];
+  if (o.compareV8MemoryMode !== undefined) configs.push('compared');
+  const mode = (c: MemoryConfig): string | undefined =>
+    c === 'node-defaults' ? 'node-defaults' : c === 'compared' ? o.compareV8MemoryMode : o.v8MemoryMode;
   const dist = await buildDist(o.nodemeshBin ?? NODEMESH_SOURCE_BIN);
+  const dir = await mkdtemp(path.join(tmpdir(), 'nodemesh-bench-memory-'));
   const topologies = new Map<MemoryConfig, PairTopology>();
   try {
-    for (const c of CONFIGS) {
+    for (const c of configs) {
+      const m = mode(c);
       const t = await startPairTopology({
-        kinds: ['h1'],
+        kinds: [kind],
         pin: o.pin,
         nodemeshBin: dist,
-        proxyNodeOptions: c === 'memory-settings' ? o.nodeOptions : '',
-        ...(c === 'memory-settings' && o.optimizeForSize
-          ? {}
-          : { proxyEnv: { NODEMESH_PROXY_OPTIMIZE_FOR_SIZE: 'false' } }),
+        proxyNodeOptions: c === 'node-defaults' ? '' : o.nodeOptions,
+        ...(m === undefined ? {} : { proxyEnv: { NODEMESH_PROXY_V8_MEMORY_MODE: m } }),
       });
       topologies.set(c, t);
-      await t.preflightPath('nodemesh-pair', 'h1');
+      await t.preflightPath('nodemesh-pair', kind);
     }
     const topo = (c: MemoryConfig): PairTopology => topologies.get(c)!;
     const peaks: Record<MemoryConfig, { rss: number[]; uss: number[] }> = {
       'node-defaults': { rss: [], uss: [] },
       'memory-settings': { rss: [], uss: [] },
+      compared: { rss: [], uss: [] },
     };
     const runs = await measureInterleaved<MemoryConfig>({
-      configs: CONFIGS,
+      configs,
       repetitions: o.repetitions,
       warmupMs: o.warmupMs,
       durationMs: o.durationMs,
       load: async (config, durationMs, label) => {
         const t = topo(config);
-        const loading = loadPath(tools, t.path('nodemesh-pair', 'h1'), {
+        const loading = loadPath(tools, t.path('nodemesh-pair', kind), {
           connections: o.connections,
-          streams: 1,
+          streams: o.kind === 'h1' ? 1 : o.streams,
           durationMs,
-          dir: '',
+          dir,
           label,
           ...(t.restCpu === undefined ? {} : { cpu: t.restCpu }),
         });
@@ -104,29 +128,34 @@ export async function runPairMemorySettingsBench(o: PairMemorySettingsOptions): 
       },
       proxies: (config) => topo(config).proxies('nodemesh-pair'),
     });
-    const summary = CONFIGS.map((c) => summarizeRuns(runs, c, topo(c).proxies('nodemesh-pair')));
+    const summary = configs.map((c) => summarizeRuns(runs, c, topo(c).proxies('nodemesh-pair')));
     const mem = (c: MemoryConfig): { rssMb: Range; ussMb: Range } => ({
       rssMb: range(peaks[c].rss),
       ussMb: range(peaks[c].uss),
     });
+    const ratiosOf = (a: MemoryConfig, b: MemoryConfig): { throughput: Range; cpuPerRequest: Range } => ({
+      throughput: roundRatio(runs, a, b, (r) => r.load.requestsPerSecond),
+      cpuPerRequest: roundRatio(runs, a, b, (r) => r.proxyCpuUsPerRequest),
+    });
     return {
       scenario: 'pair-memory-settings',
       nodeOptions: o.nodeOptions,
-      optimizeForSize: o.optimizeForSize,
-      client: `wrk -t1 -c${o.connections}`,
+      v8MemoryMode: o.v8MemoryMode ?? `${DEFAULT_V8_MEMORY_MODE} (the proxy's default)`,
+      compareV8MemoryMode: o.compareV8MemoryMode,
+      kind: o.kind,
+      client: o.kind === 'h1' ? `wrk -t1 -c${o.connections}` : `h2load -t1 -c${o.connections} -m${o.streams}`,
       durationS: o.durationMs / 1000,
       repetitions: o.repetitions,
       layout: topo('node-defaults').layout,
       runs,
       summary,
-      loadedMemoryMb: { 'node-defaults': mem('node-defaults'), 'memory-settings': mem('memory-settings') },
-      ratios: {
-        throughput: roundRatio(runs, 'memory-settings', 'node-defaults', (r) => r.load.requestsPerSecond),
-        cpuPerRequest: roundRatio(runs, 'memory-settings', 'node-defaults', (r) => r.proxyCpuUsPerRequest),
-      },
+      loadedMemoryMb: Object.fromEntries(configs.map((c) => [c, mem(c)])),
+      ratios: ratiosOf('memory-settings', 'node-defaults'),
+      ...(o.compareV8MemoryMode === undefined ? {} : { comparedRatios: ratiosOf('compared', 'memory-settings') }),
     };
   } finally {
     for (const t of topologies.values()) await t.stop();
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
@@ -154,36 +183,56 @@ export function pairMemorySettingsMarkdown(r: PairMemorySettingsResult): string 
   const rows = r.summary.map((s) => {
     const m = r.loadedMemoryMb[s.config];
     const opts =
-      s.config === 'memory-settings'
-        ? `NODE_OPTIONS \`${r.nodeOptions}\`${r.optimizeForSize ? ', optimize-for-size' : ', no optimize-for-size'}`
-        : 'none, no optimize-for-size';
-    return `| ${s.config} | ${opts} | ${fmt(s.requestsPerSecond, 0)} | ${s.proxyCpuUsPerRequest === undefined ? '' : fmt(s.proxyCpuUsPerRequest, 1)} | ${fmt(s.p99Ms, 2)} | ${fmt(m.rssMb, 1)} | ${fmt(m.ussMb, 1)} | ${s.errors} |`;
+      s.config === 'node-defaults'
+        ? 'none, V8 memory mode node-defaults'
+        : `NODE_OPTIONS \`${r.nodeOptions}\`, V8 memory mode ${s.config === 'compared' ? (r.compareV8MemoryMode ?? '') : r.v8MemoryMode}`;
+    return `| ${s.config} | ${opts} | ${fmt(s.requestsPerSecond, 0)} | ${s.proxyCpuUsPerRequest === undefined ? '' : fmt(s.proxyCpuUsPerRequest, 1)} | ${fmt(s.p99Ms, 2)} | ${m === undefined ? '' : fmt(m.rssMb, 1)} | ${m === undefined ? '' : fmt(m.ussMb, 1)} | ${s.errors} |`;
   });
+  const protocol = r.kind === 'h1' ? 'HTTP/1.1' : r.kind === 'h2' ? 'HTTP/2' : 'gRPC unary';
   return [
-    `Two compiled nodemesh pairs with mTLS side by side, ${r.client} over HTTP/1.1 alternating between them (${r.repetitions} × ${r.durationS} s each, after a warm-up). Layout: ${r.layout}. Medians with [min–max] over the runs; memory: the highest RSS / USS of either proxy sampled every 250 ms while loaded.`,
+    `${r.summary.length} compiled nodemesh pairs with mTLS side by side, ${r.client} over ${protocol} alternating between them (${r.repetitions} × ${r.durationS} s each, after a warm-up). Layout: ${r.layout}. Medians with [min–max] over the runs; memory: the highest RSS / USS of either proxy sampled every 250 ms while loaded.`,
     '',
     '| configuration | proxy memory settings | requests/s | proxy CPU µs per request (both) | p99 ms | loaded RSS MB | loaded USS MB | errors |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
     '',
     `memory-settings ÷ node-defaults within each round: throughput ${fmt(r.ratios.throughput, 2)}, CPU per request ${fmt(r.ratios.cpuPerRequest, 2)}.`,
+    ...(r.comparedRatios === undefined
+      ? []
+      : [
+          `compared ÷ memory-settings within each round: throughput ${fmt(r.comparedRatios.throughput, 2)}, CPU per request ${fmt(r.comparedRatios.cpuPerRequest, 2)}.`,
+        ]),
   ].join('\n');
 }
 
-/** `--duration` per run (default 10 s), 5 rounds; NODEMESH_BENCH_AB_NODE_OPTIONS replaces the chart's options. */
+/**
+ * `--duration` per run (default 10 s), 5 rounds; NODEMESH_BENCH_AB_NODE_OPTIONS replaces the chart's
+ * options, NODEMESH_BENCH_AB_V8_MEMORY_MODE the proxy's default mode, NODEMESH_BENCH_AB_COMPARE_V8_MEMORY_MODE
+ * adds a third pair, NODEMESH_BENCH_AB_KIND (h1, h2, grpc) chooses the traffic.
+ */
 export function pairMemorySettingsScenario(): BenchScenario {
   return {
     describe:
-      "The proxy's memory settings A/B: two compiled mTLS pairs, Node's defaults against the chart's proxy.nodeOptions with V8's optimize-for-size, wrk -c50 interleaved; throughput, CPU per request and loaded memory",
+      "The proxy's memory settings A/B: compiled mTLS pairs, Node's defaults against the chart's proxy.nodeOptions with the proxy's V8 memory mode (and optionally another mode), HTTP/1.1, HTTP/2 or gRPC interleaved; throughput, CPU per request and loaded memory",
     run: async ({ durationMs, concurrency }) => {
-      const ab = process.env.NODEMESH_BENCH_AB_NODE_OPTIONS;
+      const env = (name: string): string | undefined => {
+        const v = process.env[name];
+        return v === undefined || v === '' ? undefined : v;
+      };
+      const kind = env('NODEMESH_BENCH_AB_KIND') ?? 'h1';
+      if (!KINDS.includes(kind as MemoryLoadKind))
+        throw new Error(`NODEMESH_BENCH_AB_KIND must be one of ${KINDS.join(', ')}, got ${kind}`);
+      const compare = env('NODEMESH_BENCH_AB_COMPARE_V8_MEMORY_MODE');
       const result = await runPairMemorySettingsBench({
-        nodeOptions: ab === undefined || ab === '' ? chartProxyNodeOptions() : ab,
-        optimizeForSize: process.env.NODEMESH_BENCH_AB_OPTIMIZE_FOR_SIZE !== 'false',
+        nodeOptions: env('NODEMESH_BENCH_AB_NODE_OPTIONS') ?? chartProxyNodeOptions(),
+        v8MemoryMode: env('NODEMESH_BENCH_AB_V8_MEMORY_MODE'),
+        ...(compare === undefined ? {} : { compareV8MemoryMode: compare }),
+        kind: kind as MemoryLoadKind,
+        streams: 10,
         durationMs,
         warmupMs: 3000,
         repetitions: 5,
-        connections: concurrency ?? 50,
+        connections: concurrency ?? (kind === 'h1' ? 50 : 10),
         pin: true,
         ...nodemeshBinOption(),
       });
