@@ -15,6 +15,7 @@ import type { SocketAddress } from '../src/config/index.ts';
 import { componentLogger, type Logger } from '../src/log/index.ts';
 import {
   Counter,
+  type CounterChild,
   type Registry,
   createHttpMetrics,
   createRouteMetrics,
@@ -110,6 +111,8 @@ export class ProxyApp {
   readonly #mesh: MeshConnector | undefined;
   readonly #policy: InboundPolicy;
   readonly #authz: Counter<'protocol' | 'decision' | 'target_port'>;
+  /** inbound_authz_total{protocol="http",decision="allow"} per target port (ports are few: the pod's). */
+  readonly #httpAllowed = new Map<number, CounterChild>();
   /** The proxy's own addresses once bound (ports chosen by the OS included). */
   #own: readonly SocketAddress[] = [];
   #draining = false;
@@ -203,8 +206,14 @@ export class ProxyApp {
     this.#inbound = new HttpProxy({
       // tap → resolve (the local app, after the inbound policy) → tap endpoint → endpoint metrics → forwarder
       service: tap(
-        resolveLayer(async (req) => {
-          const endpoint = await inboundResolver(req);
+        resolveLayer((req) => {
+          // Synchronous: no promise and no microtask turn per inbound request.
+          const endpoint = inboundResolver(req);
+          if (endpoint instanceof Promise) {
+            return endpoint.then((e) =>
+              e instanceof ProxyError ? e : (this.#authorize('http', req.conn, e.port) ?? e),
+            );
+          }
           if (endpoint instanceof ProxyError) return endpoint;
           return this.#authorize('http', req.conn, endpoint.port) ?? endpoint;
         })(tapEndpointLayer()(endpointMetricsLayer(http)(inboundForwarder.service))),
@@ -332,6 +341,16 @@ export class ProxyApp {
   /** Applies the inbound policy; a refusal is a ProxyError('forbidden') naming the reason. */
   #authorize(protocol: 'http' | 'tcp', conn: ConnectionContext, port: number): ProxyError | undefined {
     const decision = this.#policy.check({ port, clientIp: conn.clientIp, tls: conn.tls });
+    if (decision.allowed && protocol === 'http') {
+      // Every allowed inbound request: its series is looked up once per port, not hashed per request.
+      let allowed = this.#httpAllowed.get(port);
+      if (allowed === undefined) {
+        allowed = this.#authz.labels({ protocol, decision: 'allow', target_port: String(port) });
+        this.#httpAllowed.set(port, allowed);
+      }
+      allowed.inc();
+      return undefined;
+    }
     this.#authz.inc({ protocol, decision: decision.allowed ? 'allow' : 'deny', target_port: String(port) });
     if (decision.allowed) return undefined;
     this.#log.info(

@@ -31,11 +31,15 @@ export class Forwarder {
   readonly #opts: ForwarderOptions;
   readonly #h1Pool: H1Pool;
   readonly #h2Pool: H2SessionPool;
+  readonly #plainH1: H1ForwardOptions;
+  /** HTTP/1 options per meshed endpoint object (see #h1Upstream). */
+  readonly #meshH1 = new WeakMap<Endpoint, H1ForwardOptions>();
   readonly service = (attempt: EndpointRequest): Promise<HttpOutcome> => this.#forward(attempt);
 
   constructor(opts: ForwarderOptions) {
     this.#opts = opts;
     this.#h1Pool = new H1Pool(opts.connectTimeoutMs);
+    this.#plainH1 = { pool: this.#h1Pool };
     this.#h2Pool = new H2SessionPool({
       connectTimeoutMs: opts.connectTimeoutMs,
       ...(opts.mesh === undefined ? {} : { mesh: opts.mesh }),
@@ -88,16 +92,26 @@ export class Forwarder {
     return { host: endpoint.host, port: endpoint.port, mesh: endpoint.mesh };
   }
 
-  /** The pool (and, for a meshed endpoint, its pool key and mTLS connector) for an HTTP/1 request. */
+  /**
+   * The pool (and, for a meshed endpoint, its pool key and mTLS connector) for an HTTP/1 request.
+   * A meshed endpoint's options are built once per endpoint object (discovery hands out the same
+   * immutable object for every request to it), so its pool key is not concatenated and hashed anew
+   * on every request.
+   */
   #h1Upstream(endpoint: Endpoint): H1ForwardOptions {
-    const mesh = this.#meshEndpoint(endpoint);
-    if (mesh === undefined) return { pool: this.#h1Pool };
-    const connector = this.#opts.mesh!;
-    // Every connection under this key is an mTLS connection to the peer proxy carrying HTTP/1.
-    return {
-      pool: this.#h1Pool,
-      poolKey: `mesh|${mesh.host}|${mesh.port}|${mesh.mesh.identity}|${mesh.mesh.inboundPort}`,
-      connect: () => connector.connect(mesh, 'http1'),
-    };
+    if (endpoint.mesh === undefined) return this.#plainH1;
+    let options = this.#meshH1.get(endpoint);
+    if (options === undefined) {
+      const mesh = this.#meshEndpoint(endpoint)!;
+      const connector = this.#opts.mesh!;
+      // Every connection under this key is an mTLS connection to the peer proxy carrying HTTP/1.
+      options = {
+        pool: this.#h1Pool,
+        poolKey: `mesh|${mesh.host}|${mesh.port}|${mesh.mesh.identity}|${mesh.mesh.inboundPort}`,
+        connect: () => connector.connect(mesh, 'http1'),
+      };
+      this.#meshH1.set(endpoint, options);
+    }
+    return options;
   }
 }

@@ -19,7 +19,7 @@ import type { HttpMetrics, RouteMetrics } from '../../src/metrics/index.ts';
 import { endpointMetricsLayer } from '../http/endpoint-metrics.ts';
 import type { ProxyError } from '../http/proxy-error.ts';
 import { resolveLayer, type EndpointResolver } from '../http/resolve-layer.ts';
-import type { Endpoint, EndpointRequest, HttpLayer, HttpRequest, HttpService } from '../http/stack.ts';
+import type { Endpoint, EndpointRequest, HttpLayer, HttpOutcome, HttpRequest, HttpService } from '../http/stack.ts';
 import { attemptMetricsLayer } from '../layers/attempt-metrics.ts';
 import { balanceLayer } from '../layers/balance.ts';
 import { httpRouteBackendLayer } from '../layers/http-route-backend.ts';
@@ -98,15 +98,23 @@ function routedStack(deps: OutboundStackDependencies): HttpService {
   const direct = resolveLayer(deps.direct)(endpoint);
   const targets = deps.targets;
   if (targets === undefined) return direct;
-  return async (req: HttpRequest) => {
-    const override = deps.ingressMode ? dstOverride(req) : undefined;
-    const resolved = targets.resolve(
-      override === undefined
-        ? { authority: req.authority, origDst: req.conn.origDst }
-        : { authority: override, origDst: undefined },
-    );
-    const target = resolved instanceof Promise ? await resolved : resolved;
-    return target === undefined ? direct(req) : logical({ ...req, logical: target });
+  const dispatch = (req: HttpRequest, target: LogicalTarget | undefined): Promise<HttpOutcome> =>
+    target === undefined ? direct(req) : logical({ ...req, logical: target });
+  // Synchronous while discovery has answered (every request but a target's first): no async
+  // function, no promise and no microtask turn of its own per request.
+  return (req: HttpRequest) => {
+    try {
+      const override = deps.ingressMode ? dstOverride(req) : undefined;
+      const resolved = targets.resolve(
+        override === undefined
+          ? { authority: req.authority, origDst: req.conn.origDst }
+          : { authority: override, origDst: undefined },
+      );
+      return resolved instanceof Promise ? resolved.then((target) => dispatch(req, target)) : dispatch(req, resolved);
+    } catch (err) {
+      // As from an async function: a throw becomes a rejection.
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
   };
 }
 

@@ -77,6 +77,11 @@ export interface TargetRequest {
   readonly origDst: SocketAddressPort | undefined;
 }
 
+/** Authorities whose target names are remembered (the cache is cleared when it fills up)... */
+const MAX_CACHED_AUTHORITIES = 1024;
+/** ...if no longer than a DNS name (253) with a port: clients choose the authority. */
+const MAX_CACHED_AUTHORITY_LENGTH = 260;
+
 /** Linkerd's default retry budget, used when a profile has none. */
 const DEFAULT_BUDGET: CompiledRetryBudget = Object.freeze({ retryRatio: 0.2, minRetriesPerSecond: 10, ttlMs: 10_000 });
 
@@ -248,6 +253,8 @@ export class OutboundTargets {
   readonly #waitMs: number;
   readonly #idleMs: number;
   readonly #targets = new Map<string, Target>();
+  /** Authority → its profiled target name, or null when it names none (bounded, cleared when full). */
+  readonly #names = new Map<string, string | null>();
   #sweeper: TimerHandle | undefined;
 
   constructor(
@@ -300,16 +307,32 @@ export class OutboundTargets {
   }
 
   #targetName(request: TargetRequest): string | undefined {
-    const parsed = parseAuthority(request.authority);
-    if (parsed !== undefined) {
-      const host = parsed.host.replace(/\.$/, '').toLowerCase();
-      if (this.#suffixes.some((s) => host === s || host.endsWith(`.${s}`))) return `${host}:${parsed.port}`;
+    const authority = request.authority;
+    if (authority !== undefined) {
+      // The same few authorities arrive on every request: parse each once.
+      let name = this.#names.get(authority);
+      if (name === undefined) {
+        name = this.#profiledName(authority) ?? null;
+        if (authority.length <= MAX_CACHED_AUTHORITY_LENGTH) {
+          if (this.#names.size >= MAX_CACHED_AUTHORITIES) this.#names.clear();
+          this.#names.set(authority, name);
+        }
+      }
+      if (name !== null) return name;
     }
     if (request.origDst !== undefined) {
       const { host, port } = request.origDst;
       return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
     }
     return undefined;
+  }
+
+  /** `host:port` when the authority names a host under a profile suffix (a logical service). */
+  #profiledName(authority: string): string | undefined {
+    const parsed = parseAuthority(authority);
+    if (parsed === undefined) return undefined;
+    const host = parsed.host.replace(/\.$/, '').toLowerCase();
+    return this.#suffixes.some((s) => host === s || host.endsWith(`.${s}`)) ? `${host}:${parsed.port}` : undefined;
   }
 
   #target(name: string): Target {
