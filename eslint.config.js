@@ -60,10 +60,18 @@ export default defineConfig(
     rules: { 'no-restricted-properties': 'off' },
   },
   {
-    // What the sidecar loads: an ESM value import of node:http runs its lazy exports and loads
-    // undici (~13 MB RSS in every pod); take it from src/net (nodeHttp) instead.
+    // What the sidecar loads: an ESM value import of a built-in runs all its lazy exports: node:http's
+    // load undici (~13 MB RSS in every pod), node:tls's parse the bundled root CAs (~1 MB). Take
+    // them from src/net (nodeHttp, nodeTls) instead.
     files: ['proxy/**/*.ts', 'src/**/*.ts'],
-    ignores: ['**/*.test.ts', 'src/cli/**', 'src/k8s/**', 'src/testing/**', 'src/net/node-http.ts'],
+    ignores: [
+      '**/*.test.ts',
+      'src/cli/**',
+      'src/k8s/**',
+      'src/testing/**',
+      'src/net/node-http.ts',
+      'src/net/node-tls.ts',
+    ],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
@@ -73,6 +81,11 @@ export default defineConfig(
               name: 'node:http',
               allowTypeImports: true,
               message: 'Use nodeHttp from src/net: an ESM import of node:http loads undici (~13 MB RSS).',
+            },
+            {
+              name: 'node:tls',
+              allowTypeImports: true,
+              message: 'Use nodeTls from src/net: an ESM import of node:tls parses the bundled root CAs (~1 MB RSS).',
             },
           ],
         },

@@ -8,11 +8,12 @@
 // streams end at once: they never finish by themselves).
 
 import type { Socket } from 'node:net';
-import { createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
+import type { SecureContext, TLSSocket } from 'node:tls';
 import { AdminServer, type Readiness } from '../src/admin/index.ts';
 import { TRANSPORT_HEADER_ALPN } from '../src/api/index.ts';
 import type { SocketAddress } from '../src/config/index.ts';
 import { componentLogger, type Logger } from '../src/log/index.ts';
+import { nodeTls } from '../src/net/index.ts';
 import {
   Counter,
   type CounterChild,
@@ -255,7 +256,7 @@ export class ProxyApp {
     if (identity !== undefined) {
       this.#unsubscribe = identity.source.subscribe((cert) => {
         this.#mesh?.update(cert);
-        this.#serverContext = createSecureContext({
+        this.#serverContext = nodeTls.createSecureContext({
           cert: cert.chainPem,
           key: cert.keyPem,
           ca: identity.trust.pem,

@@ -16,8 +16,9 @@
 
 import { connect as http2Connect, type ClientHttp2Session } from 'node:http2';
 import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
+import type { PeerCertificate, TLSSocket } from 'node:tls';
 import type { HostPort } from '../../src/config/index.ts';
+import { nodeTls } from '../../src/net/index.ts';
 import { checkPeerIdentity } from '../../src/tls/index.ts';
 import type { CallStatus } from './errors.ts';
 
@@ -142,7 +143,7 @@ export class Connector {
     const socket: Socket | TLSSocket =
       tls === undefined
         ? netConnect({ host, port })
-        : tlsConnect({
+        : nodeTls.connect({
             host,
             port,
             servername: tls.serverName,

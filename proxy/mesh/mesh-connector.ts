@@ -8,7 +8,8 @@
 // context follows the local identity and is rebuilt on each renewal; until the first certificate
 // exists, connect() throws ProxyError('connect-failed').
 
-import { connect as tlsConnect, createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
+import type { SecureContext, TLSSocket } from 'node:tls';
+import { nodeTls } from '../../src/net/index.ts';
 import { TRANSPORT_HEADER_ALPN, encodeTransportHeader, type SessionProtocolName } from '../../src/api/index.ts';
 import { ChainError, clientTlsOptions, type TrustBundle } from '../../src/tls/index.ts';
 import { ProxyError } from '../http/proxy-error.ts';
@@ -51,7 +52,7 @@ export class MeshConnector {
 
   /** Installs a (renewed) local certificate: new connections use it; live ones keep theirs. */
   update(cert: WorkloadCertificate): void {
-    this.#context = createSecureContext({
+    this.#context = nodeTls.createSecureContext({
       cert: cert.chainPem,
       key: cert.keyPem,
       ca: this.#trust.pem,
@@ -105,7 +106,7 @@ export class MeshConnector {
     if (secureContext === undefined) {
       throw new ProxyError('connect-failed', 'this proxy has no certificate yet, so it cannot open mTLS connections');
     }
-    const socket = tlsConnect({
+    const socket = nodeTls.connect({
       host: endpoint.host,
       port: endpoint.mesh.inboundPort,
       ...clientTlsOptions({ serverIdentity: endpoint.mesh.identity, secureContext }),

@@ -14,10 +14,10 @@ import { once } from 'node:events';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TLSSocket, type SecureContext } from 'node:tls';
+import type { SecureContext } from 'node:tls';
 import type { SocketAddress } from '../../src/config/index.ts';
 import type { Logger } from '../../src/log/index.ts';
-import { nodeHttp } from '../../src/net/index.ts';
+import { nodeHttp, nodeTls } from '../../src/net/index.ts';
 import { authenticatePeer, type PeerAuthentication } from '../tls/peer-identity.ts';
 import { ProxyListener } from '../transport/listener.ts';
 import { plainAddress } from '../transport/original-dst.ts';
@@ -101,7 +101,7 @@ export class TapServer {
       socket.destroy();
       return;
     }
-    const tlsSocket = new TLSSocket(socket, {
+    const tlsSocket = new nodeTls.TLSSocket(socket, {
       isServer: true,
       secureContext,
       requestCert: true,

@@ -7,8 +7,9 @@
 
 import { once } from 'node:events';
 import type { Socket } from 'node:net';
-import { TLSSocket, type SecureContext } from 'node:tls';
+import type { SecureContext, TLSSocket } from 'node:tls';
 import { TRANSPORT_HEADER_ALPN } from '../../src/api/index.ts';
+import { nodeTls } from '../../src/net/index.ts';
 import { authenticatePeer, type PeerAuthentication } from './peer-identity.ts';
 
 /** A bare TLSSocket takes ALPN in wire format (tls.Server converts arrays; we must do it). */
@@ -23,7 +24,7 @@ export async function terminateMeshTls(
   secureContext: SecureContext,
   timeoutMs: number,
 ): Promise<TerminateResult> {
-  const tlsSocket = new TLSSocket(socket, {
+  const tlsSocket = new nodeTls.TLSSocket(socket, {
     isServer: true,
     secureContext,
     requestCert: true,

@@ -14,15 +14,15 @@
 //   `server.setSecureContext(...)` or pass a new `secureContext` to clients.
 
 import type { KeyObject, X509Certificate } from 'node:crypto';
-import {
-  createSecureContext,
-  type ConnectionOptions,
-  type PeerCertificate,
-  type SecureContext,
-  type SecureContextOptions,
-  type TLSSocket,
-  type TlsOptions,
+import type {
+  ConnectionOptions,
+  PeerCertificate,
+  SecureContext,
+  SecureContextOptions,
+  TLSSocket,
+  TlsOptions,
 } from 'node:tls';
+import { nodeTls } from '../net/index.ts';
 import { parseCertificate } from './certificate-parser.ts';
 import { ChainError } from './errors.ts';
 import { exportPrivateKeyPem } from './keys.ts';
@@ -52,7 +52,7 @@ export function secureContextOptions(local: LocalIdentity | undefined, trust: Tr
 
 /** A SecureContext to share across many client connections (building one parses PEM). */
 export function meshSecureContext(local: LocalIdentity | undefined, trust: TrustBundle): SecureContext {
-  return createSecureContext(secureContextOptions(local, trust));
+  return nodeTls.createSecureContext(secureContextOptions(local, trust));
 }
 
 export interface ServerTlsSpec {
