@@ -2,24 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Server, ServerCredentials, status, type ServerWritableStream } from '@grpc/grpc-js';
 import { DestinationService, type DestinationProfile, type GetDestination, type Update } from '../../src/api/index.ts';
-import { createTestCa, createTestWorkload, type TestCa } from '../../src/testing/index.ts';
-import { Issuer, certificatesToPem, exportPrivateKeyPem } from '../../src/tls/index.ts';
+import { createServingCertificate, createTestCa, type TestCa } from '../../src/testing/index.ts';
 import { GrpcDiscoveryStreams } from './stream-source-grpc.ts';
 import type { StreamEnd, StreamObserver } from './stream-source.ts';
-
-/** A certificate chain and key for `identity` from `ca`, as a gRPC server takes them. */
-async function serving(ca: TestCa, identity: string): Promise<{ certChain: Buffer; privateKey: Buffer }> {
-  const w = await createTestWorkload(identity);
-  const issuer = new Issuer({
-    material: { certificate: ca.issuer.certificate, privateKey: ca.issuer.privateKey },
-    trustBundle: ca.trust,
-  });
-  const issued = issuer.issueFromCsr(w.csr, identity);
-  return {
-    certChain: Buffer.from(certificatesToPem([issued.leaf, ...issued.intermediates])),
-    privateKey: Buffer.from(exportPrivateKeyPem(w.keys.privateKey)),
-  };
-}
 
 /** A destination replica that answers Get with exists=true and GetProfile with INVALID_ARGUMENT. */
 async function replica(
@@ -172,7 +157,7 @@ describe('GrpcDiscoveryStreams over TLS', () => {
   }
 
   test('takes answers from a replica whose certificate names the destination identity', async () => {
-    const first = await firstGet(await serving(ca, DESTINATION));
+    const first = await firstGet(await createServingCertificate(ca, DESTINATION));
     assert.deepEqual('update' in first ? first.update : first, {
       $case: 'noEndpoints',
       noEndpoints: { exists: true },
@@ -182,10 +167,10 @@ describe('GrpcDiscoveryStreams over TLS', () => {
   const refusals: [string, () => Promise<{ certChain: Buffer; privateKey: Buffer } | undefined>, RegExp][] = [
     [
       'another identity',
-      () => serving(ca, 'web.shop.serviceaccount.identity.nodemesh.cluster.local'),
+      () => createServingCertificate(ca, 'web.shop.serviceaccount.identity.nodemesh.cluster.local'),
       /presented DNS:web\.shop\.serviceaccount\.identity\.nodemesh\.cluster\.local but "nodemesh-destination\..*" was expected/,
     ],
-    ['another CA', () => serving(other, DESTINATION), /issuer|certificate/],
+    ['another CA', () => createServingCertificate(other, DESTINATION), /issuer|certificate/],
     ['no TLS at all', () => Promise.resolve(undefined), /TLS|SSL|socket/],
   ];
   for (const [what, tls, problem] of refusals) {

@@ -13,8 +13,7 @@ import {
   type UntypedServiceImplementation,
   type sendUnaryData,
 } from '@grpc/grpc-js';
-import { createTestCa, createTestWorkload, type TestCa } from '../../src/testing/index.ts';
-import { Issuer, certificatesToPem, exportPrivateKeyPem } from '../../src/tls/index.ts';
+import { createServingCertificate, createTestCa, type TestCa } from '../../src/testing/index.ts';
 import { GrpcCallError, GrpcChannel, type CallStatus, type StreamObserver } from './index.ts';
 
 const text = {
@@ -245,19 +244,6 @@ describe('GrpcChannel over TLS', () => {
     for (const server of servers) server.forceShutdown();
   });
 
-  async function serving(from: TestCa, identity: string): Promise<{ certChain: Buffer; privateKey: Buffer }> {
-    const w = await createTestWorkload(identity);
-    const issuer = new Issuer({
-      material: { certificate: from.issuer.certificate, privateKey: from.issuer.privateKey },
-      trustBundle: from.trust,
-    });
-    const issued = issuer.issueFromCsr(w.csr, identity);
-    return {
-      certChain: Buffer.from(certificatesToPem([issued.leaf, ...issued.intermediates])),
-      privateKey: Buffer.from(exportPrivateKeyPem(w.keys.privateKey)),
-    };
-  }
-
   async function call(tls: { certChain: Buffer; privateKey: Buffer } | undefined): Promise<string | GrpcCallError> {
     const served = await serve(tls);
     servers.push(served.server);
@@ -276,16 +262,16 @@ describe('GrpcChannel over TLS', () => {
   }
 
   test('calls a server whose certificate chains to the anchors and names the expected identity', async () => {
-    assert.equal(await call(await serving(ca, IDENTITY)), 'secure');
+    assert.equal(await call(await createServingCertificate(ca, IDENTITY)), 'secure');
   });
 
   const refusals: [string, () => Promise<{ certChain: Buffer; privateKey: Buffer } | undefined>, RegExp][] = [
     [
       'another identity',
-      () => serving(ca, 'web.shop.serviceaccount.identity.nodemesh.cluster.local'),
+      () => createServingCertificate(ca, 'web.shop.serviceaccount.identity.nodemesh.cluster.local'),
       /presented DNS:web\.shop\.serviceaccount\.identity\.nodemesh\.cluster\.local but "nodemesh-identity\..*" was expected/,
     ],
-    ['another CA', () => serving(other, IDENTITY), /issuer|certificate/],
+    ['another CA', () => createServingCertificate(other, IDENTITY), /issuer|certificate/],
     ['no TLS at all', () => Promise.resolve(undefined), /SSL|TLS|socket/],
   ];
   for (const [what, tls, problem] of refusals) {

@@ -2,10 +2,12 @@
 export { catchError, catchRejection } from './catch-error.ts';
 export {
   TEST_DOMAIN,
+  createServingCertificate,
   createTestCa,
   createTestWorkload,
   rotateIssuer,
   dnsNames,
+  type ServingCertificate,
   type TestCa,
   type TestCaOptions,
   type TestWorkload,

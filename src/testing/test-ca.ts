@@ -3,8 +3,11 @@
 
 import { X509Certificate } from 'node:crypto';
 import {
+  Issuer,
   TrustBundle,
+  certificatesToPem,
   createCsr,
+  exportPrivateKeyPem,
   createIssuer,
   createTrustAnchor,
   generateP256KeyPair,
@@ -66,6 +69,29 @@ export interface TestWorkload {
 export async function createTestWorkload(identity: string): Promise<TestWorkload> {
   const keys = await generateP256KeyPair();
   return { identity, keys, csr: createCsr({ identity, privateKey: keys.privateKey }) };
+}
+
+/** A TLS server's certificate chain and key (PEM, as grpc-js and node:tls take them). */
+export interface ServingCertificate {
+  readonly certChain: Buffer;
+  readonly privateKey: Buffer;
+}
+
+/** A certificate for `identity` issued by `ca` (or by `issuer`), with its chain and a fresh key. */
+export async function createServingCertificate(ca: TestCa | Issuer, identity: string): Promise<ServingCertificate> {
+  const w = await createTestWorkload(identity);
+  const issuer =
+    ca instanceof Issuer
+      ? ca
+      : new Issuer({
+          material: { certificate: ca.issuer.certificate, privateKey: ca.issuer.privateKey },
+          trustBundle: ca.trust,
+        });
+  const issued = issuer.issueFromCsr(w.csr, identity);
+  return {
+    certChain: Buffer.from(certificatesToPem([issued.leaf, ...issued.intermediates])),
+    privateKey: Buffer.from(exportPrivateKeyPem(w.keys.privateKey)),
+  };
 }
 
 /** The DNS SANs of a DER certificate. */

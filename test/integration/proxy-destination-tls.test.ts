@@ -21,16 +21,8 @@ import { createCaFiles } from '../../src/cli/identity/ca-files.ts';
 import { FileResourceSource } from '../../src/k8s/index.ts';
 import { createLogger } from '../../src/log/index.ts';
 import { freePort } from '../../src/net/index.ts';
-import { createTestCa, createTestWorkload } from '../../src/testing/index.ts';
-import {
-  TrustBundle,
-  certificatesToPem,
-  exportPrivateKeyPem,
-  identityName,
-  identityServiceName,
-  loadIssuerFromPem,
-  type Issuer,
-} from '../../src/tls/index.ts';
+import { createServingCertificate, createTestCa, type ServingCertificate } from '../../src/testing/index.ts';
+import { TrustBundle, identityName, identityServiceName, loadIssuerFromPem, type Issuer } from '../../src/tls/index.ts';
 import { generateLocalSigningKey, mintLocalToken } from '../../src/tokens/index.ts';
 import { killAll, startDaemon, waitReady, type Daemon } from '../support/processes.ts';
 
@@ -55,20 +47,6 @@ ports: [{ name: http, port: ${port} }]
 endpoints: [{ addresses: ["${ip}"], conditions: { ready: true } }]
 `;
 
-interface Serving {
-  readonly certChain: Buffer;
-  readonly privateKey: Buffer;
-}
-
-async function serving(issuer: Issuer, identity: string): Promise<Serving> {
-  const w = await createTestWorkload(identity);
-  const issued = issuer.issueFromCsr(w.csr, identity);
-  return {
-    certChain: Buffer.from(certificatesToPem([issued.leaf, ...issued.intermediates])),
-    privateKey: Buffer.from(exportPrivateKeyPem(w.keys.privateKey)),
-  };
-}
-
 /** A destination service on `port` serving a folder where web.shop points at `ip`, over TLS. */
 class Destination {
   readonly #dir: string;
@@ -81,7 +59,12 @@ class Destination {
     this.#controller = controller;
   }
 
-  static async start(opts: { port: number; appPort: number; ip: string; tls: Serving }): Promise<Destination> {
+  static async start(opts: {
+    port: number;
+    appPort: number;
+    ip: string;
+    tls: ServingCertificate;
+  }): Promise<Destination> {
     const dir = await mkdtemp(path.join(tmpdir(), 'nodemesh-destination-tls-'));
     await writeFile(path.join(dir, 'web.yaml'), `${service(opts.appPort)}---\n${slice(opts.ip, opts.appPort)}`);
     const source = new FileResourceSource({ log }, { folder: dir, pollIntervalMs: 100 });
@@ -168,7 +151,7 @@ describe('nodemesh proxy discovering through a TLS destination service', () => {
       port: destinationPort,
       appPort,
       ip: IPS[0],
-      tls: await serving(issuer, DESTINATION),
+      tls: await createServingCertificate(issuer, DESTINATION),
     });
 
     const [o, i, a] = [await freePort(), await freePort(), await freePort()];
@@ -223,7 +206,7 @@ describe('nodemesh proxy discovering through a TLS destination service', () => {
   }
 
   /** Replaces the destination on the same port with one serving `tls` and pointing web at `ip`. */
-  async function replaceDestination(tls: Serving, ip: string): Promise<number> {
+  async function replaceDestination(tls: ServingCertificate, ip: string): Promise<number> {
     const from = proxy.output().length;
     await destination?.stop();
     destination = undefined;
@@ -236,17 +219,17 @@ describe('nodemesh proxy discovering through a TLS destination service', () => {
     assert.doesNotMatch(proxy.output(), /reached over plaintext/);
   });
 
-  const impostors: [string, () => Promise<Serving>, RegExp][] = [
+  const impostors: [string, () => Promise<ServingCertificate>, RegExp][] = [
     [
       'another identity',
-      () => serving(issuer, identityName({ serviceAccount: 'web', namespace: 'shop', ...DOMAIN })),
+      () => createServingCertificate(issuer, identityName({ serviceAccount: 'web', namespace: 'shop', ...DOMAIN })),
       /presented DNS:web\.shop\.serviceaccount\.identity\.nodemesh\.cluster\.local but \\"nodemesh-destination\.nodemesh\.serviceaccount\.identity\.nodemesh\.cluster\.local\\" was expected/,
     ],
     [
       'a certificate from another CA',
       async () => {
         const other = await createTestCa();
-        return serving(
+        return createServingCertificate(
           loadIssuerFromPem(
             { certificatePem: other.issuer.certificatePem, privateKeyPem: other.issuer.privateKeyPem },
             { trustBundle: other.trust },
@@ -268,7 +251,7 @@ describe('nodemesh proxy discovering through a TLS destination service', () => {
   }
 
   test('follows the real destination again once it is back', async () => {
-    await replaceDestination(await serving(issuer, DESTINATION), IPS[1]);
+    await replaceDestination(await createServingCertificate(issuer, DESTINATION), IPS[1]);
     const deadline = Date.now() + 30_000;
     let body = '';
     while (Date.now() < deadline && body !== `hello from ${IPS[1]}`) {
