@@ -1,7 +1,7 @@
 // Bundles the sidecar into one ES module for the image (ADR 0019): the compiled proxy/main.js and
 // everything it imports (our ~190 modules, pino, the protobuf runtime) become one file that
 // replaces proxy/main.js in the compiled tree, so `nodemesh proxy` (bin/nodemesh.js imports
-// ../proxy/main.js on demand) loads one module instead of ~250. Measured: an idle proxy maps
+// ../proxy/main.js on demand) loads one module instead of ~300. Measured: an idle proxy maps
 // ~10 MB less RSS (77 → 68 MB), most of it the per-module cost of Node's ESM loader.
 //
 //   node scripts/bundle-proxy.ts [DIST]    DIST/proxy/main.js (default dist/) is bundled in place

@@ -2,11 +2,12 @@
 // definitions of the Linkerd2-compatible proxy API, plus helpers for addresses, well-known types and
 // the transport.l5d.io/v1 connection header.
 //
-// Contract: other code imports these names from here (grpc-js client constructors from
-// ./grpc-js-clients.ts, which loads grpc-js; the sidecar never imports it), never from ./gen directly. Each message name
-// is both a type and a codec object with encode/decode/fromPartial/create/fromJSON/toJSON; 64-bit
-// integers are bigint, oneofs are `{ $case: 'field', field: value }` unions, optional message fields
-// are `?:`, and enums are `as const` objects of numbers.
+// Contract: other code imports these names from here (the grpc-js client constructors from
+// ./grpc-js-clients.ts, which loads grpc-js; the sidecar never imports it), never from ./gen
+// directly. Each message name is both a type and a codec object with
+// encode/decode/fromPartial/create/fromJSON/toJSON; 64-bit integers are bigint, oneofs are
+// `{ $case: 'field', field: value }` unions, optional message fields are `?:`, and enums are
+// `as const` objects of numbers.
 
 // io.linkerd.proxy.identity
 export { CertifyRequest, CertifyResponse } from './gen/io/linkerd/proxy/identity/identity.ts';
