@@ -3,6 +3,7 @@
 // close(). (Wire cases grpc-js never produces are in call.test.ts, against a raw HTTP/2 server.)
 
 import assert from 'node:assert/strict';
+import { connect as netConnect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import {
   Server,
@@ -215,6 +216,34 @@ describe('GrpcChannel when connections fail or close', () => {
     }
   });
 
+  test('a peer that goes silent without closing is dropped by keepalive, and the next call reconnects', async () => {
+    const served = await serve();
+    const relay = await blackholeRelay(served.port);
+    const channel = new GrpcChannel({
+      address: { host: '127.0.0.1', port: relay.port },
+      keepaliveIntervalMs: 100,
+      keepaliveTimeoutMs: 200,
+    });
+    try {
+      const o = collect();
+      channel.serverStream(Test.stream, 'hang', o);
+      await o.first;
+      relay.silence();
+      const end = await Promise.race([
+        o.ended,
+        new Promise<'still open'>((resolve) => setTimeout(() => resolve('still open'), 5000).unref()),
+      ]);
+      assert.notEqual(end, 'still open', 'the stream to a silent peer was not ended');
+      assert.equal(end === 'still open' ? '' : end.code, 'UNAVAILABLE', JSON.stringify(end));
+      assert.match(end === 'still open' ? '' : end.message, /PING acknowledgement/);
+      assert.equal(await channel.unary(Test.unary, 'echo again', { deadlineMs: 5000 }), 'again');
+    } finally {
+      channel.close();
+      relay.close();
+      served.server.forceShutdown();
+    }
+  });
+
   test('close() ends open streams with CANCELLED, and later calls too', async () => {
     const served = await serve();
     const channel = new GrpcChannel({ address: { host: '127.0.0.1', port: served.port } });
@@ -284,3 +313,41 @@ describe('GrpcChannel over TLS', () => {
     });
   }
 });
+
+/**
+ * A TCP relay to 127.0.0.1:`port`; silence() stops forwarding on the connections open then, in both
+ * directions, without closing them (a peer that vanished); later connections are relayed.
+ */
+async function blackholeRelay(port: number): Promise<{ port: number; silence(): void; close(): void }> {
+  const pairs: (readonly [Socket, Socket])[] = [];
+  const silenced: Socket[] = [];
+  const server = createNetServer((client) => {
+    const upstream = netConnect({ host: '127.0.0.1', port });
+    client.pipe(upstream).pipe(client);
+    const ignore = (): void => undefined;
+    client.on('error', ignore);
+    upstream.on('error', ignore);
+    pairs.push([client, upstream]);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    silence: () => {
+      for (const [client, upstream] of pairs.splice(0)) {
+        client.unpipe(upstream);
+        upstream.unpipe(client);
+        client.pause();
+        upstream.pause();
+        silenced.push(client, upstream);
+      }
+    },
+    close: () => {
+      for (const socket of silenced.splice(0)) socket.destroy();
+      for (const [client, upstream] of pairs.splice(0)) {
+        client.destroy();
+        upstream.destroy();
+      }
+      server.close();
+    },
+  };
+}

@@ -26,6 +26,10 @@ export interface GrpcChannelOptions {
   readonly connectTimeoutMs?: number;
   /** How long a connection with no calls stays open (default 5 min). */
   readonly idleTimeoutMs?: number;
+  /** HTTP/2 PING interval while calls are open (default 10 s). */
+  readonly keepaliveIntervalMs?: number;
+  /** How long a PING may go unacknowledged before the connection is dropped (default 3 s). */
+  readonly keepaliveTimeoutMs?: number;
 }
 
 export interface CallOptions {
