@@ -40,15 +40,21 @@ function loadedBy(specifier: string): Loaded {
 
 const PROXY_MAIN = pathToFileURL(path.join(import.meta.dirname, 'main.ts')).href;
 
+let proxyLoaded: Loaded | undefined;
+/** What importing proxy/main.ts loads (one child process for every test that asks). */
+function loadedByProxy(): Loaded {
+  return (proxyLoaded ??= loadedBy(PROXY_MAIN));
+}
+
 test('loading the proxy does not load undici (an ESM import of node:http would: ~13 MB RSS)', () => {
-  const loaded = loadedBy(PROXY_MAIN);
+  const loaded = loadedByProxy();
   assert.ok(loaded.builtins.includes('net'), 'the child reports the built-ins it loaded');
   const undici = loaded.builtins.filter((m) => m.includes('undici'));
   assert.deepEqual(undici, [], `built-ins loaded: ${loaded.builtins.join(' ')}`);
 });
 
 test('loading the proxy loads no @grpc package, nor the zlib and dns that grpc-js brings', () => {
-  const loaded = loadedBy(PROXY_MAIN);
+  const loaded = loadedByProxy();
   assert.ok(
     loaded.packages.includes('pino'),
     `the child reports the packages it resolved: ${loaded.packages.join(' ')}`,

@@ -12,25 +12,13 @@
 //   which nothing more is delivered. Observer callbacks must not throw: a throwing `message` ends
 //   the call with INTERNAL.
 
-import type { HostPort } from '../../src/config/index.ts';
 import { startCall } from './call.ts';
-import { Connector, type ConnectorTls } from './connector.ts';
+import { Connector, type ConnectorOptions } from './connector.ts';
 import { GrpcCallError, type CallStatus } from './errors.ts';
 import type { MethodDescriptor } from './method.ts';
 
-export interface GrpcChannelOptions {
-  readonly address: HostPort;
-  /** TLS verified against the server's identity; plaintext when absent. */
-  readonly tls?: ConnectorTls;
-  /** How long a connection attempt may take (default 10 s). */
-  readonly connectTimeoutMs?: number;
-  /** How long a connection with no calls stays open (default 5 min). */
-  readonly idleTimeoutMs?: number;
-  /** HTTP/2 PING interval while calls are open (default 10 s). */
-  readonly keepaliveIntervalMs?: number;
-  /** How long a PING may go unacknowledged before the connection is dropped (default 3 s). */
-  readonly keepaliveTimeoutMs?: number;
-}
+/** The server's address, TLS, and connection timings (connector.ts has the defaults). */
+export type GrpcChannelOptions = ConnectorOptions;
 
 export interface CallOptions {
   /** Time allowed for the call, in ms from now. */

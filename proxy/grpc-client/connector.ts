@@ -36,10 +36,15 @@ export interface ConnectorTls {
 
 export interface ConnectorOptions {
   readonly address: HostPort;
+  /** TLS verified against the server's identity; plaintext when absent. */
   readonly tls?: ConnectorTls;
+  /** How long a connection attempt may take (default 10 s). */
   readonly connectTimeoutMs?: number;
+  /** How long a connection with no calls stays open (default 5 min). */
   readonly idleTimeoutMs?: number;
+  /** HTTP/2 PING interval while calls are open (default 10 s). */
   readonly keepaliveIntervalMs?: number;
+  /** How long a PING may go unacknowledged before the connection is dropped (default 3 s). */
   readonly keepaliveTimeoutMs?: number;
 }
 

@@ -34,13 +34,8 @@ export class Counter<T extends string = string> extends ValueMetric<T> {
   inc(value?: number): void;
   inc(labels: LabelValues<T>, value?: number): void;
   inc(labels?: LabelValues<T> | number, value?: number): void {
-    if (typeof labels === 'object') {
-      const v = checked(this, value ?? 1);
-      this.series(labels).value += v;
-    } else {
-      const v = checked(this, labels ?? 1);
-      this.series(undefined).value += v;
-    }
+    const v = checked(this, ValueMetric.valueOfCall(labels, value) ?? 1);
+    this.seriesOfCall(labels).value += v;
   }
 
   labels(labels: LabelValues<T>): CounterChild {

@@ -36,37 +36,22 @@ export class Gauge<T extends string = string> extends ValueMetric<T> {
   set(value: number): void;
   set(labels: LabelValues<T>, value: number): void;
   set(labels: LabelValues<T> | number, value?: number): void {
-    if (typeof labels === 'object') {
-      const v = checked(this, value);
-      this.series(labels).value = v;
-    } else {
-      const v = checked(this, labels);
-      this.series(undefined).value = v;
-    }
+    const v = checked(this, ValueMetric.valueOfCall(labels, value));
+    this.seriesOfCall(labels).value = v;
   }
 
   inc(value?: number): void;
   inc(labels: LabelValues<T>, value?: number): void;
   inc(labels?: LabelValues<T> | number, value?: number): void {
-    if (typeof labels === 'object') {
-      const v = checked(this, value ?? 1);
-      this.series(labels).value += v;
-    } else {
-      const v = checked(this, labels ?? 1);
-      this.series(undefined).value += v;
-    }
+    const v = checked(this, ValueMetric.valueOfCall(labels, value) ?? 1);
+    this.seriesOfCall(labels).value += v;
   }
 
   dec(value?: number): void;
   dec(labels: LabelValues<T>, value?: number): void;
   dec(labels?: LabelValues<T> | number, value?: number): void {
-    if (typeof labels === 'object') {
-      const v = checked(this, value ?? 1);
-      this.series(labels).value -= v;
-    } else {
-      const v = checked(this, labels ?? 1);
-      this.series(undefined).value -= v;
-    }
+    const v = checked(this, ValueMetric.valueOfCall(labels, value) ?? 1);
+    this.seriesOfCall(labels).value -= v;
   }
 
   labels(labels: LabelValues<T>): GaugeChild {

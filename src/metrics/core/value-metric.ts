@@ -5,13 +5,23 @@
 // through Metric.seriesOf).
 
 import { formatValue } from './exposition.ts';
-import { Metric, type SeriesBase, type SnapshotValue } from './metric.ts';
+import { Metric, type LabelValues, type SeriesBase, type SnapshotValue } from './metric.ts';
 
 export interface ValueSeries extends SeriesBase {
   value: number;
 }
 
 export abstract class ValueMetric<T extends string> extends Metric<T, ValueSeries> {
+  /** The series an update called as `(value?)` or `(labels, value?)` changes. */
+  protected seriesOfCall(labels: LabelValues<T> | number | undefined): ValueSeries {
+    return this.series(typeof labels === 'object' ? labels : undefined);
+  }
+
+  /** The value an update called as `(value?)` or `(labels, value?)` passes (undefined when none). */
+  protected static valueOfCall(labels: object | number | undefined, value: number | undefined): number | undefined {
+    return typeof labels === 'object' ? value : labels;
+  }
+
   protected newSeries(key: string, values: readonly (string | undefined)[]): ValueSeries {
     return { key, values, live: true, text: undefined, value: 0 };
   }
