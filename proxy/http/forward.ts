@@ -13,7 +13,7 @@ import { forwardH1, h1Writer, h2Writer, type H1ForwardOptions } from './h1-forwa
 import { ORIG_PROTO_HEADER } from './headers.ts';
 import { h1Sink, h2Sink } from './response-sink.ts';
 import { forwardUpgrade } from './h1-upgrade.ts';
-import { forwardH2, H2SessionPool } from './h2-forward.ts';
+import { forwardH2, H2ClientPool } from './h2-forward.ts';
 import type { MeshConnector, MeshEndpoint } from '../mesh/mesh-connector.ts';
 import type { Endpoint, EndpointRequest, HttpOutcome } from './stack.ts';
 
@@ -30,7 +30,7 @@ export interface ForwarderOptions {
 export class Forwarder {
   readonly #opts: ForwarderOptions;
   readonly #h1Pool: H1Pool;
-  readonly #h2Pool: H2SessionPool;
+  readonly #h2Pool: H2ClientPool;
   readonly #plainH1: H1ForwardOptions;
   /** HTTP/1 options per meshed endpoint object (see #h1Upstream). */
   readonly #meshH1 = new WeakMap<Endpoint, H1ForwardOptions>();
@@ -40,7 +40,7 @@ export class Forwarder {
     this.#opts = opts;
     this.#h1Pool = new H1Pool(opts.connectTimeoutMs);
     this.#plainH1 = { pool: this.#h1Pool };
-    this.#h2Pool = new H2SessionPool({
+    this.#h2Pool = new H2ClientPool({
       connectTimeoutMs: opts.connectTimeoutMs,
       ...(opts.mesh === undefined ? {} : { mesh: opts.mesh }),
     });

@@ -52,3 +52,53 @@ export function h2ResponseFields(headers: HeaderRecord): OutgoingHttpHeaders {
   }
   return out;
 }
+
+/**
+ * The request head of an attempt as HTTP/2 fields for the proxy's own client: pseudo-headers first
+ * (RFC 9113 §8.3), then the regular fields of h2RequestHeaders, names in lower case, a repeated
+ * field once per value.
+ */
+export function h2RequestFields(attempt: HttpRequest): string[] {
+  const headers = h2RequestHeaders(attempt);
+  const pseudo: string[] = [
+    ':method',
+    String(headers[':method'] ?? attempt.method),
+    ':scheme',
+    String(headers[':scheme'] ?? 'http'),
+  ];
+  const authority = headers[':authority'] ?? attempt.authority;
+  if (authority !== undefined) pseudo.push(':authority', String(authority));
+  pseudo.push(':path', String(headers[':path'] ?? attempt.target));
+  for (const name in headers) {
+    if (name.charCodeAt(0) === 58 /* ':' */) continue;
+    const value = headers[name];
+    if (value === undefined) continue;
+    const lower = lowerName(name);
+    if (Array.isArray(value)) for (const v of value) pseudo.push(lower, v);
+    else pseudo.push(lower, String(value));
+  }
+  return pseudo;
+}
+
+/** HTTP/2 response fields (or trailers) as a header record for the client: no pseudo-headers, no hop-by-hop fields. */
+export function h2FieldsRecord(fields: readonly string[]): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  for (let i = 0; i < fields.length; i += 2) {
+    const name = fields[i]!;
+    if (name.charCodeAt(0) === 58 || HOP_BY_HOP.has(name)) continue;
+    const value = fields[i + 1]!;
+    const prior = out[name];
+    if (prior === undefined) out[name] = value;
+    else if (Array.isArray(prior)) prior.push(value);
+    else out[name] = [String(prior), value];
+  }
+  return out;
+}
+
+function lowerName(name: string): string {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c >= 65 && c <= 90) return name.toLowerCase();
+  }
+  return name;
+}

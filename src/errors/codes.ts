@@ -24,6 +24,12 @@ export const ERROR_CODES = {
   MESH_ERR_CERTIFY_CALL: 'a Certify call to the identity service failed or was refused',
   MESH_ERR_GRPC_CALL:
     'a gRPC call from the proxy to the control plane ended with a status other than OK (status, message and any TLS problem included)',
+  MESH_ERR_H2_PROTOCOL:
+    'an HTTP/2 peer broke the protocol (a malformed or misplaced frame, a header block that cannot be decoded, a flow-control violation, a flood); the connection is closed with GOAWAY and the HTTP/2 error code',
+  MESH_ERR_H2_STREAM:
+    'an HTTP/2 stream was reset for a problem of its own (a malformed message, a body that differs from its content-length, a flow-control violation); the connection goes on',
+  MESH_ERR_H2_HEADER_LIST_TOO_LARGE:
+    'an HTTP/2 header block decoded to more than the advertised SETTINGS_MAX_HEADER_LIST_SIZE; only that stream is refused',
   MESH_ERR_LISTEN: 'a server could not listen on its address (in use, not permitted, not a local address)',
   MESH_ERR_PROXY_FORWARD:
     'the proxy could not deliver a request or connection (refused, timed out, reset, no target, loop)',
