@@ -43,7 +43,6 @@ import { ProxyError } from './http/proxy-error.ts';
 import { PICK_FAILURE, PICK_SUCCESS, type ReadyPick } from './balance/index.ts';
 import type { WorkloadCertificate } from './identity-client/index.ts';
 import { InboundPolicy } from './inbound/policy.ts';
-import { jsDuplexOver } from './mesh/js-duplex.ts';
 import { MeshConnector } from './mesh/mesh-connector.ts';
 import { readTransportHeader } from './mesh/read-transport-header.ts';
 import { SelfAddresses } from './self-addresses.ts';
@@ -506,12 +505,10 @@ export class ProxyApp {
       case 'http1':
         this.#inbound.accept(socket, 'http1');
         return;
-      case 'http2': {
-        const duplex = jsDuplexOver(socket);
-        attachContext(duplex, ctx);
-        this.#inbound.accept(duplex, 'h2');
+      case 'http2':
+        // The proxy's own HTTP/2 server reads the TLS socket as it is, after the header.
+        this.#inbound.accept(socket, 'h2');
         return;
-      }
       case undefined:
         void this.#forwardOpaque(socket, ctx);
         return;

@@ -78,8 +78,12 @@ export interface H2ConnectionHandler {
 
 /** Frames queued beyond this are written without first copying them into one buffer. */
 const COALESCE_LIMIT = 64 * 1024;
+/** How long an ended connection keeps reading (and dropping) the peer's bytes before it is destroyed. */
+const LINGER_MS = 1000;
 /** Bytes waiting in the socket beyond which DATA waits for 'drain'. */
 const SOCKET_HIGH_WATER = 256 * 1024;
+/** Bytes waiting in the socket beyond which a peer asking for more PING/SETTINGS answers is flooding us. */
+const CONTROL_BACKLOG_LIMIT = 1024 * 1024;
 
 type Bucket = { tokens: number; last: number; readonly burst: number; readonly rate: number };
 
@@ -500,6 +504,7 @@ export class H2Connection {
     }
     this.#closeStream(stream);
     stream.handler.reset(code, undefined);
+    stream.handler.close?.();
   }
 
   #onSettings(ack: boolean, list: readonly number[]): void {
@@ -509,7 +514,7 @@ export class H2Connection {
       return;
     }
     this.#gotPeerSettings = true;
-    if (!take(this.#control)) throw new H2ConnectionError('ENHANCE_YOUR_CALM', 'SETTINGS flood');
+    if (!take(this.#control) || this.#backlogged()) throw new H2ConnectionError('ENHANCE_YOUR_CALM', 'SETTINGS flood');
     for (let i = 0; i < list.length; i += 2) {
       const value = list[i + 1]!;
       switch (list[i]!) {
@@ -551,7 +556,7 @@ export class H2Connection {
       this.#pings.shift()?.();
       return;
     }
-    if (!take(this.#control)) throw new H2ConnectionError('ENHANCE_YOUR_CALM', 'PING flood');
+    if (!take(this.#control) || this.#backlogged()) throw new H2ConnectionError('ENHANCE_YOUR_CALM', 'PING flood');
     this.#queue(pingFrame(Buffer.from(opaque), true));
   }
 
@@ -567,6 +572,7 @@ export class H2Connection {
         H2_ERROR.REFUSED_STREAM,
         closedError(`the peer sent GOAWAY(${h2ErrorName(code)}) before processing the stream${debugText(debug)}`),
       );
+      stream.handler.close?.();
     }
     this.#handler.goaway?.(code, lastStreamId);
     this.#maybeEnd();
@@ -670,6 +676,11 @@ export class H2Connection {
     if (stream.localEnded) this.#maybeCloseStream(stream);
   }
 
+  /** The peer is not reading what we send. */
+  #backlogged(): boolean {
+    return this.socket.writableLength + this.#outBytes > CONTROL_BACKLOG_LIMIT;
+  }
+
   #socketFull(): boolean {
     return this.socket.writableLength + this.#outBytes > SOCKET_HIGH_WATER;
   }
@@ -764,10 +775,14 @@ export class H2Connection {
     this.#queue(rstStreamFrame(stream.id, code));
     this.#closeStream(stream);
     if (notify) stream.handler.reset(code, err);
+    stream.handler.close?.();
   }
 
   #maybeCloseStream(stream: H2Stream): void {
-    if (stream.localEnded && stream.remoteEnded && !stream.closed) this.#closeStream(stream);
+    if (stream.localEnded && stream.remoteEnded && !stream.closed) {
+      this.#closeStream(stream);
+      stream.handler.close?.();
+    }
   }
 
   #closeStream(stream: H2Stream): void {
@@ -822,8 +837,19 @@ export class H2Connection {
     for (const stream of streams) {
       stream.closed = true;
       stream.handler.reset(err instanceof H2ConnectionError ? err.h2Code : H2_ERROR.CANCEL, reason);
+      stream.handler.close?.();
     }
-    if (!this.socket.destroyed) this.socket.destroySoon();
+    const socket = this.socket;
+    if (!socket.destroyed) {
+      // FIN after what is queued (a GOAWAY), then keep reading and dropping what the peer still
+      // sends for a moment: closing with unread input would reset the connection, and the peer
+      // could lose the GOAWAY that tells it why.
+      socket.end();
+      socket.resume();
+      const linger = setTimeout(() => socket.destroy(), LINGER_MS);
+      linger.unref();
+      socket.once('close', () => clearTimeout(linger));
+    }
     this.#handler.close?.(err);
   }
 }

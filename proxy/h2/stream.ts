@@ -28,6 +28,8 @@ export interface H2StreamHandler {
   reset(code: number, err: Error | undefined): void;
   /** Room again after write() returned false. */
   drain?(): void;
+  /** The stream is closed (both sides ended, or reset): called once, after reset() when there was one. */
+  close?(): void;
   /**
    * Called once after the frames of one read were handled, when any of them reached this handler:
    * the point to pass on what that read delivered in one step (a small response arrives whole).
@@ -131,9 +133,12 @@ export class H2Stream {
     this.#owner.flush(this);
   }
 
-  /** Resets the stream (RST_STREAM with `code`, default CANCEL); the handler hears nothing more. */
+  /**
+   * Resets the stream (RST_STREAM with `code`, default CANCEL); the handler hears nothing more. A
+   * stream both sides have ended is not reset (it closes as it is).
+   */
   reset(code = 0x8): void {
-    if (this.closed) return;
+    if (this.closed || (this.localEnded && this.remoteEnded)) return;
     this.#owner.reset(this, code);
   }
 

@@ -6,7 +6,6 @@
 // Contract: `service` is an HttpService over attempts with an endpoint (stack.ts); close() stops
 // reusing idle upstream connections and sessions (connections in use finish their exchange).
 
-import { emptyBody } from './empty-body.ts';
 import { ProxyError } from './proxy-error.ts';
 import { H1Pool } from './h1-client.ts';
 import { forwardH1, h1Writer, h2Writer, type H1ForwardOptions } from './h1-forward.ts';
@@ -58,14 +57,20 @@ export class Forwarder {
         if (this.#opts.h1OverH2 === true && attempt.endpoint.mesh !== undefined) {
           this.#meshEndpoint(attempt.endpoint);
           if (attempt.headers.expect?.toLowerCase() === '100-continue') down.res.writeContinue();
-          return forwardH2(attempt, h1Sink(down.res), down.req.body ?? emptyBody(), this.#h2Pool);
+          return forwardH2(attempt, h1Sink(down.res), down.req.body, this.#h2Pool);
         }
         return forwardH1(attempt, down.req.body, h1Writer(down.res), this.#h1Upstream(attempt.endpoint));
       case 'h2':
         if (this.#opts.acceptOrigProto === true && attempt.headers[ORIG_PROTO_HEADER] !== undefined) {
-          return forwardH1(attempt, down.stream, h2Writer(down.stream), this.#h1Upstream(attempt.endpoint));
+          const body = down.stream.endAfterHeaders ? undefined : down.stream.body;
+          return forwardH1(attempt, body, h2Writer(down.stream), this.#h1Upstream(attempt.endpoint));
         }
-        return forwardH2(attempt, h2Sink(down.stream), down.stream, this.#h2Pool);
+        return forwardH2(
+          attempt,
+          h2Sink(down.stream),
+          down.stream.endAfterHeaders ? undefined : down.stream.body,
+          this.#h2Pool,
+        );
       case 'upgrade': {
         const mesh = this.#meshEndpoint(attempt.endpoint);
         const connector = this.#opts.mesh;

@@ -10,10 +10,10 @@
 // write.
 
 import type { OutgoingHttpHeaders } from 'node:http';
-import type { ServerHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { H1ServerResponse } from './h1-server/server.ts';
+import type { H2ServerExchange } from './h2-server-exchange.ts';
 import { editRawHeaders, type HeaderEdit } from './header-edit.ts';
 import { HOP_BY_HOP, ORIG_PROTO_HEADER, forwardableH1Headers } from './headers.ts';
 import type { H1Connection, H1Exchange, H1Pool } from './h1-client.ts';
@@ -158,8 +158,7 @@ export function h1Writer(res: H1ServerResponse): ClientWriter {
 }
 
 /** Writes an HTTP/1 response to an HTTP/2 stream (hop-by-hop fields were removed by the caller). */
-export function h2Writer(stream: ServerHttp2Stream): ClientWriter {
-  let trailers: OutgoingHttpHeaders = {};
+export function h2Writer(stream: H2ServerExchange): ClientWriter {
   return {
     informational() {
       // Interim responses are not relayed to an HTTP/2 peer.
@@ -173,26 +172,22 @@ export function h2Writer(stream: ServerHttp2Stream): ClientWriter {
         if (prior === undefined) headers[name] = value;
         else headers[name] = Array.isArray(prior) ? [...prior, value] : [String(prior), value];
       }
-      headers[':status'] = status;
-      stream.once('wantTrailers', () => stream.sendTrailers(trailers));
-      stream.respond(headers, { waitForTrailers: true });
+      stream.respond(status, headers, false);
     },
     write: (chunk) => stream.write(chunk),
     onDrain(fn) {
-      stream.once('drain', fn);
+      stream.onDrain(fn);
     },
     end(last, list) {
-      const t: OutgoingHttpHeaders = {};
-      for (const [name, value] of list) t[name.toLowerCase()] = value;
-      trailers = t;
-      if (last === undefined) stream.end();
-      else stream.end(last);
+      let trailers: OutgoingHttpHeaders | undefined;
+      if (list.length > 0) {
+        trailers = {};
+        for (const [name, value] of list) trailers[name.toLowerCase()] = value;
+      }
+      stream.end(last, trailers);
     },
-    finished: () => stream.writableFinished,
-    onClose(fn) {
-      stream.once('close', fn);
-      return () => stream.removeListener('close', fn);
-    },
+    finished: () => stream.finished,
+    onClose: (fn) => stream.onClose(fn),
   };
 }
 

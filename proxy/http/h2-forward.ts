@@ -14,7 +14,6 @@
 // and END_STREAM (or trailers) together.
 
 import type { OutgoingHttpHeaders } from 'node:http';
-import type { ServerHttp2Stream } from 'node:http2';
 import type { Readable } from 'node:stream';
 import { H2_ERROR, H2ConnectionError, H2StreamError, type H2Stream, type H2StreamHandler } from '../h2/index.ts';
 import { isEmptyBody } from './empty-body.ts';
@@ -34,7 +33,7 @@ export { H2ClientPool } from './h2-client-pool.ts';
 export function forwardH2(
   attempt: EndpointRequest,
   sink: ResponseSink,
-  body: Readable,
+  body: Readable | undefined,
   pool: H2ClientPool,
 ): Promise<HttpOutcome> {
   // A usable connection is used at once; only a meshed one still in its handshake costs a promise turn.
@@ -43,13 +42,9 @@ export function forwardH2(
   return pool.connection(attempt.endpoint).then((pooled) => new H2Forward(attempt, sink, body, pooled).run());
 }
 
-/** True when `body` will never yield a byte: ended, or a request whose head carried END_STREAM. */
-function bodyEnded(body: Readable): boolean {
-  if (body.readableEnded) return true;
-  // An HTTP/2 request whose HEADERS frame carried END_STREAM (GET, HEAD, …).
-  if ((body as Partial<ServerHttp2Stream>).endAfterHeaders === true) return true;
-  // An HTTP/1 request without a body (the HTTP/1 server gives it none; the forwarder an emptyBody()).
-  return isEmptyBody(body);
+/** True when `body` will never yield a byte: none, ended, or an emptyBody(). */
+function bodyEnded(body: Readable | undefined): boolean {
+  return body === undefined || body.readableEnded || isEmptyBody(body);
 }
 
 type Phase =
@@ -71,7 +66,7 @@ type Phase =
 class H2Forward implements H2StreamHandler {
   readonly #attempt: EndpointRequest;
   readonly #sink: ResponseSink;
-  readonly #body: Readable;
+  readonly #body: Readable | undefined;
   readonly #pooled: PooledH2;
   #upstream: H2Stream | undefined;
   #phase: Phase = 'waiting';
@@ -98,7 +93,7 @@ class H2Forward implements H2StreamHandler {
   readonly #onAbort = (): void => this.#abort();
   readonly #onSinkDrain = (): void => this.#sinkDrained();
 
-  constructor(attempt: EndpointRequest, sink: ResponseSink, body: Readable, pooled: PooledH2) {
+  constructor(attempt: EndpointRequest, sink: ResponseSink, body: Readable | undefined, pooled: PooledH2) {
     this.#attempt = attempt;
     this.#sink = sink;
     this.#body = attempt.body ?? body;
@@ -140,7 +135,7 @@ class H2Forward implements H2StreamHandler {
       signal.addEventListener('abort', this.#onAbort, { once: true });
     }
     this.#offClose = this.#sink.onClose(() => this.#clientClosed());
-    if (!noBody) this.#forwardRequestBody(body, upstream);
+    if (!noBody) this.#forwardRequestBody(body!, upstream);
   }
 
   // --- the upstream stream's handler ------------------------------------------------------------
@@ -183,7 +178,7 @@ class H2Forward implements H2StreamHandler {
   }
 
   drain(): void {
-    if (this.#requestData !== undefined) this.#body.resume();
+    if (this.#requestData !== undefined) this.#body?.resume();
   }
 
   reset(code: number, err: Error | undefined): void {
@@ -339,12 +334,14 @@ class H2Forward implements H2StreamHandler {
 
   /** Stops reading the request body: listeners off, the body paused. */
   #stopRequestBody(): void {
+    const body = this.#body;
     const onData = this.#requestData;
-    if (onData !== undefined) this.#body.removeListener('data', onData);
+    if (body === undefined) return;
+    if (onData !== undefined) body.removeListener('data', onData);
     this.#requestData = undefined;
-    if (this.#requestEnd !== undefined) this.#body.removeListener('end', this.#requestEnd);
+    if (this.#requestEnd !== undefined) body.removeListener('end', this.#requestEnd);
     this.#requestEnd = undefined;
-    if (onData !== undefined && !this.#body.readableEnded) this.#body.pause();
+    if (onData !== undefined && !body.readableEnded) body.pause();
   }
 
   // --- ends ---------------------------------------------------------------------------------------
@@ -377,7 +374,8 @@ class H2Forward implements H2StreamHandler {
   #clientClosed(): void {
     const wasDone = this.#phase === 'done';
     this.#phase = 'done';
-    this.#upstream?.reset(H2_ERROR.CANCEL);
+    // A response that went through whole leaves nothing to cancel upstream.
+    if (!wasDone || !this.#ended) this.#upstream?.reset(H2_ERROR.CANCEL);
     this.#stopRequestBody();
     this.#detach();
     if (this.#committed || wasDone) {

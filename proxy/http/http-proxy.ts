@@ -7,20 +7,16 @@
 // any attempt reached the endpoint metrics layer (no target, refused, fail-fast), without target
 // labels; every attempt is counted by that layer.
 
-import {
-  createServer as createH2Server,
-  type Http2Server,
-  type IncomingHttpHeaders,
-  type ServerHttp2Session,
-  type ServerHttp2Stream,
-} from 'node:http2';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { H2Connection, H2ConnectionError, h2ErrorName, type H2Stream } from '../h2/index.ts';
 import type { HttpMetrics } from '../../src/metrics/index.ts';
 import { contextOf, type ConnectionContext } from '../connection.ts';
 import { recordResponse, requestLabels } from './endpoint-metrics.ts';
 import { ProxyError } from './proxy-error.ts';
 import { H1Server, type H1ServerRequest, type H1ServerResponse } from './h1-server/server.ts';
+import { H2ServerExchange } from './h2-server-exchange.ts';
 import type { Downstream, HttpRequest, HttpService } from './stack.ts';
 import { isGrpc, respondH1Error, respondH2Error, synthesize, type SynthesizedError } from './synthesize.ts';
 
@@ -56,9 +52,9 @@ const DRAIN_SETTLE_MS = 250;
 
 export class HttpProxy {
   readonly h1: H1Server;
-  readonly h2: Http2Server;
   readonly #opts: HttpProxyOptions;
-  readonly #sessions = new Set<ServerHttp2Session>();
+  /** Open HTTP/2 client connections (for drain: GOAWAY). */
+  readonly #sessions = new Set<H2Connection>();
   #draining = false;
   #drainStartedAt: number | undefined;
 
@@ -82,33 +78,37 @@ export class HttpProxy {
         clientError: (code) => opts.onClientError?.(code),
       },
     );
-    this.h2 = createH2Server({ settings: { initialWindowSize: 1 << 20, maxConcurrentStreams: 1000 } });
-    this.h2.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => void this.#onH2(stream, headers));
-    this.h2.on('session', (session: ServerHttp2Session) => {
-      this.#sessions.add(session);
-      session.once('close', () => this.#sessions.delete(session));
-      if (this.#draining) session.close();
-      // nghttp2 ends a session that floods it (rapid reset, CONTINUATION floods, SETTINGS/PING
-      // floods it must answer, invalid frames) with GOAWAY; the reason reaches us only here.
-      session.on('error', (err: Error) =>
-        opts.onSessionError?.(h2SessionErrorCode(err), {
-          message: err.message,
-          remote: session.socket?.remoteAddress,
-        }),
-      );
-      session.once('connect', () => session.setLocalWindowSize(4 << 20));
-    });
   }
 
   /** Hands a detected connection to the matching server. */
-  accept(socket: Socket | Duplex, protocol: 'http1' | 'h2'): void {
-    // Listeners accept half-open (opaque TCP needs it), and node:http2 ignores a read EOF: a client
-    // that closed its side would keep its session, and every upstream stream it had open, alive
-    // until a write failed. HTTP/2 has no half-close at the TCP level, so EOF ends the connection.
-    if (protocol === 'h2') socket.once('end', () => socket.destroy());
-    if (protocol === 'h2') this.h2.emit('connection', socket);
-    else this.h1.accept(socket as Socket);
-    socket.resume();
+  accept(socket: Socket, protocol: 'http1' | 'h2'): void {
+    if (protocol === 'http1') {
+      this.h1.accept(socket);
+      socket.resume();
+      return;
+    }
+    // The proxy's own HTTP/2 server (ADR 0020). It ends a connection whose peer floods it (rapid
+    // reset, CONTINUATION, SETTINGS/PING floods) or breaks the protocol with GOAWAY and reports
+    // the reason here; a read EOF ends the connection (HTTP/2 has no half-close).
+    const conn: H2Connection = new H2Connection(
+      socket,
+      {
+        stream: (stream, fields, endStream) => void this.#onH2(conn, stream, fields, endStream),
+        close: (err) => {
+          this.#sessions.delete(conn);
+          if (err instanceof H2ConnectionError) {
+            this.#opts.onSessionError?.(h2SessionErrorCode(err), {
+              message: err.message,
+              remote: socket.remoteAddress,
+            });
+          }
+        },
+      },
+      { role: 'server', maxConcurrentStreams: 1000, initialWindowSize: 1 << 20, connectionWindowSize: 4 << 20 },
+    );
+    this.#sessions.add(conn);
+    conn.start();
+    if (this.#draining) conn.close();
   }
 
   /**
@@ -172,9 +172,11 @@ export class HttpProxy {
     }
   }
 
-  async #onH2(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): Promise<void> {
+  async #onH2(connection: H2Connection, h2Stream: H2Stream, fields: string[], endStream: boolean): Promise<void> {
+    const stream = new H2ServerExchange(connection, h2Stream, fields, endStream);
+    const headers = stream.headers;
     const grpc = isGrpc(headers['content-type']);
-    const conn = contextOf(stream.session?.socket);
+    const conn = contextOf(connection.socket);
     const request = this.#request(conn, { kind: 'h2', stream }, undefined, headers, grpc);
     const started = performance.now();
     try {
@@ -194,12 +196,14 @@ export class HttpProxy {
   ): HttpRequest | ProxyError {
     if (conn === undefined) return new ProxyError('no-target', 'connection has no context');
     const h2Target = headers[':path'];
+    const h2Method = headers[':method'];
+    const h2Authority = headers[':authority'];
     return {
       conn,
       downstream,
-      method: h1 === undefined ? (headers[':method'] ?? 'GET') : (h1.method ?? 'GET'),
+      method: h1 === undefined ? (typeof h2Method === 'string' ? h2Method : 'GET') : (h1.method ?? 'GET'),
       target: h1 === undefined ? (typeof h2Target === 'string' ? h2Target : '/') : (h1.url ?? '/'),
-      authority: h1 === undefined ? (headers[':authority'] ?? headers.host) : headers.host,
+      authority: h1 === undefined ? (typeof h2Authority === 'string' ? h2Authority : headers.host) : headers.host,
       headers,
       grpc,
       addHeaders: this.#opts.requestHeaders?.(conn),
@@ -227,11 +231,14 @@ export class HttpProxy {
   }
 }
 
-/** A stable label for why nghttp2 ended a session (its messages are the only distinction it gives). */
-export function h2SessionErrorCode(err: Error): string {
-  if (/flood/i.test(err.message)) return 'H2_FLOOD';
+/**
+ * A stable label for why an HTTP/2 connection was ended: `H2_RAPID_RESET`, `H2_CONTINUATION_FLOOD`,
+ * `H2_FLOOD` (SETTINGS or PING floods), otherwise `H2_` and the HTTP/2 error code's name
+ * (e.g. `H2_PROTOCOL_ERROR`, `H2_COMPRESSION_ERROR`).
+ */
+export function h2SessionErrorCode(err: H2ConnectionError): string {
+  if (/rapid reset/i.test(err.message)) return 'H2_RAPID_RESET';
   if (/CONTINUATION/.test(err.message)) return 'H2_CONTINUATION_FLOOD';
-  if (/protocol error/i.test(err.message)) return 'H2_PROTOCOL_ERROR';
-  const code = (err as NodeJS.ErrnoException).code;
-  return code === undefined || code === 'ERR_HTTP2_ERROR' ? 'H2_SESSION_ERROR' : code;
+  if (/flood/i.test(err.message)) return 'H2_FLOOD';
+  return `H2_${h2ErrorName(err.h2Code)}`;
 }

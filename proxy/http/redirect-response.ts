@@ -20,7 +20,7 @@ export function respondRedirect(
       down.res.end();
       return;
     case 'h2':
-      down.stream.respond({ ...headers, ':status': status, location }, { endStream: true });
+      down.stream.respond(status, { ...headers, location }, true);
       return;
     case 'upgrade':
       down.socket.end(

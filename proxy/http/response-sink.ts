@@ -9,12 +9,23 @@
 // and returns a function removing the listener.
 
 import type { OutgoingHttpHeaders } from 'node:http';
-import type { ServerHttp2Stream } from 'node:http2';
 import { Writable } from 'node:stream';
 import type { H1ServerResponse } from './h1-server/server.ts';
+import type { H2ServerExchange } from './h2-server-exchange.ts';
+
+/** What a forwarder writes a response body into: a Node Writable, or an HTTP/2 exchange's body. */
+export interface SinkBody {
+  readonly destroyed: boolean;
+  /** false: wait for 'drain'. */
+  write(chunk: Buffer): boolean;
+  /** Ends the response (trailers set with setTrailers go out with it). */
+  end(): void;
+  once(event: 'drain', fn: () => void): unknown;
+  removeListener(event: 'drain', fn: () => void): unknown;
+}
 
 export interface ResponseSink {
-  readonly body: Writable;
+  readonly body: SinkBody;
   /** The client is gone: nothing more can be written. */
   gone(): boolean;
   respond(status: number, headers: OutgoingHttpHeaders, endStream: boolean): void;
@@ -31,39 +42,33 @@ export interface ResponseSink {
   onClose(fn: () => void): () => void;
 }
 
-export function h2Sink(stream: ServerHttp2Stream): ResponseSink {
-  return new H2Sink(stream);
+export function h2Sink(exchange: H2ServerExchange): ResponseSink {
+  return new H2Sink(exchange);
 }
 
-/** One per request: methods on the prototype (one object and two closures per request, not seven closures). */
-class H2Sink implements ResponseSink {
-  readonly body: ServerHttp2Stream;
+/** One per request, with its body: methods on the prototype, no closures. */
+class H2Sink implements ResponseSink, SinkBody {
+  readonly #exchange: H2ServerExchange;
   #trailers: OutgoingHttpHeaders | undefined;
-  #listening = false;
-  #onClose: (() => void) | undefined;
-  // Without upstream trailers, an empty trailing HEADERS frame ends the stream cleanly (close()
-  // would reset it with NO_ERROR instead of END_STREAM, which clients count as failed).
-  readonly #onWantTrailers = (): void => this.body.sendTrailers(this.#trailers ?? {});
 
-  constructor(stream: ServerHttp2Stream) {
-    this.body = stream;
+  constructor(exchange: H2ServerExchange) {
+    this.#exchange = exchange;
+  }
+
+  get body(): SinkBody {
+    return this;
+  }
+
+  get destroyed(): boolean {
+    return this.#exchange.closed;
   }
 
   gone(): boolean {
-    return this.body.destroyed || this.body.closed;
+    return this.#exchange.closed;
   }
 
   respond(status: number, headers: OutgoingHttpHeaders, endStream: boolean): void {
-    headers[':status'] = status;
-    if (endStream) {
-      this.body.respond(headers, { endStream: true });
-      return;
-    }
-    if (!this.#listening) {
-      this.#listening = true;
-      this.body.once('wantTrailers', this.#onWantTrailers);
-    }
-    this.body.respond(headers, { waitForTrailers: true });
+    this.#exchange.respond(status, headers, endStream);
   }
 
   respondWhole(
@@ -72,40 +77,40 @@ class H2Sink implements ResponseSink {
     body: Buffer | undefined,
     trailers: OutgoingHttpHeaders | undefined,
   ): void {
-    if (trailers !== undefined) {
-      this.#trailers = trailers;
-      this.respond(status, headers, false);
-      // respond() already ended a 204/304/HEAD response.
-      if (!this.body.writableEnded) this.body.end(body);
-      return;
-    }
-    headers[':status'] = status;
+    const empty = body === undefined || body.length === 0;
     // No trailers: END_STREAM on the last DATA frame (or on the HEADERS when there is no body).
-    if (body === undefined || body.length === 0) this.body.respond(headers, { endStream: true });
-    else {
-      this.body.respond(headers);
-      if (!this.body.writableEnded) this.body.end(body);
-    }
+    this.#exchange.respond(status, headers, empty && trailers === undefined);
+    if (!empty || trailers !== undefined) this.#exchange.end(empty ? undefined : body, trailers);
   }
 
   setTrailers(t: OutgoingHttpHeaders): void {
     this.#trailers = t;
   }
 
+  write(chunk: Buffer): boolean {
+    return this.#exchange.write(chunk);
+  }
+
+  end(): void {
+    this.#exchange.end(undefined, this.#trailers);
+  }
+
+  once(_event: 'drain', fn: () => void): this {
+    this.#exchange.onDrain(fn);
+    return this;
+  }
+
+  removeListener(_event: 'drain', fn: () => void): this {
+    this.#exchange.offDrain(fn);
+    return this;
+  }
+
   reset(code: number): void {
-    if (!this.body.closed) this.body.close(code);
+    this.#exchange.resetStream(code);
   }
 
   onClose(fn: () => void): () => void {
-    this.#onClose = fn;
-    this.body.on('close', fn);
-    return () => this.#off();
-  }
-
-  #off(): void {
-    if (this.#onClose !== undefined) this.body.removeListener('close', this.#onClose);
-    this.#onClose = undefined;
-    if (this.#listening) this.body.removeListener('wantTrailers', this.#onWantTrailers);
+    return this.#exchange.onClose(fn);
   }
 }
 

@@ -14,10 +14,10 @@
 // choices. Fields a layer needs are stated as structural constraints on its input.
 
 import type { IncomingHttpHeaders } from 'node:http';
-import type { ServerHttp2Stream } from 'node:http2';
 import type { Duplex, Readable } from 'node:stream';
 import type { ConnectionContext } from '../connection.ts';
 import type { H1ServerRequest, H1ServerResponse } from './h1-server/server.ts';
+import type { H2ServerExchange } from './h2-server-exchange.ts';
 import type { MeshTarget } from '../mesh/mesh-connector.ts';
 import type { HeaderEdit } from './header-edit.ts';
 
@@ -33,7 +33,7 @@ export interface Endpoint {
 /** Where the response goes: an HTTP/1 exchange, an HTTP/2 stream, or an HTTP/1 Upgrade. */
 export type Downstream =
   | { readonly kind: 'h1'; readonly req: H1ServerRequest; readonly res: H1ServerResponse }
-  | { readonly kind: 'h2'; readonly stream: ServerHttp2Stream }
+  | { readonly kind: 'h2'; readonly stream: H2ServerExchange }
   | { readonly kind: 'upgrade'; readonly req: H1ServerRequest; readonly socket: Duplex; readonly head: Buffer };
 
 /** What a layer may learn of a response before the client sees it. */

@@ -3,8 +3,9 @@
 // response with grpc-status (UNAVAILABLE, or DEADLINE_EXCEEDED for timeouts, UNIMPLEMENTED when no
 // Gateway API route matches) rather than a page.
 
-import { constants as h2, type ServerHttp2Stream } from 'node:http2';
+import { H2_ERROR } from '../h2/index.ts';
 import type { H1ServerResponse } from './h1-server/server.ts';
+import type { H2ServerExchange } from './h2-server-exchange.ts';
 import { ProxyError } from './proxy-error.ts';
 
 export interface SynthesizedError {
@@ -88,28 +89,28 @@ export function respondH1Error(res: H1ServerResponse, err: unknown, grpc: boolea
 }
 
 /** Answers an HTTP/2 stream with a synthesized error; mid-response, ends it (gRPC: with trailers). */
-export function respondH2Error(stream: ServerHttp2Stream, err: unknown, grpc: boolean): SynthesizedError {
+export function respondH2Error(stream: H2ServerExchange, err: unknown, grpc: boolean): SynthesizedError {
   const e = synthesize(err);
-  if (stream.destroyed || stream.closed) return e;
+  if (stream.closed) return e;
   const message = headerSafe(e.message);
   if (stream.headersSent) {
-    stream.close(h2.NGHTTP2_INTERNAL_ERROR);
+    stream.resetStream(H2_ERROR.INTERNAL_ERROR);
     return e;
   }
   if (grpc) {
     stream.respond(
+      200,
       {
-        ':status': 200,
         'content-type': 'application/grpc',
         'grpc-status': String(e.grpcStatus),
         'grpc-message': encodeURIComponent(message),
         'l5d-proxy-error': message,
       },
-      { endStream: true },
+      true,
     );
   } else {
-    stream.respond({ ':status': e.status, 'content-type': 'text/plain', 'l5d-proxy-error': message });
-    stream.end(`${message}\n`);
+    stream.respond(e.status, { 'content-type': 'text/plain', 'l5d-proxy-error': message }, false);
+    stream.end(Buffer.from(`${message}\n`, 'latin1'));
   }
   return e;
 }

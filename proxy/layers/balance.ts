@@ -80,7 +80,7 @@ function clientGone(down: Downstream): boolean {
     case 'h1':
       return down.res.destroyed;
     case 'h2':
-      return down.stream.destroyed;
+      return down.stream.closed;
     case 'upgrade':
       return down.socket.destroyed;
   }

@@ -114,6 +114,6 @@ function downstreamBody(req: RetryableRequest): Readable {
     case 'upgrade':
       return down.req.body ?? emptyBody();
     case 'h2':
-      return down.stream;
+      return down.stream.body;
   }
 }

@@ -228,7 +228,7 @@ function remotePort(down: Downstream): number | undefined {
     case 'upgrade':
       return down.req.socket.remotePort;
     case 'h2':
-      return down.stream.session?.socket?.remotePort;
+      return down.stream.remotePort;
   }
 }
 

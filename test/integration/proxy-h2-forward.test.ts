@@ -15,6 +15,7 @@ import {
   type Http2Server,
   type ServerHttp2Stream,
 } from 'node:http2';
+import { createServer as createNetServer, connect as netConnect, type AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { freePort } from '../../src/net/index.ts';
 import { killAll, startDaemon, waitReady, type Daemon } from '../support/processes.ts';
@@ -69,6 +70,78 @@ describe('nodemesh proxy: HTTP/2 forwarding', () => {
   });
 
   const authority = (): string => `127.0.0.1:${port}`;
+
+  test('1,200 gRPC-shaped exchanges finish on one upstream connection, and no finished stream is reset', async () => {
+    // A relay in front of the upstream counts the RST_STREAM frames the proxy sends it: resetting
+    // streams that already ended would spend the upstream's rapid-reset budget (nghttp2 ends the
+    // connection after about 1,000).
+    let rstFrames = 0;
+    const relay = createNetServer((down) => {
+      const up = netConnect(port, '127.0.0.1');
+      let skip = 24; // the client preface
+      let pending = Buffer.alloc(0);
+      down.on('data', (d: Buffer) => {
+        up.write(d);
+        pending = Buffer.concat([pending, d]);
+        if (skip > 0) {
+          const n = Math.min(skip, pending.length);
+          skip -= n;
+          pending = pending.subarray(n);
+        }
+        while (pending.length >= 9) {
+          const length = pending.readUIntBE(0, 3);
+          if (pending.length < 9 + length) break;
+          if (pending[3] === 3) rstFrames++;
+          pending = pending.subarray(9 + length);
+        }
+      });
+      up.on('data', (d: Buffer) => down.write(d));
+      down.on('close', () => up.destroy());
+      up.on('close', () => down.destroy());
+      down.on('error', () => up.destroy());
+      up.on('error', () => down.destroy());
+    });
+    relay.listen(0, '127.0.0.1');
+    await once(relay, 'listening');
+    const relayAuthority = `127.0.0.1:${(relay.address() as AddressInfo).port}`;
+    const sessions = new Set<unknown>();
+    handler = (s) => {
+      sessions.add(s.session);
+      s.on('data', () => undefined);
+      s.once('end', () => {
+        s.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+        s.once('wantTrailers', () => s.sendTrailers({ 'grpc-status': '0' }));
+        s.end(Buffer.from([0, 0, 0, 0, 2, 8, 1]));
+      });
+    };
+    const one = async (): Promise<string | undefined> => {
+      const req = client.request({
+        ':method': 'POST',
+        ':path': '/bench.Echo/Unary',
+        ':authority': relayAuthority,
+        'content-type': 'application/grpc',
+        te: 'trailers',
+      });
+      let status: string | undefined;
+      req.on('trailers', (t: Record<string, unknown>) => (status = String(t['grpc-status'])));
+      req.end(Buffer.from([0, 0, 0, 0, 0]));
+      req.resume();
+      await within(once(req, 'close'), 10_000, 'an exchange');
+      return status;
+    };
+    try {
+      let ok = 0;
+      for (let batch = 0; batch < 60; batch++) {
+        const statuses = await Promise.all(Array.from({ length: 20 }, one));
+        ok += statuses.filter((s) => s === '0').length;
+      }
+      assert.equal(ok, 1_200);
+      assert.equal(rstFrames, 0, 'RST_STREAM frames sent upstream');
+      assert.equal(sessions.size, 1, 'one upstream connection carried them all');
+    } finally {
+      relay.close();
+    }
+  });
 
   test('a streamed response reaches the client with its head before its body, then its trailers', async () => {
     let upstreamStream: ServerHttp2Stream | undefined;
