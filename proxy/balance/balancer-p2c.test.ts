@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { FakeClock } from '../../src/testing/index.ts';
+import { seededRandom, FakeClock } from '../../src/testing/index.ts';
 import { PICK_SUCCESS, type Balancer, type ReadyPick } from './balancer.ts';
 import { P2cBalancer } from './balancer-p2c.ts';
 import { RoundRobinBalancer } from './balancer-round-robin.ts';
@@ -13,18 +13,6 @@ interface Ep {
 }
 
 const keyOf = (e: Ep): string => e.name;
-
-/** mulberry32: a small seeded PRNG in [0, 1), so runs are repeatable. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function ready<E>(b: Balancer<E>): ReadyPick<E> {
   const p = b.pick();
@@ -67,7 +55,7 @@ describe('P2cBalancer', () => {
     const p2cClock = new FakeClock(T0);
     const p2c = await simulate(
       p2cClock,
-      new P2cBalancer({ keyOf, clock: p2cClock, random: seeded(7) }),
+      new P2cBalancer({ keyOf, clock: p2cClock, random: seededRandom(7) }),
       endpoints,
       2000,
     );
@@ -84,7 +72,7 @@ describe('P2cBalancer', () => {
 
   test('with two endpoints always takes the cheaper one', async () => {
     const clock = new FakeClock(T0);
-    const b = new P2cBalancer<Ep>({ keyOf, clock, random: seeded(1) });
+    const b = new P2cBalancer<Ep>({ keyOf, clock, random: seededRandom(1) });
     b.update([
       { name: 'a', latencyMs: 0 },
       { name: 'b', latencyMs: 0 },
@@ -106,7 +94,7 @@ describe('P2cBalancer', () => {
 
   test('spreads picks evenly over endpoints of equal cost', () => {
     const clock = new FakeClock(T0);
-    const b = new P2cBalancer<Ep>({ keyOf, clock, random: seeded(42) });
+    const b = new P2cBalancer<Ep>({ keyOf, clock, random: seededRandom(42) });
     b.update(['a', 'b', 'c'].map((name) => ({ name, latencyMs: 0 })));
     const counts = new Map<string, number>();
     for (let i = 0; i < 3000; i++) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { FakeClock, settle } from '../../src/testing/index.ts';
+import { seededRandom, FakeClock, settle } from '../../src/testing/index.ts';
 import {
   PICK_CANCELLED,
   PICK_FAILURE,
@@ -25,25 +25,18 @@ const A: Ep = { name: 'a' };
 const B: Ep = { name: 'b' };
 const C: Ep = { name: 'c' };
 
-/** mulberry32: a small seeded PRNG in [0, 1), so runs are repeatable. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** No jitter on breaker penalties, so they are exactly minPenaltyMs, 2×, 4×…. */
 const ACCRUAL = { maxFailures: 2, minPenaltyMs: 1000, maxPenaltyMs: 10_000, jitterRatio: 0 };
 
 function setup(options: BalancerOptions = {}, strategy: 'p2c' | 'rr' = 'p2c') {
   const clock = new FakeClock(T0);
   const events: BalancerEvent[] = [];
-  const deps = { keyOf: (e: Ep) => e.name, clock, random: seeded(3), onEvent: (e: BalancerEvent) => events.push(e) };
+  const deps = {
+    keyOf: (e: Ep) => e.name,
+    clock,
+    random: seededRandom(3),
+    onEvent: (e: BalancerEvent) => events.push(e),
+  };
   const b: Balancer<Ep> = strategy === 'p2c' ? new P2cBalancer(deps, options) : new RoundRobinBalancer(deps, options);
   return { clock, b, events };
 }

@@ -10,7 +10,7 @@ import { after, describe, it } from 'node:test';
 import { H2_ERROR } from './errors.ts';
 import { H2Connection, type H2ConnectionHandler, type H2ConnectionOptions } from './connection.ts';
 import { CLIENT_PREFACE, FRAME_GOAWAY, FRAME_RST_STREAM, FRAME_SETTINGS, FLAG_ACK } from './frame-types.ts';
-import { headersFrames, rstStreamFrame, settingsFrame } from './frame-writer.ts';
+import { headersFrames, pingFrame, rstStreamFrame, settingsFrame } from './frame-writer.ts';
 import { HpackEncoder } from './hpack/index.ts';
 import type { H2Stream } from './stream.ts';
 import { promisify } from 'node:util';
@@ -454,6 +454,65 @@ describe('H2Connection as a client', () => {
     );
     const ok = await exchange(conn, get('/'));
     assert.equal(ok.body.toString(), 'ok');
+  });
+
+  it('sends no RST_STREAM for a stream both sides ended, even when reset() is called from its handler', async () => {
+    // A raw server: answers every request with HEADERS + END_STREAM and records frame types.
+    const received: number[] = [];
+    const sockets = new Set<net.Socket>();
+    const server = net.createServer((socket) => {
+      sockets.add(socket);
+      const enc = new HpackEncoder();
+      socket.write(settingsFrame([]));
+      let buf = Buffer.alloc(0);
+      let skip = CLIENT_PREFACE.length;
+      socket.on('data', (d: Buffer) => {
+        buf = Buffer.concat([buf, d]);
+        if (skip > 0) {
+          const n = Math.min(skip, buf.length);
+          skip -= n;
+          buf = buf.subarray(n);
+        }
+        while (buf.length >= 9) {
+          const len = buf.readUIntBE(0, 3);
+          if (buf.length < 9 + len) break;
+          const type = buf[3]!;
+          received.push(type);
+          if (type === 1)
+            socket.write(headersFrames(buf.readUInt32BE(5) & 0x7fffffff, enc.encode([':status', '204']), true, 16384));
+          if (type === 6 && (buf[4]! & FLAG_ACK) === 0) socket.write(pingFrame(buf.subarray(9, 17), true));
+          buf = buf.subarray(9 + len);
+        }
+      });
+      socket.on('error', () => undefined);
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    closers.push(async () => {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+      await once(server, 'close');
+    });
+    const conn = await connect((server.address() as net.AddressInfo).port);
+    for (let i = 0; i < 3; i++) {
+      await new Promise<void>((resolve, reject) => {
+        const stream = conn.request(get('/'), true);
+        stream.handler = {
+          headers: (_fields, end) => {
+            assert.equal(end, true);
+            stream.reset(); // both sides ended: nothing to reset
+            resolve();
+          },
+          data: () => undefined,
+          reset: (code) => reject(new Error(`reset ${code}`)),
+        };
+      });
+    }
+    // A PING round trip: every frame the client sent before it has reached the server.
+    await new Promise<void>((resolve) => conn.ping(resolve));
+    assert.equal(received.filter((t) => t === FRAME_RST_STREAM).length, 0);
+    assert.equal(received.filter((t) => t === 1).length, 3);
+    assert.equal(conn.activeStreams, 0);
   });
 
   it('resets every open stream when the connection drops', async () => {

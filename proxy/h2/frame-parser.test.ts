@@ -25,24 +25,13 @@ import {
   SETTINGS_INITIAL_WINDOW_SIZE,
   SETTINGS_MAX_FRAME_SIZE,
 } from './frame-types.ts';
+import { seededRandom } from '../../src/testing/index.ts';
 
 /** Deterministic bytes (not one repeated value) so that a slice of overwritten input shows. */
 function bytes(n: number, seed: number): Buffer {
   const out = Buffer.alloc(n);
   for (let i = 0; i < n; i++) out[i] = (i * 31 + seed * 17 + (i >> 8)) & 0xff;
   return out;
-}
-
-/** mulberry32: a small seeded generator, so random splits are the same on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
@@ -71,7 +60,7 @@ function parseWhole(input: Buffer, options?: H2FrameParserOptions): FrameCall[] 
 }
 
 function* randomSizes(seed: number, max: number): Generator<number> {
-  const next = random(seed);
+  const next = seededRandom(seed);
   for (let i = 0; i < 1_000_000; i++) yield 1 + Math.floor(next() * max);
 }
 

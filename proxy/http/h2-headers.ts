@@ -95,7 +95,8 @@ export function h2FieldsRecord(fields: readonly string[]): OutgoingHttpHeaders {
   return out;
 }
 
-function lowerName(name: string): string {
+/** `name` in lower case, without a copy when it already is. */
+export function lowerName(name: string): string {
   for (let i = 0; i < name.length; i++) {
     const c = name.charCodeAt(i);
     if (c >= 65 && c <= 90) return name.toLowerCase();

@@ -13,6 +13,7 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
 import type { H2Connection, H2Stream, H2StreamHandler } from '../h2/index.ts';
 import { emptyBody } from './empty-body.ts';
+import { lowerName } from './h2-headers.ts';
 
 export class H2ServerExchange {
   readonly connection: H2Connection;
@@ -228,12 +229,4 @@ function appendFields(fields: string[], headers: OutgoingHttpHeaders): void {
     if (Array.isArray(value)) for (const v of value) fields.push(lower, v);
     else fields.push(lower, String(value));
   }
-}
-
-function lowerName(name: string): string {
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i);
-    if (c >= 65 && c <= 90) return name.toLowerCase();
-  }
-  return name;
 }

@@ -15,6 +15,7 @@ import {
   tcpAddressFromParts,
   tcpAddressToParts,
 } from './net-address.ts';
+import { seededRandom } from '../testing/index.ts';
 
 const v4 = (ipv4: number): IPAddress => ({ ip: { $case: 'ipv4', ipv4 } });
 const v6 = (first: bigint, last: bigint): IPAddress => ({ ip: { $case: 'ipv6', ipv6: { first, last } } });
@@ -226,15 +227,3 @@ describe('TcpAddress helpers', () => {
     );
   });
 });
-
-/** mulberry32: a small deterministic generator, so a failure always reproduces. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}

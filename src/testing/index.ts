@@ -14,3 +14,4 @@ export {
 } from './test-ca.ts';
 export { FakeClock, settle } from './fake-clock.ts';
 export { runCommand, textCollector, type CommandResult } from './run-command.ts';
+export { seededRandom } from './seeded-random.ts';

@@ -3,18 +3,7 @@ import { describe, test } from 'node:test';
 import { HpackDecoder } from './decoder.ts';
 import { HpackEncoder } from './encoder.ts';
 import { RFC7541_EXAMPLES, exampleBytes } from './test-fixtures.ts';
-
-/** mulberry32: a small seeded PRNG in [0, 1), so runs are repeatable. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../../src/testing/index.ts';
 
 const GRPC_REQUEST = [
   ':method',
@@ -248,7 +237,7 @@ describe('HpackEncoder round trips with seeded random header lists', () => {
 
   for (let seed = 1; seed <= 20; seed++) {
     test(`seed ${seed}: 60 blocks decode to what was encoded with the tables in step`, () => {
-      const rand = seeded(seed);
+      const rand = seededRandom(seed);
       const encoder = new HpackEncoder({ maxTableSize: rand() < 0.5 ? 4096 : Math.floor(rand() * 2000) });
       const decoder = new HpackDecoder();
       const repeat: string[] = [];

@@ -10,6 +10,7 @@ import net from 'node:net';
 import { after, before, test } from 'node:test';
 import { HpackDecoder } from './decoder.ts';
 import { HpackEncoder } from './encoder.ts';
+import { seededRandom } from '../../../src/testing/index.ts';
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 const DATA = 0x0;
@@ -78,18 +79,6 @@ class FrameReader {
   }
 }
 
-/** mulberry32: a small seeded PRNG in [0, 1), so runs are repeatable. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 let server: http2.Http2Server;
 let port = 0;
 /** What the server saw per request: its headers as node:http2 reports them, and the sensitive names. */
@@ -124,7 +113,7 @@ test('nghttp2 decodes our request blocks and we decode its response blocks, acro
     const decoder = new HpackDecoder();
     socket.write(Buffer.concat([PREFACE, frame(SETTINGS, 0, 0, Buffer.alloc(0))]));
 
-    const rand = seeded(7);
+    const rand = seededRandom(7);
     const token = (): string => {
       let s = '';
       const len = 1 + Math.floor(rand() * 12);
