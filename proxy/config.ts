@@ -175,7 +175,7 @@ export function parseProxyConfig(env: EnvSource): ProxyConfig {
     shutdownEndpointEnabled: r.bool(ENV_SHUTDOWN_ENDPOINT_ENABLED, { default: false }),
     v8MemoryMode: readV8MemoryMode(r),
     ingressMode: r.bool(ENV_INGRESS_MODE, { default: false }),
-    outboundHttp1OverHttp2: r.bool(ENV_OUTBOUND_HTTP1_OVER_HTTP2, { default: false }),
+    outboundHttp1OverHttp2: r.bool(ENV_OUTBOUND_HTTP1_OVER_HTTP2, { default: true }),
     outboundFailFastTimeoutMs: r.durationMs(ENV_OUTBOUND_FAILFAST_TIMEOUT, { default: 3 * SECOND, min: 1, max: DAY }),
     outboundQueueCapacity: r.int(ENV_OUTBOUND_QUEUE_CAPACITY, { default: 100, min: 1, max: 1_000_000 }),
     outboundBalancer: r.oneOf(ENV_OUTBOUND_BALANCER, BALANCER_STRATEGIES, { default: 'p2c' }),
