@@ -87,6 +87,12 @@ export default defineConfig(
               allowTypeImports: true,
               message: 'Use nodeTls from src/net: an ESM import of node:tls parses the bundled root CAs (~1 MB RSS).',
             },
+            {
+              name: 'node:http2',
+              allowTypeImports: true,
+              message:
+                'The proxy carries HTTP/2 with its own implementation (proxy/h2/, ADR 0020); loading node:http2 costs ~9 MB RSS per pod.',
+            },
           ],
         },
       ],

@@ -1,7 +1,8 @@
 // What loading the sidecar costs in modules: importing proxy/main.ts (everything the proxy loads
 // before its first connection) must not pull in modules it does not use and that weigh on every
 // pod's memory: undici (an ESM import of node:http loads it, ~13 MB RSS; src/net/node-http.ts) and
-// @grpc/grpc-js with the built-ins it brings (zlib, dns; the proxy has its own client, ADR 0017).
+// @grpc/grpc-js with the built-ins it brings (zlib, dns; the proxy has its own client, ADR 0017), and
+// node:http2 (~9 MB RSS; the proxy has its own HTTP/2, ADR 0020).
 // Checked in a fresh child process, which lists the built-in modules it loaded and the packages
 // it resolved.
 
@@ -69,8 +70,17 @@ test('loading the proxy loads no @grpc package, nor the zlib and dns that grpc-j
   );
 });
 
+test('loading the proxy does not load node:http2 (its own HTTP/2 carries the data path and the control-plane calls)', () => {
+  const loaded = loadedByProxy();
+  assert.deepEqual(
+    loaded.builtins.filter((m) => m.includes('http2')),
+    [],
+  );
+});
+
 test('the check sees grpc-js, zlib and dns when they are loaded', () => {
   const loaded = loadedBy('@grpc/grpc-js');
   assert.ok(loaded.packages.includes('@grpc/grpc-js'));
   assert.ok(loaded.builtins.includes('zlib') && loaded.builtins.includes('dns'), loaded.builtins.join(' '));
+  assert.ok(loaded.builtins.includes('http2'), loaded.builtins.join(' '));
 });

@@ -13,8 +13,9 @@ import {
   type IncomingHttpHeaders,
   type ServerHttp2Stream,
 } from 'node:http2';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { H2Connection } from '../h2/index.ts';
 import { encodeMessage } from './framing.ts';
 import { GrpcCallError, GrpcChannel, type CallStatus, type MethodDescriptor } from './index.ts';
 
@@ -87,8 +88,6 @@ const behaviours: Record<string, (stream: ServerHttp2Stream) => void | Promise<v
     stream.close(constants.NGHTTP2_ENHANCE_YOUR_CALM);
   },
   'rst-cancel'(stream) {
-    // Before the response: once HEADERS have come, node:http2 reports a reset with CANCEL (or
-    // NO_ERROR) as a plain end of stream, which the client sees as a response without grpc-status.
     stream.close(constants.NGHTTP2_CANCEL);
   },
   'rst-protocol'(stream) {
@@ -234,5 +233,41 @@ describe('GrpcChannel reading the wire (raw HTTP/2 server)', () => {
     }
     assert.equal(opened, before + 1);
     assert.equal(await channel.unary(method('echo'), 'x'), 'pong');
+  });
+});
+
+describe('GrpcChannel and a reset after the response headers', () => {
+  test('ends the call CANCELLED: the reset is reported with its code, not as an end of stream', async () => {
+    // node:http2's servers end the stream before a reset they are asked for after writing, so this
+    // server is the proxy's own HTTP/2: response headers, one message, then RST_STREAM(CANCEL).
+    const server = net.createServer((socket) => {
+      const conn = new H2Connection(
+        socket,
+        {
+          stream: (stream) => {
+            stream.respond([':status', '200', 'content-type', 'application/grpc']);
+            stream.write(encodeMessage(Buffer.from('part')));
+            setImmediate(() => stream.reset(constants.NGHTTP2_CANCEL));
+          },
+        },
+        { role: 'server' },
+      );
+      conn.start();
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const channel = new GrpcChannel({ address: { host: '127.0.0.1', port: (server.address() as AddressInfo).port } });
+    try {
+      const messages: string[] = [];
+      const status = await new Promise<CallStatus>((end) =>
+        channel.serverStream(method('any'), 'hi', { message: (m) => messages.push(m), end }),
+      );
+      assert.deepEqual(messages, ['part']);
+      assert.equal(status.code, 'CANCELLED', JSON.stringify(status));
+      assert.match(status.message, /reset the stream/);
+    } finally {
+      channel.close();
+      server.close();
+    }
   });
 });

@@ -1,4 +1,4 @@
-// One gRPC call on a Connector's session: sends the request, decodes the response messages as
+// One gRPC call on a Connector's HTTP/2 connection (the proxy's own HTTP/2, ADR 0020): sends the request, decodes the response messages as
 // they arrive and works out the one status the call ends with.
 //
 // Contract:
@@ -11,7 +11,7 @@
 // - A deadline is sent as grpc-timeout and enforced here: DEADLINE_EXCEEDED, stream reset with
 //   CANCEL. cancel() and the connector's close() end the call with CANCELLED the same way.
 
-import { constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders } from 'node:http2';
+import { H2_ERROR, type H2Connection, type H2Stream, type H2StreamHandler } from '../h2/index.ts';
 import type { Connector, TrackedCall } from './connector.ts';
 import { OK_STATUS, type CallStatus } from './errors.ts';
 import { MessageDecoder, encodeMessage } from './framing.ts';
@@ -49,20 +49,20 @@ export function startCall(connector: Connector, spec: CallSpec, listener: CallLi
   };
 }
 
-class Call implements TrackedCall {
+class Call implements TrackedCall, H2StreamHandler {
   readonly #connector: Connector;
   readonly #spec: CallSpec;
   readonly #listener: CallListener;
   readonly #decoder: MessageDecoder;
   readonly #deadline: number | undefined;
   #timer: NodeJS.Timeout | undefined;
-  #stream: ClientHttp2Stream | undefined;
-  #session: ClientHttp2Session | undefined;
+  #stream: H2Stream | undefined;
   #ended = false;
   #httpStatus: number | undefined;
   #grpcBody = false;
   #status: CallStatus | undefined;
-  #streamError: Error | undefined;
+  /** How the stream was reset: by the server (its code) or by the connection ending (err). */
+  #reset: { readonly code: number; readonly err: Error | undefined } | undefined;
 
   constructor(connector: Connector, spec: CallSpec, listener: CallListener) {
     this.#connector = connector;
@@ -93,23 +93,22 @@ class Call implements TrackedCall {
   cancelWith(status: CallStatus): void {
     if (this.#ended) return;
     this.#finish(status);
-    const stream = this.#stream;
-    if (stream !== undefined && !stream.closed && !stream.destroyed) stream.close(constants.NGHTTP2_CANCEL);
+    this.#stream?.reset(H2_ERROR.CANCEL);
   }
 
-  #open(session: ClientHttp2Session): void {
-    this.#session = session;
+  #open(session: H2Connection): void {
     const timeoutMs = this.#deadline === undefined ? undefined : Math.max(1, this.#deadline - Date.now());
-    let stream: ClientHttp2Stream;
+    let stream: H2Stream;
     try {
-      stream = session.request(
-        requestHeaders({
-          path: this.#spec.path,
-          authority: this.#connector.authority,
-          scheme: this.#connector.scheme,
-          ...(timeoutMs === undefined ? {} : { timeoutMs }),
-        }),
-      );
+      const headers = requestHeaders({
+        path: this.#spec.path,
+        authority: this.#connector.authority,
+        scheme: this.#connector.scheme,
+        ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      });
+      const fields: string[] = [];
+      for (const name in headers) fields.push(name, String(headers[name]));
+      stream = session.request(fields, false);
     } catch (err) {
       this.#finish({
         code: 'UNAVAILABLE',
@@ -118,21 +117,36 @@ class Call implements TrackedCall {
       return;
     }
     this.#stream = stream;
-    stream.on('response', (headers: IncomingHttpHeaders) => this.#onResponse(headers));
-    stream.on('data', (chunk: Buffer) => this.#onData(chunk));
-    stream.on('trailers', (trailers: IncomingHttpHeaders) => this.#onTrailers(trailers));
-    stream.on('error', (err: Error) => (this.#streamError ??= err));
-    stream.on('close', () => this.#onClose(stream));
+    stream.handler = this;
     stream.end(encodeMessage(this.#spec.request));
   }
 
-  #onResponse(headers: IncomingHttpHeaders): void {
-    const status = Number(headers[':status']);
+  // --- the stream's handler ----------------------------------------------------------------------
+
+  headers(fields: string[], endStream: boolean): void {
+    if (this.#httpStatus === undefined) this.#onResponse(fields);
+    else this.#status ??= statusOf(fields);
+    if (endStream) this.#onClose();
+  }
+
+  data(chunk: Buffer, endStream: boolean): void {
+    this.#stream?.consumed(chunk.length);
+    if (chunk.length > 0) this.#onData(chunk);
+    if (endStream) this.#onClose();
+  }
+
+  reset(code: number, err: Error | undefined): void {
+    this.#reset = { code, err };
+    this.#onClose();
+  }
+
+  #onResponse(fields: readonly string[]): void {
+    const status = Number(fieldOf(fields, ':status'));
     this.#httpStatus = status;
-    const contentType = headers['content-type'] ?? '';
+    const contentType = fieldOf(fields, 'content-type') ?? '';
     this.#grpcBody = status === 200 && contentType.startsWith('application/grpc');
     // A trailers-only response carries the status in these HEADERS (with END_STREAM).
-    this.#status = statusOf(headers);
+    this.#status = statusOf(fields);
   }
 
   #onData(chunk: Buffer): void {
@@ -149,28 +163,27 @@ class Call implements TrackedCall {
     if (problem !== undefined) this.cancelWith({ code: problem.status, message: problem.message });
   }
 
-  #onTrailers(trailers: IncomingHttpHeaders): void {
-    this.#status ??= statusOf(trailers);
-  }
-
-  #onClose(stream: ClientHttp2Stream): void {
+  #onClose(): void {
     if (this.#ended) return;
-    this.#finish(this.#closedStatus(stream));
+    this.#finish(this.#closedStatus());
   }
 
-  #closedStatus(stream: ClientHttp2Stream): CallStatus {
+  #closedStatus(): CallStatus {
     const status = this.#status;
     if (status !== undefined) {
       if (status.code === 'OK' && this.#decoder.partial)
         return { code: 'INTERNAL', message: 'the server ended the stream inside a message' };
       return status;
     }
-    if (this.#session?.destroyed === true) {
-      const why = this.#streamError === undefined ? '' : `: ${this.#streamError.message}`;
-      return { code: 'UNAVAILABLE', message: `the connection to ${this.#connector.target} was lost${why}` };
+    const reset = this.#reset;
+    if (reset?.err !== undefined) {
+      return {
+        code: 'UNAVAILABLE',
+        message: `the connection to ${this.#connector.target} was lost: ${reset.err.message}`,
+      };
     }
-    const rst = stream.rstCode;
-    if (rst !== undefined && rst !== constants.NGHTTP2_NO_ERROR)
+    const rst = reset?.code;
+    if (rst !== undefined && rst !== H2_ERROR.NO_ERROR)
       return { code: statusFromRstCode(rst), message: `the server reset the stream (HTTP/2 error code ${rst})` };
     const http = this.#httpStatus;
     if (http === undefined) return { code: 'INTERNAL', message: 'the stream ended before any response' };
@@ -192,13 +205,18 @@ class Call implements TrackedCall {
 }
 
 /** The status named by grpc-status and grpc-message; undefined without grpc-status. */
-function statusOf(headers: IncomingHttpHeaders): CallStatus | undefined {
-  const raw = headers['grpc-status'];
+function statusOf(fields: readonly string[]): CallStatus | undefined {
+  const raw = fieldOf(fields, 'grpc-status');
   if (raw === undefined) return undefined;
-  const code = statusNameOf(Array.isArray(raw) ? (raw[0] ?? '') : raw);
-  const message = headers['grpc-message'];
-  const text = typeof message === 'string' ? decodeGrpcMessage(message) : '';
+  const code = statusNameOf(raw);
+  const message = fieldOf(fields, 'grpc-message');
+  const text = message === undefined ? '' : decodeGrpcMessage(message);
   return code === 'OK' ? OK_STATUS : { code, message: text };
+}
+
+function fieldOf(fields: readonly string[], name: string): string | undefined {
+  for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
 }
 
 function messageOf(err: unknown): string {

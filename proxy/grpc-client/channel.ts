@@ -1,4 +1,5 @@
-// GrpcChannel: the proxy's gRPC client for one server address, over node:http2. It offers the two
+// GrpcChannel: the proxy's gRPC client for one server address, over the proxy's own HTTP/2
+// (proxy/h2/, ADR 0020). It offers the two
 // call shapes the proxy uses: unary (Certify) and server streaming (Destination Get/GetProfile).
 //
 // Contract:

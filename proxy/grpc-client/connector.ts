@@ -3,8 +3,9 @@
 // Contract:
 // - Lazy: nothing connects until the first acquire(). Every call made while the connection is
 //   being set up waits for the same attempt; a live session is handed out at once.
-// - One ClientHttp2Session at a time. It is dropped (the next acquire() reconnects) when it closes,
-//   errors, or receives GOAWAY (calls already on it finish there; Node closes it after them).
+// - One H2Connection (the proxy's own HTTP/2, ADR 0020) at a time. It is dropped (the next
+//   acquire() reconnects) when it closes, errors, or receives GOAWAY (calls already on it finish
+//   there; it closes after them).
 // - Plaintext over node:net, or TLS over node:tls with ALPN h2, SNI = the server's identity name,
 //   the trust anchors as the only CAs, and checkPeerIdentity(serverName, cert) as the identity
 //   check. No client certificate is presented.
@@ -19,12 +20,12 @@
 //   crashed node, a dropped route), and the next call reconnects. TCP keepalive is on as well.
 // - close() is final: it ends every tracked call with CANCELLED and destroys the session.
 
-import { connect as http2Connect, type ClientHttp2Session } from 'node:http2';
 import { connect as netConnect, type Socket } from 'node:net';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
 import type { HostPort } from '../../src/config/index.ts';
 import { nodeTls } from '../../src/net/index.ts';
 import { checkPeerIdentity } from '../../src/tls/index.ts';
+import { H2Connection } from '../h2/index.ts';
 import type { CallStatus } from './errors.ts';
 
 export interface ConnectorTls {
@@ -55,7 +56,7 @@ export const DEFAULT_KEEPALIVE_TIMEOUT_MS = 3_000;
 
 /** What a call gets from acquire(): the session, or the status to end with. */
 export type Acquired =
-  | { readonly kind: 'session'; readonly session: ClientHttp2Session }
+  | { readonly kind: 'session'; readonly session: H2Connection }
   | { readonly kind: 'failed'; readonly status: CallStatus };
 
 /** A call the connector can end when it is closed. */
@@ -64,7 +65,7 @@ export interface TrackedCall {
 }
 
 interface Attempt {
-  readonly session: ClientHttp2Session;
+  readonly session: H2Connection;
   readonly waiters: ((result: Acquired) => void)[];
 }
 
@@ -76,7 +77,7 @@ export class Connector {
   readonly scheme: 'http' | 'https';
   readonly #opts: ConnectorOptions;
   readonly #calls = new Set<TrackedCall>();
-  #session: ClientHttp2Session | undefined;
+  #session: H2Connection | undefined;
   #attempt: Attempt | undefined;
   #idleTimer: NodeJS.Timeout | undefined;
   #closed = false;
@@ -96,7 +97,7 @@ export class Connector {
       return;
     }
     const session = this.#session;
-    if (session !== undefined && !session.closed && !session.destroyed) {
+    if (session !== undefined && session.availableStreams > 0) {
       done({ kind: 'session', session });
       return;
     }
@@ -110,7 +111,7 @@ export class Connector {
       clearTimeout(this.#idleTimer);
       this.#idleTimer = undefined;
     }
-    this.#session?.ref();
+    this.#session?.socket.ref();
   }
 
   untrack(call: TrackedCall): void {
@@ -121,7 +122,7 @@ export class Connector {
   #idle(): void {
     const session = this.#session;
     if (this.#calls.size > 0 || session === undefined || this.#closed || this.#idleTimer !== undefined) return;
-    session.unref();
+    session.socket.unref();
     this.#idleTimer = setTimeout(() => {
       this.#idleTimer = undefined;
       if (this.#calls.size === 0 && this.#session === session) {
@@ -169,10 +170,20 @@ export class Connector {
       tcpUp = true;
       socket.setKeepAlive(true, this.#opts.keepaliveIntervalMs ?? DEFAULT_KEEPALIVE_INTERVAL_MS);
     });
-    socket.once('secureConnect', () => (secured = true));
-    const session = http2Connect(`${this.scheme}://${this.target}`, { createConnection: () => socket });
-    const attempt: Attempt = { session, waiters: [] };
     let failure: Error | undefined;
+    const session: H2Connection = new H2Connection(
+      socket,
+      {
+        goaway: () => this.#drop(session),
+        close: (err) => {
+          failure ??= err;
+          this.#drop(session);
+          settle({ kind: 'failed', status: this.#connectFailure(failure, tls !== undefined && tcpUp && !secured) });
+        },
+      },
+      { role: 'client' },
+    );
+    const attempt: Attempt = { session, waiters: [] };
     const timeoutMs = this.#opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     const timer = setTimeout(() => session.destroy(new Error(`no connection within ${timeoutMs} ms`)), timeoutMs);
     const settle = (result: Acquired): void => {
@@ -183,7 +194,9 @@ export class Connector {
       for (const waiter of attempt.waiters.splice(0)) waiter(result);
       this.#idle();
     };
-    session.once('connect', () => {
+    // Frames queue in the socket while it connects; the session is handed out once the transport is up.
+    socket.once(tls === undefined ? 'connect' : 'secureConnect', () => {
+      secured = true;
       if (tls !== undefined && (socket as TLSSocket).alpnProtocol !== 'h2') {
         session.destroy(new Error('the server did not agree to HTTP/2 in the TLS handshake (ALPN)'));
         return;
@@ -191,22 +204,17 @@ export class Connector {
       settle({ kind: 'session', session });
       this.#keepAlive(session);
     });
-    session.on('error', (err: Error) => (failure ??= err));
-    session.on('goaway', () => this.#drop(session));
-    session.once('close', () => {
-      this.#drop(session);
-      settle({ kind: 'failed', status: this.#connectFailure(failure, tls !== undefined && tcpUp && !secured) });
-    });
+    session.start();
     return attempt;
   }
 
   /** PINGs `session` while calls are open; destroys it when one is not acknowledged in time. */
-  #keepAlive(session: ClientHttp2Session): void {
+  #keepAlive(session: H2Connection): void {
     const intervalMs = this.#opts.keepaliveIntervalMs ?? DEFAULT_KEEPALIVE_INTERVAL_MS;
     const timeoutMs = this.#opts.keepaliveTimeoutMs ?? DEFAULT_KEEPALIVE_TIMEOUT_MS;
     let waiting: NodeJS.Timeout | undefined;
     const interval = setInterval(() => {
-      if (waiting !== undefined || this.#calls.size === 0 || session.destroyed || session.closed) return;
+      if (waiting !== undefined || this.#calls.size === 0 || session.closed) return;
       waiting = setTimeout(
         () =>
           session.destroy(
@@ -215,24 +223,19 @@ export class Connector {
         timeoutMs,
       );
       waiting.unref();
-      const sent = session.ping((err) => {
+      session.ping(() => {
         clearTimeout(waiting);
         waiting = undefined;
-        if (err !== null) session.destroy(err);
       });
-      if (!sent) {
-        clearTimeout(waiting);
-        waiting = undefined;
-      }
     }, intervalMs);
     interval.unref();
-    session.once('close', () => {
+    session.socket.once('close', () => {
       clearInterval(interval);
       clearTimeout(waiting);
     });
   }
 
-  #drop(session: ClientHttp2Session): void {
+  #drop(session: H2Connection): void {
     if (this.#session === session) this.#session = undefined;
   }
 

@@ -1,4 +1,4 @@
-// Public surface of proxy/grpc-client: the proxy's own small gRPC client over node:http2 (ADR 0017),
+// Public surface of proxy/grpc-client: the proxy's own small gRPC client over its own HTTP/2 (ADR 0017, 0020),
 // for its two control-plane calls: Certify (unary, TLS) and Destination Get/GetProfile (server
 // streaming, plaintext or TLS). It loads no @grpc/grpc-js.
 export {
