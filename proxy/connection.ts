@@ -1,8 +1,7 @@
 // What the proxy knows about an accepted connection, attached to its socket so the HTTP layers
-// (which receive the socket from node:http / node:http2) can read it.
+// (the HTTP/1 server and the HTTP/2 connections, which receive the socket) can read it.
 
 import type { Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
 import type { SocketAddressPort } from './transport/original-dst.ts';
 
 export type Direction = 'inbound' | 'outbound';
@@ -29,17 +28,11 @@ export interface ConnectionContext {
 
 const CONNECTION = Symbol('nodemesh.connection');
 
-export function attachContext(socket: Socket | Duplex, ctx: ConnectionContext): void {
+export function attachContext(socket: Socket, ctx: ConnectionContext): void {
   (socket as unknown as Record<symbol, ConnectionContext>)[CONNECTION] = ctx;
 }
 
 export function contextOf(socket: unknown): ConnectionContext | undefined {
   if (socket === null || typeof socket !== 'object') return undefined;
-  const direct = (socket as Record<symbol, ConnectionContext | undefined>)[CONNECTION];
-  if (direct !== undefined) return direct;
-  // node:http2 wraps JavaScript streams (JSStreamSocket); the original is its `stream`.
-  const inner = (socket as { stream?: unknown }).stream;
-  return inner !== null && typeof inner === 'object'
-    ? (inner as Record<symbol, ConnectionContext | undefined>)[CONNECTION]
-    : undefined;
+  return (socket as Record<symbol, ConnectionContext | undefined>)[CONNECTION];
 }
