@@ -11,7 +11,7 @@
 // - A deadline is sent as grpc-timeout and enforced here: DEADLINE_EXCEEDED, stream reset with
 //   CANCEL. cancel() and the connector's close() end the call with CANCELLED the same way.
 
-import { H2_ERROR, type H2Connection, type H2Stream, type H2StreamHandler } from '../h2/index.ts';
+import { H2_ERROR, fieldValue, type H2Connection, type H2Stream, type H2StreamHandler } from '../h2/index.ts';
 import type { Connector, TrackedCall } from './connector.ts';
 import { OK_STATUS, type CallStatus } from './errors.ts';
 import { MessageDecoder, encodeMessage } from './framing.ts';
@@ -141,9 +141,9 @@ class Call implements TrackedCall, H2StreamHandler {
   }
 
   #onResponse(fields: readonly string[]): void {
-    const status = Number(fieldOf(fields, ':status'));
+    const status = Number(fieldValue(fields, ':status'));
     this.#httpStatus = status;
-    const contentType = fieldOf(fields, 'content-type') ?? '';
+    const contentType = fieldValue(fields, 'content-type') ?? '';
     this.#grpcBody = status === 200 && contentType.startsWith('application/grpc');
     // A trailers-only response carries the status in these HEADERS (with END_STREAM).
     this.#status = statusOf(fields);
@@ -206,17 +206,12 @@ class Call implements TrackedCall, H2StreamHandler {
 
 /** The status named by grpc-status and grpc-message; undefined without grpc-status. */
 function statusOf(fields: readonly string[]): CallStatus | undefined {
-  const raw = fieldOf(fields, 'grpc-status');
+  const raw = fieldValue(fields, 'grpc-status');
   if (raw === undefined) return undefined;
   const code = statusNameOf(raw);
-  const message = fieldOf(fields, 'grpc-message');
+  const message = fieldValue(fields, 'grpc-message');
   const text = message === undefined ? '' : decodeGrpcMessage(message);
   return code === 'OK' ? OK_STATUS : { code, message: text };
-}
-
-function fieldOf(fields: readonly string[], name: string): string | undefined {
-  for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
-  return undefined;
 }
 
 function messageOf(err: unknown): string {

@@ -8,6 +8,7 @@ import http2 from 'node:http2';
 import net from 'node:net';
 import { after, describe, it } from 'node:test';
 import { H2_ERROR } from './errors.ts';
+import { fieldValue } from './fields.ts';
 import { H2Connection, type H2ConnectionHandler, type H2ConnectionOptions } from './connection.ts';
 import { CLIENT_PREFACE, FRAME_GOAWAY, FRAME_RST_STREAM, FRAME_SETTINGS, FLAG_ACK } from './frame-types.ts';
 import { headersFrames, pingFrame, rstStreamFrame, settingsFrame } from './frame-writer.ts';
@@ -52,27 +53,22 @@ async function startServer(opts: Partial<H2ConnectionOptions> = {}): Promise<Tes
   };
 }
 
-function field(fields: readonly string[], name: string): string | undefined {
-  for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
-  return undefined;
-}
-
 /** /hello: a small body; /echo: the request body back, then trailers; /trailers-only: grpc-status in the head. */
 function serve(stream: H2Stream, fields: string[], endStream: boolean): void {
-  const path = field(fields, ':path');
+  const path = fieldValue(fields, ':path');
   if (path === '/trailers-only') {
     stream.respond([':status', '200', 'content-type', 'application/grpc', 'grpc-status', '7'], true);
     return;
   }
   if (path === '/echo') {
-    stream.respond([':status', '200', 'x-method', field(fields, ':method') ?? '']);
+    stream.respond([':status', '200', 'x-method', fieldValue(fields, ':method') ?? '']);
     if (endStream) {
       stream.end(undefined, ['x-trailer', 'done']);
       return;
     }
     stream.handler = {
       headers: (trailers) =>
-        stream.end(undefined, ['x-trailer', 'done', 'x-echoed', field(trailers, 'x-request-trailer') ?? '']),
+        stream.end(undefined, ['x-trailer', 'done', 'x-echoed', fieldValue(trailers, 'x-request-trailer') ?? '']),
       data: (chunk, end) => {
         // Copy: the chunk is a slice of the read buffer. Credit goes back once written.
         stream.write(Buffer.from(chunk));
@@ -432,7 +428,7 @@ describe('H2Connection as a client', () => {
   it('requests from a node:http2 server, streams a body both ways with trailers', async () => {
     const conn = await connect(await nodeServer());
     const ok = await exchange(conn, get('/'));
-    assert.equal(field(ok.head, ':status'), '200');
+    assert.equal(fieldValue(ok.head, ':status'), '200');
     assert.equal(ok.body.toString(), 'ok');
     const body = Buffer.alloc(3 * 1024 * 1024, 7);
     const echo = await exchange(
@@ -440,8 +436,8 @@ describe('H2Connection as a client', () => {
       [':method', 'POST', ':scheme', 'http', ':path', '/echo', ':authority', 'localhost', 'x-request', 'r1'],
       body,
     );
-    assert.equal(field(echo.head, ':status'), '201');
-    assert.equal(field(echo.head, 'x-seen'), 'r1');
+    assert.equal(fieldValue(echo.head, ':status'), '201');
+    assert.equal(fieldValue(echo.head, 'x-seen'), 'r1');
     assert.ok(echo.body.equals(body));
     assert.deepEqual(echo.trailers, ['grpc-status', '0']);
   });

@@ -105,8 +105,6 @@ export class H2Connection {
   #peerInitialWindow = DEFAULT_INITIAL_WINDOW_SIZE;
   #peerMaxFrameSize = DEFAULT_MAX_FRAME_SIZE;
   #peerMaxConcurrent = Infinity;
-  #gotPeerSettings = false;
-  #settingsUnacked = 0;
   // Flow control of the connection.
   #sendWindow = DEFAULT_INITIAL_WINDOW_SIZE;
   #recvWindow = DEFAULT_INITIAL_WINDOW_SIZE;
@@ -119,7 +117,6 @@ export class H2Connection {
   #peerOpen = 0;
   #ownOpen = 0;
   // Lifecycle.
-  #prefaceLeft: number;
   #started = false;
   #goawaySent = false;
   #goawayReceived = false;
@@ -156,9 +153,10 @@ export class H2Connection {
       burst: opts.controlBurst ?? 1000,
       rate: opts.controlRatePerSecond ?? 100,
     };
-    this.#prefaceLeft = opts.role === 'server' ? CLIENT_PREFACE.length : 0;
     this.#decoder = new HpackDecoder({ maxHeaderListSize: this.#maxHeaderList });
-    this.#parser = new H2FrameParser(this.#sink(), {});
+    // The parser checks the peer's preface: the client preface octets (we serve), then a SETTINGS
+    // frame as the first frame either way (RFC 9113 §3.4).
+    this.#parser = new H2FrameParser(this.#sink(), { preface: opts.role === 'server' ? 'client' : 'server' });
     this.#owner = {
       headers: (stream, fields, endStream, neverIndexed) => this.#sendHeaders(stream, fields, endStream, neverIndexed),
       flush: (stream) => this.#sendData(stream),
@@ -183,7 +181,6 @@ export class H2Connection {
     ];
     if (this.role === 'client') settings.push(SETTINGS_ENABLE_PUSH, 0);
     this.#queue(settingsFrame(settings));
-    this.#settingsUnacked++;
     if (this.#connectionWindow > DEFAULT_INITIAL_WINDOW_SIZE) {
       this.#queue(windowUpdateFrame(0, this.#connectionWindow - DEFAULT_INITIAL_WINDOW_SIZE));
       this.#recvWindow = this.#connectionWindow;
@@ -274,18 +271,7 @@ export class H2Connection {
   #onData(data: Buffer): void {
     if (this.#closed) return;
     try {
-      let input = data;
-      if (this.#prefaceLeft > 0) {
-        const offset = CLIENT_PREFACE.length - this.#prefaceLeft;
-        const n = Math.min(this.#prefaceLeft, input.length);
-        if (CLIENT_PREFACE.compare(input, 0, n, offset, offset + n) !== 0) {
-          throw new H2ConnectionError('PROTOCOL_ERROR', 'the connection did not start with the HTTP/2 client preface');
-        }
-        this.#prefaceLeft -= n;
-        if (n === input.length) return;
-        input = input.subarray(n);
-      }
-      this.#parser.feed(input);
+      this.#parser.feed(data);
       if (this.#touched.length > 0) this.#flushTouched();
     } catch (err) {
       this.#connectionError(err);
@@ -320,13 +306,7 @@ export class H2Connection {
     };
   }
 
-  #expectSettings(): void {
-    if (!this.#gotPeerSettings)
-      throw new H2ConnectionError('PROTOCOL_ERROR', 'the first frame from the peer was not SETTINGS');
-  }
-
   #onDataFrame(id: number, payload: Buffer, endStream: boolean, flowBytes: number): void {
-    this.#expectSettings();
     this.#recvWindow -= flowBytes;
     if (this.#recvWindow < 0) throw new H2ConnectionError('FLOW_CONTROL_ERROR', 'DATA beyond the connection window');
     const stream = this.#streams.get(id);
@@ -367,7 +347,6 @@ export class H2Connection {
   }
 
   #onHeaders(id: number, block: Buffer, endStream: boolean): void {
-    this.#expectSettings();
     // Always decode: the HPACK tables must follow every block, even one we then refuse.
     let fields: string[];
     let tooLarge: H2HeaderListTooLarge | undefined;
@@ -493,7 +472,6 @@ export class H2Connection {
   }
 
   #onRstStream(id: number, code: number): void {
-    this.#expectSettings();
     const stream = this.#streams.get(id);
     if (stream === undefined) {
       if (this.#isIdle(id)) throw new H2ConnectionError('PROTOCOL_ERROR', `RST_STREAM on idle stream ${id}`);
@@ -508,12 +486,7 @@ export class H2Connection {
   }
 
   #onSettings(ack: boolean, list: readonly number[]): void {
-    if (ack) {
-      if (!this.#gotPeerSettings) this.#expectSettings();
-      if (this.#settingsUnacked > 0) this.#settingsUnacked--;
-      return;
-    }
-    this.#gotPeerSettings = true;
+    if (ack) return;
     if (!take(this.#control) || this.#backlogged()) throw new H2ConnectionError('ENHANCE_YOUR_CALM', 'SETTINGS flood');
     for (let i = 0; i < list.length; i += 2) {
       const value = list[i + 1]!;
@@ -551,7 +524,6 @@ export class H2Connection {
   }
 
   #onPing(ack: boolean, opaque: Buffer): void {
-    this.#expectSettings();
     if (ack) {
       this.#pings.shift()?.();
       return;
@@ -561,7 +533,6 @@ export class H2Connection {
   }
 
   #onGoaway(lastStreamId: number, code: number, debug: Buffer): void {
-    this.#expectSettings();
     this.#goawayReceived = true;
     const refused: H2Stream[] = [];
     if (this.role === 'client')
@@ -579,7 +550,6 @@ export class H2Connection {
   }
 
   #onWindowUpdate(id: number, increment: number): void {
-    this.#expectSettings();
     if (id === 0) {
       this.#sendWindow += increment;
       if (this.#sendWindow > MAX_WINDOW_SIZE)

@@ -89,10 +89,15 @@ export function checkFields(fields: readonly string[], section: FieldSection): s
   return undefined;
 }
 
+/** The value of the first field called `name`; undefined when there is none. */
+export function fieldValue(fields: readonly string[], name: string): string | undefined {
+  for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
+}
+
 /** The response's :status as a number (call after checkFields accepted the list). */
 export function statusOf(fields: readonly string[]): number {
-  for (let i = 0; i < fields.length; i += 2) if (fields[i] === ':status') return Number(fields[i + 1]);
-  return 0;
+  return Number(fieldValue(fields, ':status') ?? 0);
 }
 
 /**

@@ -9,4 +9,4 @@ export {
   h2ErrorName,
   type H2ErrorName,
 } from './errors.ts';
-export { checkFields, contentLengthOf, statusOf, type FieldSection } from './fields.ts';
+export { checkFields, contentLengthOf, fieldValue, statusOf, type FieldSection } from './fields.ts';

@@ -15,7 +15,14 @@
 
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-import { H2_ERROR, H2ConnectionError, H2StreamError, type H2Stream, type H2StreamHandler } from '../h2/index.ts';
+import {
+  H2_ERROR,
+  H2ConnectionError,
+  H2StreamError,
+  fieldValue,
+  type H2Stream,
+  type H2StreamHandler,
+} from '../h2/index.ts';
 import { isEmptyBody } from './empty-body.ts';
 import { editHeaderRecord } from './header-edit.ts';
 import { h2FieldsRecord, h2RequestFields } from './h2-headers.ts';
@@ -149,7 +156,7 @@ class H2Forward implements H2StreamHandler {
     // Trailers.
     const trailers = h2FieldsRecord(fields);
     this.#trailers = trailers;
-    const grpcStatus = fieldOf(fields, 'grpc-status');
+    const grpcStatus = fieldValue(fields, 'grpc-status');
     if (grpcStatus !== undefined) this.#grpcStatus = grpcStatus;
     this.#ended = true;
     if (this.#phase === 'peeking') this.#commit();
@@ -218,8 +225,8 @@ class H2Forward implements H2StreamHandler {
   // --- the response ------------------------------------------------------------------------------
 
   #onResponseHead(fields: string[], endStream: boolean): void {
-    this.#status = Number(fieldOf(fields, ':status') ?? 502);
-    this.#grpcStatus = fieldOf(fields, 'grpc-status');
+    this.#status = Number(fieldValue(fields, ':status') ?? 502);
+    this.#grpcStatus = fieldValue(fields, 'grpc-status');
     let rest = h2FieldsRecord(fields);
     const edits = this.#attempt.responseHeaderEdits;
     if (edits !== undefined) rest = editHeaderRecord(rest, edits);
@@ -407,9 +414,4 @@ class H2Forward implements H2StreamHandler {
     this.#settled = true;
     fn();
   }
-}
-
-function fieldOf(fields: readonly string[], name: string): string | undefined {
-  for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
-  return undefined;
 }
