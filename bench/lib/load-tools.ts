@@ -63,6 +63,11 @@ export interface LoadResult {
     readonly p999?: number;
     readonly mean?: number;
   };
+  /** From the open-loop generator only: its own lateness and the latency from the write. */
+  readonly generator?: {
+    readonly sendLagMs: { readonly p50: number; readonly p99: number; readonly max: number };
+    readonly serviceMs: { readonly p50: number; readonly p99: number; readonly max: number };
+  };
 }
 
 export interface WrkOptions {

@@ -1,11 +1,13 @@
 // Scenario "pair-latency": the latency a sidecar pair with mTLS adds at a fixed 5,000 requests/s
 // (issue 13 (4); goal: added p99 ≤ 1.5 ms), against a direct connection and a haproxy pair.
 //
-// Open-loop-ish generator: h2load --h1 with 50 connections each sending 100 requests/s on its own
-// schedule (--rps), per-request latencies from its log (--log-file), percentiles by nearest rank.
-// A connection whose response is late sends its next request late (h2load does not correct for
-// coordinated omission), so with a 10 ms interval per connection the tail above ~10 ms is
-// understated; the figures to read are p50–p99.9 well below that. "Added" latency is the pair's
+// The load: our open-loop generator (bench/lib/open-loop/): one request every 200 µs, evenly spaced,
+// over 50 keep-alive connections, each latency measured from the request's scheduled time (no
+// coordinated omission), exact percentiles over every sample. The alternative `client: 'h2load'`
+// (NODEMESH_BENCH_LATENCY_CLIENT=h2load) is h2load --h1 --rps=100 per connection: its connections'
+// timers fire together, so it sends bursts of 50 requests every 10 ms rather than a steady 5,000/s,
+// and each burst queues behind itself (a 50-deep queue at every proxy); its latencies come from its
+// per-request log and are not corrected for coordinated omission. "Added" latency is the pair's
 // percentile minus direct's in the same round. Processes and CPU layout: bench/lib/pair-topology.ts.
 
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -20,15 +22,21 @@ import {
 } from '../lib/interleave.ts';
 import { requireTools } from '../lib/load-tools.ts';
 import type { NodemeshUnderTest } from '../lib/nodemesh-version.ts';
+import { runOpenLoopProcess } from '../lib/open-loop/run.ts';
 import { loadPath } from '../lib/pair-load.ts';
 import { PAIR_CONFIGS, startPairTopology, type PairConfig, type PairTopology } from '../lib/pair-topology.ts';
 import { nodemeshBinOption, serverNodeOptions, verdict, type BenchScenario } from '../lib/scenario.ts';
-import { fmtRange as fmt, type Range } from '../lib/stats.ts';
+import { fmtRange as fmt, range, round, type Range } from '../lib/stats.ts';
 import { nodemeshLine, pairTable } from './pair-throughput.ts';
+
+/** Which load generator measures the latencies. */
+export type LatencyClient = 'open-loop' | 'h2load';
 
 export interface PairLatencyOptions {
   /** The total rate, requests/s (default 5,000). */
   readonly rate: number;
+  /** Default 'open-loop'. */
+  readonly client?: LatencyClient;
   readonly connections: number;
   readonly durationMs: number;
   readonly warmupMs: number;
@@ -48,6 +56,7 @@ export interface AddedLatency {
 export interface PairLatencyResult {
   readonly scenario: 'pair-latency';
   readonly client: string;
+  readonly clientKind: LatencyClient;
   readonly rate: number;
   readonly nodemesh: NodemeshUnderTest;
   readonly durationS: number;
@@ -65,7 +74,8 @@ export interface PairLatencyResult {
 }
 
 export async function runPairLatencyBench(o: PairLatencyOptions): Promise<PairLatencyResult> {
-  const tools = requireTools(['h2load']);
+  const clientKind = o.client ?? 'open-loop';
+  const tools = clientKind === 'h2load' ? requireTools(['h2load']) : {};
   const topology =
     o.topology ??
     (await startPairTopology({
@@ -78,13 +88,27 @@ export async function runPairLatencyBench(o: PairLatencyOptions): Promise<PairLa
   try {
     if (o.topology === undefined) await topology.preflightAll();
     const perConnection = Math.max(1, Math.round(o.rate / o.connections));
+    const cpu = topology.restCpu === undefined ? {} : { cpu: topology.restCpu };
     const runs = await measureInterleaved<PairConfig>({
       configs: PAIR_CONFIGS,
       repetitions: o.repetitions,
       warmupMs: o.warmupMs,
       durationMs: o.durationMs,
-      load: (config, durationMs, label) =>
-        loadPath(tools, topology.path(config, 'h1'), {
+      load: (config, durationMs, label) => {
+        const p = topology.path(config, 'h1');
+        if (clientKind === 'open-loop') {
+          const { host, port, authority } = p;
+          return runOpenLoopProcess({
+            host,
+            port,
+            authority,
+            rate: o.rate,
+            connections: o.connections,
+            durationMs,
+            ...cpu,
+          });
+        }
+        return loadPath(tools, p, {
           connections: o.connections,
           streams: 1,
           durationMs,
@@ -92,8 +116,9 @@ export async function runPairLatencyBench(o: PairLatencyOptions): Promise<PairLa
           label,
           rps: perConnection,
           perRequestLatency: true,
-          ...(topology.restCpu === undefined ? {} : { cpu: topology.restCpu }),
-        }),
+          ...cpu,
+        });
+      },
       proxies: (config) => topology.proxies(config),
       upstream: topology.upstream('h1'),
       counter: (config) => topology.serverConnections(config),
@@ -105,10 +130,14 @@ export async function runPairLatencyBench(o: PairLatencyOptions): Promise<PairLa
       p999Ms: roundDifference(runs, c, 'direct', (r) => r.load.latencyMs.p999),
     });
     const nodemeshPair = added('nodemesh-pair');
-    const target = perConnection * o.connections;
+    const target = clientKind === 'open-loop' ? o.rate : perConnection * o.connections;
     return {
       scenario: 'pair-latency',
-      client: `h2load --h1 -t1 -c${o.connections} --rps=${perConnection}`,
+      client:
+        clientKind === 'open-loop'
+          ? `open-loop generator, ${o.connections} connections, one request every ${round(1e6 / target, 1)} µs`
+          : `h2load --h1 -t1 -c${o.connections} --rps=${perConnection}`,
+      clientKind,
       rate: target,
       nodemesh: topology.nodemesh,
       durationS: o.durationMs / 1000,
@@ -131,8 +160,12 @@ export async function runPairLatencyBench(o: PairLatencyOptions): Promise<PairLa
 export function pairLatencyMarkdown(r: PairLatencyResult): string {
   const row = (name: string, a: AddedLatency): string =>
     `| ${name} | ${fmt(a.p50Ms, 2)} | ${fmt(a.p99Ms, 2)} | ${fmt(a.p999Ms, 2)} |`;
+  const method =
+    r.clientKind === 'open-loop'
+      ? 'Latencies from the scheduled time of each request to the end of its response (coordinated omission corrected), exact percentiles.'
+      : "Latencies from h2load's per-request log (its connections send in bursts of one request each every interval; no coordinated-omission correction: read p50–p99.9, not the max).";
   return [
-    `${r.client} (${r.rate} requests/s in all); ${r.repetitions} interleaved repetitions × ${r.durationS} s after ${r.warmupS} s warm-up per configuration; median (min–max). Latencies from h2load's per-request log (no coordinated-omission correction: read p50–p99.9, not the max).`,
+    `${r.client} (${r.rate} requests/s in all); ${r.repetitions} interleaved repetitions × ${r.durationS} s after ${r.warmupS} s warm-up per configuration; median (min–max). ${method}`,
     `Layout: ${r.layout}.`,
     nodemeshLine(r.nodemesh),
     ...(r.underRate.length === 0
@@ -142,6 +175,7 @@ export function pairLatencyMarkdown(r: PairLatencyResult): string {
         ]),
     '',
     ...pairTable(r.summary, { p999: true }),
+    ...generatorHealth(r),
     '',
     '| added over direct (same round), ms | p50 | p99 | p99.9 |',
     '| --- | --- | --- | --- |',
@@ -152,14 +186,30 @@ export function pairLatencyMarkdown(r: PairLatencyResult): string {
   ].join('\n');
 }
 
+/** The open-loop generator's own lateness per path: the floor under every latency above. */
+function generatorHealth(r: PairLatencyResult): string[] {
+  if (r.clientKind !== 'open-loop') return [];
+  const lines = PAIR_CONFIGS.map((config) => {
+    const mine = r.runs.filter((run) => run.config === config);
+    const lag = range(mine.map((run) => run.load.generator?.sendLagMs.p99 ?? Number.NaN));
+    const service = range(mine.map((run) => run.load.generator?.serviceMs.p99 ?? Number.NaN));
+    return `${config}: send lag p99 ${fmt(lag, 2)} ms, p99 from the write ${fmt(service, 2)} ms`;
+  });
+  return [
+    '',
+    `The generator's own lateness (write time − scheduled time, which includes waiting for a free connection) and the p99 a closed-loop client would report (from the write): ${lines.join('; ')}.`,
+  ];
+}
+
 /** `--duration` is each repetition (3 after 3 s warm-up); `--concurrency` the connections sharing the 5,000/s (default 50). */
 export function pairLatencyScenario(): BenchScenario {
   return {
     describe:
-      'Latency added by a sidecar pair with mTLS at a fixed 5,000 requests/s (h2load --h1 --rps): direct vs haproxy pair vs nodemesh pair',
+      'Latency added by a sidecar pair with mTLS at a fixed 5,000 requests/s (open-loop, evenly spaced): direct vs haproxy pair vs nodemesh pair',
     run: async ({ durationMs, concurrency }) => {
       const result = await runPairLatencyBench({
         rate: 5000,
+        client: latencyClientOption(),
         connections: concurrency ?? 50,
         durationMs,
         warmupMs: 3000,
@@ -171,4 +221,12 @@ export function pairLatencyScenario(): BenchScenario {
       return { json: result, markdown: pairLatencyMarkdown(result) };
     },
   };
+}
+
+/** NODEMESH_BENCH_LATENCY_CLIENT: `open-loop` (default) or `h2load`. */
+export function latencyClientOption(env: NodeJS.ProcessEnv = process.env): LatencyClient {
+  const v = env.NODEMESH_BENCH_LATENCY_CLIENT;
+  if (v === undefined || v === '' || v === 'open-loop') return 'open-loop';
+  if (v === 'h2load') return 'h2load';
+  throw new Error(`NODEMESH_BENCH_LATENCY_CLIENT=${JSON.stringify(v)}: expected open-loop or h2load`);
 }

@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 import { parseHaproxyInfo } from '../../bench/lib/haproxy-pair.ts';
 import { parseSmapsRollup } from '../../bench/lib/proc.ts';
 import { range, round as roundTo } from '../../bench/lib/stats.ts';
+import { latencyClientOption } from '../../bench/scenarios/pair-latency.ts';
 
 describe('bench pair parsers', () => {
   test('parseSmapsRollup reads RSS, PSS and USS (Private_Clean + Private_Dirty) in MB', () => {
@@ -18,6 +19,12 @@ Private_Dirty:     51200 kB
 Swap:                  0 kB
 `);
     assert.deepEqual(m, { rssMb: 100, pssMb: 50, ussMb: 60 });
+  });
+
+  test('NODEMESH_BENCH_LATENCY_CLIENT picks the latency generator, naming the allowed values', () => {
+    assert.equal(latencyClientOption({}), 'open-loop');
+    assert.equal(latencyClientOption({ NODEMESH_BENCH_LATENCY_CLIENT: 'h2load' }), 'h2load');
+    assert.throws(() => latencyClientOption({ NODEMESH_BENCH_LATENCY_CLIENT: 'wrk2' }), /expected open-loop or h2load/);
   });
 
   test('parseHaproxyInfo reads `show info` as name → value', () => {

@@ -62,13 +62,17 @@ describe(
       });
     }
 
-    test('pair-latency reports percentiles and the latency added over direct', async () => {
-      const r = await runPairLatencyBench({ ...SHORT, rate: 200, connections: 4, topology });
-      assertMeasured(r.summary);
-      for (const s of r.summary) assert.ok(s.p999Ms.median >= s.p50Ms.median, `${s.config} percentiles`);
-      assert.ok(Number.isFinite(r.added.nodemeshPair.p99Ms.median));
-      assert.ok(Number.isFinite(r.added.haproxyPair.p999Ms.median));
-    });
+    for (const client of ['open-loop', 'h2load'] as const) {
+      test(`pair-latency (${client}) reports percentiles and the latency added over direct`, async () => {
+        const r = await runPairLatencyBench({ ...SHORT, rate: 200, connections: 4, client, topology });
+        assert.equal(r.clientKind, client);
+        assertMeasured(r.summary);
+        for (const s of r.summary) assert.ok(s.p999Ms.median >= s.p50Ms.median, `${s.config} percentiles`);
+        assert.ok(Number.isFinite(r.added.nodemeshPair.p99Ms.median));
+        assert.ok(Number.isFinite(r.added.haproxyPair.p999Ms.median));
+        for (const run of r.runs) assert.equal(run.load.generator !== undefined, client === 'open-loop');
+      });
+    }
 
     test('pair-churn reports edge churn and the CPU per mTLS handshake of both server sides', async () => {
       const r = await runPairChurnBench({ ...SHORT, connections: 4, tlsConcurrency: 2, topology });
