@@ -111,8 +111,8 @@ export async function startNodemeshPair(o: NodemeshPairOptions): Promise<Nodemes
     const id = identityName({ serviceAccount: sa, namespace: NAMESPACE, ...BENCH_DOMAIN });
     const [cmd, args] =
       o.fileLimit === undefined
-        ? [process.execPath, [bin, 'proxy']]
-        : withFileLimit(o.fileLimit, process.execPath, [bin, 'proxy']);
+        ? [process.execPath, [...extraProxyNodeArgs(), bin, 'proxy']]
+        : withFileLimit(o.fileLimit, process.execPath, [...extraProxyNodeArgs(), bin, 'proxy']);
     const child = o.children.start(`nodemesh proxy ${pod}`, cmd, args, {
       env: {
         NODEMESH_PROXY_OUTBOUND_LISTEN_ADDRS: `${ip}:${outbound}`,
@@ -195,6 +195,21 @@ endpoints:
     targetRef: { kind: Pod, name: web-0, namespace: ${NAMESPACE} }
 `;
   return [pod('front-0', 'front', clientIp), pod('web-0', 'web', serverIp), ...services.map(service)].join('---\n');
+}
+
+/**
+ * NODEMESH_BENCH_PROXY_NODE_ARGS: Node/V8 flags put before the script on both proxies' command
+ * line, space-separated — for flags Node refuses in NODE_OPTIONS (e.g. --single-threaded-gc).
+ */
+export function extraProxyNodeArgs(env: NodeJS.ProcessEnv = process.env): string[] {
+  const raw = env.NODEMESH_BENCH_PROXY_NODE_ARGS ?? '';
+  const args = raw.split(/\s+/).filter((a) => a !== '');
+  const bad = args.find((a) => !a.startsWith('--'));
+  if (bad !== undefined)
+    throw new Error(
+      `NODEMESH_BENCH_PROXY_NODE_ARGS: ${JSON.stringify(bad)} is not a flag (each item must start with --)`,
+    );
+  return args;
 }
 
 function extraProxyEnv(): Record<string, string> {

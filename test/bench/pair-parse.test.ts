@@ -6,6 +6,7 @@ import { parseHaproxyInfo } from '../../bench/lib/haproxy-pair.ts';
 import { parseSmapsRollup } from '../../bench/lib/proc.ts';
 import { range, round as roundTo } from '../../bench/lib/stats.ts';
 import { latencyClientOption } from '../../bench/scenarios/pair-latency.ts';
+import { extraProxyNodeArgs } from '../../bench/lib/nodemesh-pair.ts';
 
 describe('bench pair parsers', () => {
   test('parseSmapsRollup reads RSS, PSS and USS (Private_Clean + Private_Dirty) in MB', () => {
@@ -25,6 +26,18 @@ Swap:                  0 kB
     assert.equal(latencyClientOption({}), 'open-loop');
     assert.equal(latencyClientOption({ NODEMESH_BENCH_LATENCY_CLIENT: 'h2load' }), 'h2load');
     assert.throws(() => latencyClientOption({ NODEMESH_BENCH_LATENCY_CLIENT: 'wrk2' }), /expected open-loop or h2load/);
+  });
+
+  test('NODEMESH_BENCH_PROXY_NODE_ARGS gives flags for the proxies, refusing anything else', () => {
+    assert.deepEqual(extraProxyNodeArgs({}), []);
+    assert.deepEqual(
+      extraProxyNodeArgs({ NODEMESH_BENCH_PROXY_NODE_ARGS: ' --single-threaded-gc  --v8-pool-size=1 ' }),
+      ['--single-threaded-gc', '--v8-pool-size=1'],
+    );
+    assert.throws(
+      () => extraProxyNodeArgs({ NODEMESH_BENCH_PROXY_NODE_ARGS: '--a evil.js' }),
+      /"evil.js" is not a flag/,
+    );
   });
 
   test('parseHaproxyInfo reads `show info` as name → value', () => {
