@@ -2,14 +2,14 @@
 // HTTP/1 client (HTTP/1 carried to a peer proxy over HTTP/2 with `l5d-orig-proto`, linkerd.md §4.5).
 //
 // Contract: respond() sends the head once (endStream: the response has no body) and may take
-// `headers` over (the caller passes a fresh object); `body` is the writable the response body is
-// written into (ending it ends the response, trailers included); setTrailers() must be called before
+// `headers` over (the caller passes a fresh object); `body` is what the response body is written
+// into (write() false means wait for its 'drain'; ending it ends the response, trailers included;
+// `destroyed` once nothing more can be written); setTrailers() must be called before
 // the body ends; respondWhole() instead of all of that sends a response that is already complete;
 // reset() aborts the response mid-stream; onClose() fires once when the client side is gone or done
 // and returns a function removing the listener.
 
 import type { OutgoingHttpHeaders } from 'node:http';
-import { Writable } from 'node:stream';
 import type { H1ServerResponse } from './h1-server/server.ts';
 import type { H2ServerExchange } from './h2-server-exchange.ts';
 
@@ -118,49 +118,86 @@ class H2Sink implements ResponseSink, SinkBody {
 const NOT_FOR_H1 = new Set(['l5d-orig-proto', 'transfer-encoding', 'connection', 'keep-alive']);
 
 export function h1Sink(res: H1ServerResponse): ResponseSink {
-  // The response as a Writable, so an HTTP/2 upstream stream can be piped into it.
-  const body = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      if (res.write(chunk) || res.destroyed) callback();
-      else res.once('drain', () => callback());
-    },
-    final(callback) {
-      if (res.writableEnded || res.destroyed) callback();
-      else res.end(undefined, () => callback());
-    },
-  });
-  res.once('close', () => {
-    if (!body.destroyed) body.destroy();
-  });
-  return {
-    body,
-    gone: () => res.destroyed || res.writableEnded,
-    respond(status, headers, endStream) {
-      const out: OutgoingHttpHeaders = {};
-      for (const name in headers) if (!NOT_FOR_H1.has(name) && name[0] !== ':') out[name] = headers[name];
-      res.writeHead(status, out);
-      if (endStream) res.end();
-    },
-    respondWhole(status, headers, body, trailers) {
-      this.respond(status, headers, false);
-      if (trailers !== undefined) this.setTrailers(trailers);
-      res.end(body);
-    },
-    setTrailers(t) {
-      const list: [string, string][] = [];
-      for (const [name, value] of Object.entries(t)) {
-        if (value === undefined || name[0] === ':') continue;
-        if (Array.isArray(value)) for (const v of value) list.push([name, v]);
-        else list.push([name, String(value)]);
-      }
-      if (list.length > 0) res.addTrailers(list);
-    },
-    reset() {
-      res.destroy();
-    },
-    onClose(fn) {
-      res.once('close', fn);
-      return () => res.removeListener('close', fn);
-    },
-  };
+  return new H1Sink(res);
+}
+
+/**
+ * One per request, like H2Sink: the response itself is the body (its write() returning false and
+ * its 'drain' are the back-pressure), so no stream object and no closures per request.
+ */
+class H1Sink implements ResponseSink, SinkBody {
+  readonly #res: H1ServerResponse;
+
+  constructor(res: H1ServerResponse) {
+    this.#res = res;
+  }
+
+  get body(): SinkBody {
+    return this;
+  }
+
+  /** Nothing more can be written: the response ended or its connection went away. */
+  get destroyed(): boolean {
+    return this.#res.destroyed || this.#res.writableEnded;
+  }
+
+  gone(): boolean {
+    return this.#res.destroyed || this.#res.writableEnded;
+  }
+
+  respond(status: number, headers: OutgoingHttpHeaders, endStream: boolean): void {
+    const out: OutgoingHttpHeaders = {};
+    for (const name in headers) if (!NOT_FOR_H1.has(name) && name[0] !== ':') out[name] = headers[name];
+    this.#res.writeHead(status, out);
+    if (endStream) this.#res.end();
+  }
+
+  respondWhole(
+    status: number,
+    headers: OutgoingHttpHeaders,
+    body: Buffer | undefined,
+    trailers: OutgoingHttpHeaders | undefined,
+  ): void {
+    this.respond(status, headers, false);
+    if (trailers !== undefined) this.setTrailers(trailers);
+    this.#res.end(body);
+  }
+
+  setTrailers(t: OutgoingHttpHeaders): void {
+    const list: [string, string][] = [];
+    for (const [name, value] of Object.entries(t)) {
+      if (value === undefined || name[0] === ':') continue;
+      if (Array.isArray(value)) for (const v of value) list.push([name, v]);
+      else list.push([name, String(value)]);
+    }
+    if (list.length > 0) this.#res.addTrailers(list);
+  }
+
+  write(chunk: Buffer): boolean {
+    return this.#res.write(chunk);
+  }
+
+  end(): void {
+    this.#res.end();
+  }
+
+  once(_event: 'drain', fn: () => void): this {
+    this.#res.once('drain', fn);
+    return this;
+  }
+
+  removeListener(_event: 'drain', fn: () => void): this {
+    this.#res.removeListener('drain', fn);
+    return this;
+  }
+
+  reset(): void {
+    this.#res.destroy();
+  }
+
+  onClose(fn: () => void): () => void {
+    const res = this.#res;
+    res.once('close', fn);
+    return () => res.removeListener('close', fn);
+  }
 }
