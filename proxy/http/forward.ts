@@ -55,7 +55,7 @@ export class Forwarder {
     switch (down.kind) {
       case 'h1':
         if (this.#opts.h1OverH2 === true && attempt.endpoint.mesh !== undefined) {
-          this.#meshEndpoint(attempt.endpoint);
+          this.#requireIdentity(attempt.endpoint);
           if (attempt.headers.expect?.toLowerCase() === '100-continue') down.res.writeContinue();
           return forwardH2(attempt, h1Sink(down.res), down.req.body, this.#h2Pool);
         }
@@ -88,13 +88,18 @@ export class Forwarder {
 
   #meshEndpoint(endpoint: Endpoint): MeshEndpoint | undefined {
     if (endpoint.mesh === undefined) return undefined;
+    this.#requireIdentity(endpoint);
+    return { host: endpoint.host, port: endpoint.port, mesh: endpoint.mesh };
+  }
+
+  /** A meshed endpoint needs this proxy's identity for mTLS. */
+  #requireIdentity(endpoint: Endpoint): void {
     if (this.#opts.mesh === undefined) {
       throw new ProxyError(
         'connect-failed',
         `${endpoint.host}:${endpoint.port} is meshed but this proxy has no identity for mTLS`,
       );
     }
-    return { host: endpoint.host, port: endpoint.port, mesh: endpoint.mesh };
   }
 
   /**

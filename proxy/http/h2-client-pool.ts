@@ -148,6 +148,20 @@ export class H2ClientPool {
   }
 }
 
+/**
+ * Pool keys of meshed endpoints by endpoint object: discovery hands out the same immutable endpoint
+ * for every request to it, so the key is not concatenated and hashed anew per request. Other
+ * endpoints may be built per request (inbound: this pod's address and the request's port), so
+ * they are not remembered.
+ */
+const meshKeys = new WeakMap<H2Endpoint, string>();
+
 function keyOf(endpoint: H2Endpoint): string {
-  return `${endpoint.host}|${endpoint.port}|${endpoint.mesh?.identity ?? ''}`;
+  if (endpoint.mesh === undefined) return `${endpoint.host}|${endpoint.port}|`;
+  let key = meshKeys.get(endpoint);
+  if (key === undefined) {
+    key = `${endpoint.host}|${endpoint.port}|${endpoint.mesh.identity}`;
+    meshKeys.set(endpoint, key);
+  }
+  return key;
 }

@@ -54,6 +54,8 @@ function bodyEnded(body: Readable | undefined): boolean {
   return body === undefined || body.readableEnded || isEmptyBody(body);
 }
 
+function noop(): void {}
+
 type Phase =
   /** No response head yet. */
   | 'waiting'
@@ -91,14 +93,15 @@ class H2Forward implements H2StreamHandler {
   /** Response bytes written to a client that asked us to wait: credited to the upstream on 'drain'. */
   #unconsumed = 0;
   #waitingDrain = false;
-  #resolve: (r: HttpOutcome) => void = () => undefined;
-  #reject: (e: ProxyError) => void = () => undefined;
+  #resolve: (r: HttpOutcome) => void = noop;
+  #reject: (e: ProxyError) => void = noop;
   #offClose: (() => void) | undefined;
   /** Set while the request body is being forwarded. */
   #requestData: ((chunk: Buffer) => void) | undefined;
   #requestEnd: (() => void) | undefined;
-  readonly #onAbort = (): void => this.#abort();
-  readonly #onSinkDrain = (): void => this.#sinkDrained();
+  /** Made when first needed: most attempts have no deadline and never wait for the client. */
+  #onAbortFn: (() => void) | undefined;
+  #onSinkDrainFn: (() => void) | undefined;
 
   constructor(attempt: EndpointRequest, sink: ResponseSink, body: Readable | undefined, pooled: PooledH2) {
     this.#attempt = attempt;
@@ -128,7 +131,7 @@ class H2Forward implements H2StreamHandler {
     try {
       upstream = this.#pooled.conn.request(h2RequestFields(attempt), noBody);
     } catch (err) {
-      this.#settle(() => this.#reject(upstreamError(err, this.#target, this.#pooled.connected)));
+      this.#fail(upstreamError(err, this.#target, this.#pooled.connected));
       return;
     }
     this.#upstream = upstream;
@@ -139,7 +142,7 @@ class H2Forward implements H2StreamHandler {
         this.#abort();
         return;
       }
-      signal.addEventListener('abort', this.#onAbort, { once: true });
+      signal.addEventListener('abort', (this.#onAbortFn = () => this.#abort()), { once: true });
     }
     this.#offClose = this.#sink.onClose(() => this.#clientClosed());
     if (!noBody) this.#forwardRequestBody(body!, upstream);
@@ -212,14 +215,14 @@ class H2Forward implements H2StreamHandler {
       const cause =
         err ??
         Object.assign(new Error(`${this.#target} reset the stream (code ${code})`), { code: 'ERR_HTTP2_STREAM_RESET' });
-      this.#settle(() => this.#reject(this.#upstreamError(cause)));
+      if (!this.#settled) this.#fail(this.#upstreamError(cause));
       return;
     }
     // Mid-response: the client's stream is reset too; the attempt was delivered as far as it went.
     this.#phase = 'done';
     this.#detach();
     this.#sink.reset(code === H2_ERROR.NO_ERROR ? H2_ERROR.CANCEL : code);
-    this.#settle(() => this.#resolve({ status: this.#status, grpcStatus: this.#grpcStatus, committed: true }));
+    this.#fulfil(true);
   }
 
   // --- the response ------------------------------------------------------------------------------
@@ -245,7 +248,7 @@ class H2Forward implements H2StreamHandler {
 
   /** Asks onHead, then sends the head (and what arrived with it) to the client. */
   #commit(): void {
-    this.#attempt.signal?.removeEventListener('abort', this.#onAbort);
+    if (this.#onAbortFn !== undefined) this.#attempt.signal?.removeEventListener('abort', this.#onAbortFn);
     const verdict: ResponseHead = { status: this.#status, grpcStatus: this.#grpcStatus };
     if (this.#attempt.onHead?.(verdict) === 'discard') {
       this.#discard();
@@ -285,7 +288,7 @@ class H2Forward implements H2StreamHandler {
       this.#unconsumed += chunk.length;
       if (!this.#waitingDrain) {
         this.#waitingDrain = true;
-        out.once('drain', this.#onSinkDrain);
+        out.once('drain', (this.#onSinkDrainFn ??= () => this.#sinkDrained()));
       }
     }
   }
@@ -315,7 +318,7 @@ class H2Forward implements H2StreamHandler {
    */
   #complete(): void {
     this.#stopRequestBodyIfDone();
-    this.#attempt.signal?.removeEventListener('abort', this.#onAbort);
+    if (this.#onAbortFn !== undefined) this.#attempt.signal?.removeEventListener('abort', this.#onAbortFn);
   }
 
   // --- the request body --------------------------------------------------------------------------
@@ -359,7 +362,7 @@ class H2Forward implements H2StreamHandler {
     this.#stopRequestBody();
     this.#detach();
     this.#upstream?.reset(H2_ERROR.CANCEL);
-    this.#settle(() => this.#resolve({ status: this.#status, grpcStatus: this.#grpcStatus, committed: false }));
+    this.#fulfil(false);
   }
 
   #abort(): void {
@@ -369,12 +372,10 @@ class H2Forward implements H2StreamHandler {
     this.#upstream?.reset(H2_ERROR.CANCEL);
     this.#detach();
     const reason: unknown = this.#attempt.signal?.reason;
-    this.#settle(() =>
-      this.#reject(
-        reason instanceof ProxyError
-          ? reason
-          : new ProxyError('response-timeout', `request to ${this.#target} was cancelled`),
-      ),
+    this.#fail(
+      reason instanceof ProxyError
+        ? reason
+        : new ProxyError('response-timeout', `request to ${this.#target} was cancelled`),
     );
   }
 
@@ -386,11 +387,10 @@ class H2Forward implements H2StreamHandler {
     this.#stopRequestBody();
     this.#detach();
     if (this.#committed || wasDone) {
-      this.#settle(() => this.#resolve({ status: this.#status, grpcStatus: this.#grpcStatus, committed: true }));
+      this.#fulfil(true);
     } else {
-      this.#settle(() =>
-        this.#reject(new ProxyError('upstream-reset', `the client cancelled the stream to ${this.#target}`)),
-      );
+      if (!this.#settled)
+        this.#fail(new ProxyError('upstream-reset', `the client cancelled the stream to ${this.#target}`));
     }
   }
 
@@ -403,15 +403,23 @@ class H2Forward implements H2StreamHandler {
   }
 
   #detach(): void {
-    this.#attempt.signal?.removeEventListener('abort', this.#onAbort);
+    if (this.#onAbortFn !== undefined) this.#attempt.signal?.removeEventListener('abort', this.#onAbortFn);
     this.#offClose?.();
     this.#offClose = undefined;
-    if (this.#waitingDrain) this.#sink.body.removeListener('drain', this.#onSinkDrain);
+    if (this.#waitingDrain && this.#onSinkDrainFn !== undefined)
+      this.#sink.body.removeListener('drain', this.#onSinkDrainFn);
   }
 
-  #settle(fn: () => void): void {
+  /** The attempt's outcome, once: `committed` says whether the client saw the response head. */
+  #fulfil(committed: boolean): void {
     if (this.#settled) return;
     this.#settled = true;
-    fn();
+    this.#resolve({ status: this.#status, grpcStatus: this.#grpcStatus, committed });
+  }
+
+  #fail(err: ProxyError): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#reject(err);
   }
 }

@@ -154,8 +154,12 @@ describe('hostile HTTP/2 clients', () => {
       }
       client.socket.resume();
       await client.until(() => client.closed, 5_000);
+      const closed = client.closed;
       client.close();
-      assert.ok(sent < 500_000, `ended after ${sent} frames`);
+      // The flood itself may outrun the proxy's 1 s linger after its GOAWAY (writes are buffered
+      // in this process), so the bound is checked on what the proxy said and did, not on `sent`.
+      assert.ok(closed, `the proxy did not close the session (${sent} frames sent)`);
+      assert.equal(client.goaway()?.errorCode, ERROR.ENHANCE_YOUR_CALM, 'a GOAWAY said why');
       assert.equal(await sessionErrors('H2_FLOOD'), floods + 1);
       await othersStillServed();
     });
