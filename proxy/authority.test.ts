@@ -14,3 +14,15 @@ test('parses authorities with and without ports, IPv6 in brackets, and refuses j
     assert.equal(parseAuthority(bad), undefined, String(bad));
   }
 });
+
+test('gives the same frozen object for the same authority, and still honours another default port', () => {
+  const first = parseAuthority('web.shop:8080');
+  assert.equal(parseAuthority('web.shop:8080'), first);
+  assert.ok(Object.isFrozen(first));
+  assert.deepEqual(parseAuthority('web.shop', 8080), { host: 'web.shop', port: 8080 });
+  assert.deepEqual(parseAuthority('web.shop'), { host: 'web.shop', port: 80 });
+  assert.equal(parseAuthority('a b'), undefined);
+  assert.equal(parseAuthority('a b'), undefined);
+  const long = `${'a'.repeat(400)}:80`;
+  assert.deepEqual(parseAuthority(long), { host: 'a'.repeat(400), port: 80 });
+});

@@ -7,12 +7,13 @@
 // request's authority and the endpoint (host, port, mesh identity, discovery labels), all
 // immutable. Entries are shared by every connection with the same values: an entry is found by a
 // key built from those values (the discovery labels by object identity), so memory grows with the
-// distinct label sets, as the metric's own series do, not with the connections. Each connection
-// remembers (WeakMap, gone with the connection) the entry of its last request, so a connection's
-// next request to the same endpoint and authority finds it without building the key. An endpoint
+// distinct label sets, as the metric's own series do, not with the connections. The cache
+// remembers the entry of the last request, and each connection (WeakMap, gone with the connection)
+// the entry of its own last request, so a request like the one before (the same direction, TLS
+// labels object, authority and endpoint) finds it without building the key. An endpoint
 // equals the remembered one when it is the same object, or has the same host, port and mesh
 // identity and the same `labels` object. Per entry, the response children are keyed by status,
-// classification, grpc-status and error (small sets).
+// classification, grpc-status and error (small sets), and the last one is remembered.
 
 import type { ConnectionContext } from '../connection.ts';
 import type { CounterChild, HistogramChild, HttpLabels, HttpMetrics } from '../../src/metrics/index.ts';
@@ -34,9 +35,14 @@ interface ResponseChildren {
 export interface EndpointSeries {
   readonly endpoint: Endpoint;
   readonly authority: string | undefined;
+  /** The connection values the labels came from (the TLS labels object is immutable). */
+  readonly direction: ConnectionContext['direction'];
+  readonly tls: ConnectionContext['tls'];
   readonly labels: HttpLabels;
   readonly request: CounterChild;
   readonly responses: Map<string, ResponseChildren>;
+  /** The last response looked up, and its children. */
+  last: (EndpointResponse & { readonly children: ResponseChildren }) | undefined;
 }
 
 /** Stands for "no discovery labels" as a WeakMap key. */
@@ -48,6 +54,7 @@ export class EndpointMetricCache {
   /** Discovery labels object → value key → entry. */
   readonly #entries = new WeakMap<object, Map<string, EndpointSeries>>();
   readonly #lastOfConn = new WeakMap<ConnectionContext, EndpointSeries>();
+  #last: EndpointSeries | undefined;
 
   constructor(metrics: HttpMetrics, labelsOf: (req: EndpointRequest) => HttpLabels) {
     this.#metrics = metrics;
@@ -56,8 +63,20 @@ export class EndpointMetricCache {
 
   /** The series of `req`'s connection, authority and endpoint. */
   series(req: EndpointRequest): EndpointSeries {
-    const last = this.#lastOfConn.get(req.conn);
+    const conn = req.conn;
+    const previous = this.#last;
+    if (
+      previous !== undefined &&
+      previous.tls === conn.tls &&
+      previous.direction === conn.direction &&
+      previous.authority === req.authority &&
+      sameEndpoint(previous.endpoint, req.endpoint)
+    ) {
+      return previous;
+    }
+    const last = this.#lastOfConn.get(conn);
     if (last !== undefined && last.authority === req.authority && sameEndpoint(last.endpoint, req.endpoint)) {
+      this.#last = last;
       return last;
     }
     const labelsKey = req.endpoint.labels ?? NO_LABELS;
@@ -73,18 +92,32 @@ export class EndpointMetricCache {
       series = {
         endpoint: req.endpoint,
         authority: req.authority,
+        direction: conn.direction,
+        tls: conn.tls,
         labels,
         request: this.#metrics.requestTotal.labels(labels),
         responses: new Map(),
+        last: undefined,
       };
       byKey.set(key, series);
     }
-    this.#lastOfConn.set(req.conn, series);
+    this.#lastOfConn.set(conn, series);
+    this.#last = series;
     return series;
   }
 
   /** The latency and response_total children of `series` for response `r`. */
   response(series: EndpointSeries, r: EndpointResponse): ResponseChildren {
+    const last = series.last;
+    if (
+      last !== undefined &&
+      last.status === r.status &&
+      last.classification === r.classification &&
+      last.grpcStatus === r.grpcStatus &&
+      last.error === r.error
+    ) {
+      return last.children;
+    }
     const key = `${r.status}|${r.classification}|${r.grpcStatus ?? ''}|${r.error ?? ''}`;
     let children = series.responses.get(key);
     if (children === undefined) {
@@ -100,6 +133,13 @@ export class EndpointMetricCache {
       };
       series.responses.set(key, children);
     }
+    series.last = {
+      status: r.status,
+      classification: r.classification,
+      grpcStatus: r.grpcStatus,
+      error: r.error,
+      children,
+    };
     return children;
   }
 }

@@ -83,6 +83,27 @@ describe('endpointMetricsLayer', () => {
     assert.equal(meshedSeries?.labels['no_tls_reason'], undefined);
   });
 
+  test('requests in a row that differ only in TLS labels, or only in status, get their own series', async () => {
+    const registry = createRegistry({ component: 'proxy', version: '0', collectDefaults: false });
+    const statuses = [200, 200, 404, 200];
+    let n = 0;
+    const service = endpointMetricsLayer(createHttpMetrics(registry))(async (): Promise<HttpOutcome> =>
+      Promise.resolve({ status: statuses[n++]!, grpcStatus: undefined, committed: true }),
+    );
+    const endpoint: Endpoint = { host: '127.0.0.1', port: 8080 };
+    const a = conn('inbound', { tls: 'true', client_id: 'a.b.serviceaccount.identity.nodemesh.cluster.local' });
+    const c = conn('inbound', { tls: 'true', client_id: 'c.d.serviceaccount.identity.nodemesh.cluster.local' });
+    for (const connection of [a, c, c, a]) await service(request(connection, endpoint));
+    const parsed = parsePrometheusText(await registry.metrics());
+    const idA = { client_id: 'a.b.serviceaccount.identity.nodemesh.cluster.local' };
+    const idC = { client_id: 'c.d.serviceaccount.identity.nodemesh.cluster.local' };
+    assert.equal(sumSamples(parsed, 'request_total', idA), 2);
+    assert.equal(sumSamples(parsed, 'request_total', idC), 2);
+    assert.equal(sumSamples(parsed, 'response_total', { ...idC, status_code: '404' }), 1);
+    assert.equal(sumSamples(parsed, 'response_total', { ...idC, status_code: '200' }), 1);
+    assert.equal(sumSamples(parsed, 'response_total', { ...idA, status_code: '200' }), 2);
+  });
+
   test('a failed attempt counts as a failure with its error', async () => {
     const registry = createRegistry({ component: 'proxy', version: '0', collectDefaults: false });
     const service = endpointMetricsLayer(createHttpMetrics(registry))(() =>

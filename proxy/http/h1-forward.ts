@@ -15,7 +15,7 @@ import type { Readable } from 'node:stream';
 import type { H1ServerResponse } from './h1-server/server.ts';
 import type { H2ServerExchange } from './h2-server-exchange.ts';
 import { editRawHeaders, type HeaderEdit } from './header-edit.ts';
-import { HOP_BY_HOP, ORIG_PROTO_HEADER, forwardableH1Headers } from './headers.ts';
+import { HOP_BY_HOP, ORIG_PROTO_HEADER, connectionTokens, forwardableH1Headers } from './headers.ts';
 import type { H1Connection, H1Exchange, H1Pool } from './h1-client.ts';
 import type { H1ResponseHead } from './h1-response-parser.ts';
 import { nodeHttp } from '../../src/net/index.ts';
@@ -79,6 +79,7 @@ interface RequestHead {
 function requestHead(attempt: EndpointRequest): RequestHead {
   const down = attempt.downstream;
   const fromH2 = down.kind === 'h2';
+  if (!fromH2 && attempt.addHeaders === undefined) return plainRequestHead(attempt);
   const headers = fromH2 ? h1HeadersFromH2(attempt) : forwardableH1Headers(attempt.headers);
   if (attempt.dropHeaders !== undefined) for (const name of attempt.dropHeaders) delete headers[name];
   if (attempt.addHeaders !== undefined) {
@@ -98,6 +99,40 @@ function requestHead(attempt: EndpointRequest): RequestHead {
     if (Array.isArray(value)) for (const v of value) head += `${name}: ${v}\r\n`;
     else head += `${name}: ${String(value)}\r\n`;
   }
+  head += mode === 'chunked' ? 'transfer-encoding: chunked\r\n\r\n' : '\r\n';
+  return { head, mode, noResponseBody: method === 'HEAD' };
+}
+
+/**
+ * requestHead of an HTTP/1 request with no headers to add (every outbound one): the same head in
+ * one pass over the request's headers, without the intermediate header object.
+ */
+function plainRequestHead(attempt: EndpointRequest): RequestHead {
+  const headers = attempt.headers;
+  const connection = headers.connection;
+  const named = connection === undefined ? undefined : connectionTokens(connection);
+  const drop = attempt.dropHeaders;
+  const method = attempt.method;
+  let hasLength = false;
+  let head = `${method} ${attempt.target} HTTP/1.1\r\n`;
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || HOP_BY_HOP.has(name) || named?.has(name) === true || drop?.includes(name) === true) {
+      continue;
+    }
+    if (name === 'content-length') hasLength = true;
+    if (Array.isArray(value)) for (const v of value) head += `${name}: ${v}\r\n`;
+    else head += `${name}: ${value}\r\n`;
+  }
+  // te: trailers is end-to-end in meaning; kept (last) when that is all it says, as forwardableH1Headers.
+  const te = headers.te;
+  if (typeof te === 'string' && te.trim().toLowerCase() === 'trailers' && drop?.includes('te') !== true) {
+    head += 'te: trailers\r\n';
+  }
+  let mode: BodyMode;
+  if (hasLength) mode = 'length';
+  else if (headers['transfer-encoding'] !== undefined || CHUNKED_BY_DEFAULT.has(method)) mode = 'chunked';
+  else mode = 'none';
   head += mode === 'chunked' ? 'transfer-encoding: chunked\r\n\r\n' : '\r\n';
   return { head, mode, noResponseBody: method === 'HEAD' };
 }
@@ -128,37 +163,63 @@ export interface ClientWriter {
   onDrain(fn: () => void): void;
   end(last: Buffer | undefined, trailers: readonly [string, string][]): void;
   finished(): boolean;
-  onClose(fn: () => void): () => void;
+  /** Calls `fn` once when the client side closes (finished or gone); offClose(fn) takes it back. */
+  onClose(fn: () => void): void;
+  offClose(fn: () => void): void;
 }
 
 export function h1Writer(res: H1ServerResponse): ClientWriter {
-  return {
-    informational(status) {
-      if (status === 100) res.writeContinue();
-      else res.writeProcessing();
-    },
-    head(status, reason, raw) {
-      res.writeHead(status, reason, raw);
-    },
-    write: (chunk) => res.write(chunk),
-    onDrain(fn) {
-      res.once('drain', fn);
-    },
-    end(last, trailers) {
-      if (trailers.length > 0) res.addTrailers(trailers);
-      if (last === undefined) res.end();
-      else res.end(last);
-    },
-    finished: () => res.writableFinished,
-    onClose(fn) {
-      res.once('close', fn);
-      return () => res.removeListener('close', fn);
-    },
-  };
+  return new H1Writer(res);
+}
+
+/** A class rather than an object literal: one allocation per request, not one per method. */
+class H1Writer implements ClientWriter {
+  readonly #res: H1ServerResponse;
+
+  constructor(res: H1ServerResponse) {
+    this.#res = res;
+  }
+
+  informational(status: number): void {
+    if (status === 100) this.#res.writeContinue();
+    else this.#res.writeProcessing();
+  }
+
+  head(status: number, reason: string, raw: readonly string[]): void {
+    this.#res.writeHead(status, reason, raw);
+  }
+
+  write(chunk: Buffer): boolean {
+    return this.#res.write(chunk);
+  }
+
+  onDrain(fn: () => void): void {
+    this.#res.once('drain', fn);
+  }
+
+  end(last: Buffer | undefined, trailers: readonly [string, string][]): void {
+    if (trailers.length > 0) this.#res.addTrailers(trailers);
+    if (last === undefined) this.#res.end();
+    else this.#res.end(last);
+  }
+
+  finished(): boolean {
+    return this.#res.writableFinished;
+  }
+
+  onClose(fn: () => void): void {
+    // `on`, not `once`: the response emits 'close' at most once, and once() wraps every listener.
+    this.#res.on('close', fn);
+  }
+
+  offClose(fn: () => void): void {
+    this.#res.removeListener('close', fn);
+  }
 }
 
 /** Writes an HTTP/1 response to an HTTP/2 stream (hop-by-hop fields were removed by the caller). */
 export function h2Writer(stream: H2ServerExchange): ClientWriter {
+  let off: (() => void) | undefined;
   return {
     informational() {
       // Interim responses are not relayed to an HTTP/2 peer.
@@ -187,7 +248,13 @@ export function h2Writer(stream: H2ServerExchange): ClientWriter {
       stream.end(last, trailers);
     },
     finished: () => stream.finished,
-    onClose: (fn) => stream.onClose(fn),
+    onClose(fn) {
+      off = stream.onClose(fn);
+    },
+    offClose() {
+      off?.();
+      off = undefined;
+    },
   };
 }
 
@@ -201,7 +268,8 @@ class Forward implements H1Exchange {
   readonly #reject: (e: ProxyError) => void;
   #settled = false;
   #headReceived = false;
-  readonly #onDrain = (): void => void this.#body?.resume();
+  /** Resumes the request body when the upstream socket drains (made when there is a body to forward). */
+  #onDrain: (() => void) | undefined;
   #requestDone = false;
   #responseDone = false;
   #keepAlive = false;
@@ -211,7 +279,6 @@ class Forward implements H1Exchange {
   #pending: Buffer | undefined;
   #onData: ((chunk: Buffer) => void) | undefined;
   #onClientClose: (() => void) | undefined;
-  #offClose: (() => void) | undefined;
   #signal: AbortSignal | undefined;
   #onAbort: (() => void) | undefined;
   #responseEdits: readonly HeaderEdit[] | undefined;
@@ -257,7 +324,7 @@ class Forward implements H1Exchange {
         );
       }
     };
-    this.#offClose = this.#res.onClose(this.#onClientClose);
+    this.#res.onClose(this.#onClientClose);
     if (signal !== undefined) {
       if (signal.aborted) {
         this.#abort(signal);
@@ -280,6 +347,8 @@ class Forward implements H1Exchange {
       this.#requestDone = true;
       return;
     }
+    const onDrain = (): void => void body.resume();
+    this.#onDrain = onDrain;
     this.#onData = (chunk: Buffer) => {
       if (this.#responseDone || socket.destroyed) return;
       let ok: boolean;
@@ -293,7 +362,7 @@ class Forward implements H1Exchange {
       } else ok = socket.write(chunk);
       if (!ok) {
         body.pause();
-        socket.once('drain', this.#onDrain);
+        socket.once('drain', onDrain);
       }
     };
     body.on('data', this.#onData);
@@ -324,12 +393,17 @@ class Forward implements H1Exchange {
     }
     this.#keepAlive = head.http10 ? head.connection.has('keep-alive') : !head.connection.has('close');
     const raw = head.raw;
-    const out: string[] = [];
+    // Copied only from the first field that is dropped: usually there is none and `raw` goes as is.
+    let out: string[] | undefined;
     for (let i = 0; i < raw.length; i += 2) {
       const lower = raw[i]!.toLowerCase();
-      if (HOP_BY_HOP.has(lower) || head.connection.has(lower)) continue;
-      out.push(raw[i]!, raw[i + 1]!);
+      if (HOP_BY_HOP.has(lower) || head.connection.has(lower)) {
+        out ??= raw.slice(0, i);
+        continue;
+      }
+      out?.push(raw[i]!, raw[i + 1]!);
     }
+    out ??= raw;
     const edits = this.#responseEdits;
     this.#res.head(head.status, head.reason, edits === undefined ? out : editRawHeaders(out, edits));
   }
@@ -361,7 +435,7 @@ class Forward implements H1Exchange {
     this.#res.end(last, list);
     const socket = this.#conn.socket;
     if (socket.isPaused()) socket.resume();
-    socket.removeListener('drain', this.#onDrain);
+    if (this.#onDrain !== undefined) socket.removeListener('drain', this.#onDrain);
     this.#conn.finish(this.#keepAlive && this.#requestDone);
     if (!this.#requestDone) this.#body?.resume();
     this.#settled = true;
@@ -415,7 +489,7 @@ class Forward implements H1Exchange {
   /** Removes this attempt's listeners from the shared request body and response. */
   #detach(): void {
     if (this.#onData !== undefined) this.#body?.removeListener('data', this.#onData);
-    this.#offClose?.();
-    this.#conn.socket.removeListener('drain', this.#onDrain);
+    if (this.#onClientClose !== undefined) this.#res.offClose(this.#onClientClose);
+    if (this.#onDrain !== undefined) this.#conn.socket.removeListener('drain', this.#onDrain);
   }
 }

@@ -8,6 +8,8 @@
 // split across reads is held). Malformed input throws H1ParseError; after complete() the parser
 // must not be fed again (reset() prepares it for the next response on the same connection).
 
+import { headEnd, isToken, trimEnd, trimStart } from './h1-scan.ts';
+
 export class H1ParseError extends Error {
   readonly code = 'HPE_INVALID_RESPONSE';
 }
@@ -85,7 +87,7 @@ export class H1ResponseParser {
     while (pos < buf.length) {
       switch (this.#state) {
         case 'head': {
-          const end = buf.indexOf('\r\n\r\n', pos, 'latin1');
+          const end = headEnd(buf, pos);
           if (end < 0) return this.#hold(buf, pos);
           this.#onHead(buf.toString('latin1', pos, end));
           pos = end + 4;
@@ -136,9 +138,10 @@ export class H1ResponseParser {
             this.#finish(buf, pos, []);
             break;
           }
-          const end = buf.indexOf('\r\n\r\n', pos, 'latin1');
+          const end = headEnd(buf, pos);
           if (end < 0) return this.#hold(buf, pos);
-          const trailers = parseFields(buf.toString('latin1', pos, end).split('\r\n'), 0);
+          const trailers: string[] = [];
+          parseFields(buf.toString('latin1', pos, end), 0, trailers);
           pos = end + 4;
           this.#finish(buf, pos, trailers);
           break;
@@ -165,34 +168,43 @@ export class H1ResponseParser {
   }
 
   #onHead(text: string): void {
-    const lines = text.split('\r\n');
-    const statusLine = lines[0] ?? '';
-    const m = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/.exec(statusLine);
-    if (m === null) throw new H1ParseError(`invalid status line ${JSON.stringify(statusLine.slice(0, 64))}`);
-    const status = Number(m[2]);
+    // One pass over the head string with char-code checks: no split, no regular expressions (this
+    // runs for every proxied HTTP/1 response).
+    let lineEnd = text.indexOf('\r\n');
+    if (lineEnd < 0) lineEnd = text.length;
+    const status = statusOf(text, lineEnd);
+    if (status < 0) {
+      throw new H1ParseError(`invalid status line ${JSON.stringify(text.slice(0, Math.min(lineEnd, 64)))}`);
+    }
     if (status < 200) {
       if (status === 101) throw new H1ParseError('unexpected 101 Switching Protocols');
       this.#sink.informational(status);
       return;
     }
-    const raw = parseFields(lines, 1);
+    const raw: string[] = [];
+    if (lineEnd < text.length) parseFields(text, lineEnd + 2, raw);
     let chunked = false;
     let hasTe = false;
     let length = -1;
     let grpcStatus: string | undefined;
-    const connection = new Set<string>();
+    let connection: Set<string> | undefined;
     for (let i = 0; i < raw.length; i += 2) {
-      const name = raw[i]!.toLowerCase();
+      const rawName = raw[i]!;
+      const n = rawName.length;
+      // Only these four names matter here: skip lower-casing every other one.
+      if (n !== 17 && n !== 14 && n !== 10 && n !== 11) continue;
+      const name = rawName.toLowerCase();
       const value = raw[i + 1]!;
       if (name === 'transfer-encoding') {
         hasTe = true;
         chunked = value.trim().toLowerCase().endsWith('chunked');
       } else if (name === 'content-length') {
-        if (!/^\d{1,15}$/.test(value)) throw new H1ParseError('invalid content-length');
-        const n = Number(value);
-        if (length >= 0 && n !== length) throw new H1ParseError('conflicting content-length');
-        length = n;
+        if (!isLength(value)) throw new H1ParseError('invalid content-length');
+        const v = Number(value);
+        if (length >= 0 && v !== length) throw new H1ParseError('conflicting content-length');
+        length = v;
       } else if (name === 'connection') {
+        connection ??= new Set<string>();
         for (const token of value.split(',')) {
           const t = token.trim().toLowerCase();
           if (t !== '') connection.add(t);
@@ -206,7 +218,14 @@ export class H1ResponseParser {
       for (let i = raw.length - 2; i >= 0; i -= 2) if (raw[i]!.toLowerCase() === 'content-length') raw.splice(i, 2);
       length = -1;
     }
-    const head: H1ResponseHead = { status, reason: m[3] ?? '', http10: m[1] === '0', raw, connection, grpcStatus };
+    const head: H1ResponseHead = {
+      status,
+      reason: lineEnd > 12 ? text.slice(13, lineEnd) : '',
+      http10: text.charCodeAt(7) === 48,
+      raw,
+      connection: connection ?? NO_TOKENS,
+      grpcStatus,
+    };
     if (this.#noBody || status === 204 || status === 304) this.#state = 'done';
     else if (hasTe) this.#state = chunked ? 'chunk-size' : 'eof';
     else if (length >= 0) {
@@ -218,21 +237,71 @@ export class H1ResponseParser {
   }
 }
 
-function parseFields(lines: readonly string[], from: number): string[] {
-  const out: string[] = [];
-  for (let i = from; i < lines.length; i++) {
-    const line = lines[i]!;
-    const colon = line.indexOf(':');
-    if (colon <= 0 || line.charCodeAt(0) === 32 || line.charCodeAt(0) === 9) {
-      throw new H1ParseError(`invalid header line ${JSON.stringify(line.slice(0, 64))}`);
-    }
-    const name = line.slice(0, colon);
-    if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) throw new H1ParseError('invalid header name');
-    const value = line.slice(colon + 1).trim();
-    // A bare LF or NUL inside a value would be written on to the client as a new line (header
-    // injection): refuse it here, as Node's own parser does.
-    if (/[\n\0]/.test(value)) throw new H1ParseError(`invalid character in the value of ${name}`);
-    out.push(name, value);
+/** The Connection tokens of a response without a Connection field (shared, never changed). */
+const NO_TOKENS: ReadonlySet<string> = new Set();
+
+/**
+ * The status of a status line `HTTP/1.x NNN[ reason]` ending at `end`, or -1 when it is not one
+ * (the reason may hold anything but CR and LF).
+ */
+function statusOf(text: string, end: number): number {
+  if (end < 12 || !text.startsWith('HTTP/1.') || text.charCodeAt(8) !== 32) return -1;
+  const minor = text.charCodeAt(7);
+  if (minor !== 48 && minor !== 49) return -1;
+  let status = 0;
+  for (let i = 9; i < 12; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    status = status * 10 + d;
   }
-  return out;
+  if (end === 12) return status;
+  if (text.charCodeAt(12) !== 32) return -1;
+  for (let i = 13; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 13 || c === 10) return -1;
+  }
+  return status;
+}
+
+/** 1 to 15 decimal digits. */
+function isLength(value: string): boolean {
+  const n = value.length;
+  if (n === 0 || n > 15) return false;
+  for (let i = 0; i < n; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+/**
+ * Appends the fields of the CRLF-separated lines of `text` from `from` to its end to `out`
+ * ([name, value, …], values trimmed), as `text.slice(from).split('\r\n')` would give them.
+ */
+function parseFields(text: string, from: number, out: string[]): void {
+  const length = text.length;
+  let pos = from;
+  for (;;) {
+    let end = text.indexOf('\r\n', pos);
+    if (end < 0) end = length;
+    const first = text.charCodeAt(pos);
+    let colon = text.indexOf(':', pos);
+    if (colon >= end) colon = -1;
+    if (colon <= pos || first === 32 || first === 9) {
+      throw new H1ParseError(`invalid header line ${JSON.stringify(text.slice(pos, Math.min(end, pos + 64)))}`);
+    }
+    if (!isToken(text, pos, colon)) throw new H1ParseError('invalid header name');
+    const name = text.slice(pos, colon);
+    const vs = trimStart(text, colon + 1, end);
+    const ve = trimEnd(text, vs, end);
+    for (let i = vs; i < ve; i++) {
+      const c = text.charCodeAt(i);
+      // A bare LF or NUL inside a value would be written on to the client as a new line (header
+      // injection): refuse it here, as Node's own parser does.
+      if (c === 10 || c === 0) throw new H1ParseError(`invalid character in the value of ${name}`);
+    }
+    out.push(name, text.slice(vs, ve));
+    if (end === length) return;
+    pos = end + 2;
+  }
 }

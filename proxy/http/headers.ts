@@ -61,7 +61,8 @@ export function h2ResponseHeaders(
   return out;
 }
 
-function connectionTokens(value: string | undefined): Set<string> {
+/** The field names (and options) a Connection field lists, lower-cased. */
+export function connectionTokens(value: string | undefined): Set<string> {
   if (value === undefined) return new Set();
   return new Set(
     value

@@ -195,15 +195,27 @@ export class HttpProxy {
     grpc: boolean,
   ): HttpRequest | ProxyError {
     if (conn === undefined) return new ProxyError('no-target', 'connection has no context');
-    const h2Target = headers[':path'];
-    const h2Method = headers[':method'];
-    const h2Authority = headers[':authority'];
+    let method: string;
+    let target: string;
+    let authority: string | undefined;
+    if (h1 !== undefined) {
+      method = h1.method ?? 'GET';
+      target = h1.url ?? '/';
+      authority = headers.host;
+    } else {
+      const h2Method = headers[':method'];
+      const h2Target = headers[':path'];
+      const h2Authority = headers[':authority'];
+      method = typeof h2Method === 'string' ? h2Method : 'GET';
+      target = typeof h2Target === 'string' ? h2Target : '/';
+      authority = typeof h2Authority === 'string' ? h2Authority : headers.host;
+    }
     return {
       conn,
       downstream,
-      method: h1 === undefined ? (typeof h2Method === 'string' ? h2Method : 'GET') : (h1.method ?? 'GET'),
-      target: h1 === undefined ? (typeof h2Target === 'string' ? h2Target : '/') : (h1.url ?? '/'),
-      authority: h1 === undefined ? (typeof h2Authority === 'string' ? h2Authority : headers.host) : headers.host,
+      method,
+      target,
+      authority,
       headers,
       grpc,
       addHeaders: this.#opts.requestHeaders?.(conn),

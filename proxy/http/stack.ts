@@ -97,6 +97,17 @@ export type HttpLayer<In extends HttpRequest = HttpRequest, Out extends HttpRequ
 /** An attempt whose endpoint has been chosen. */
 export type EndpointRequest = HttpRequest & { readonly endpoint: Endpoint };
 
+/** The last endpoint formatted: requests in a row mostly go to the same endpoint. */
+let lastHost = '';
+let lastPort = -1;
+let lastText = '';
+
+/** `host:port` (`[v6]:port`); the same string object for the same endpoint twice in a row (a pool key). */
 export function formatEndpoint(endpoint: { readonly host: string; readonly port: number }): string {
-  return endpoint.host.includes(':') ? `[${endpoint.host}]:${endpoint.port}` : `${endpoint.host}:${endpoint.port}`;
+  const { host, port } = endpoint;
+  if (port === lastPort && host === lastHost) return lastText;
+  lastHost = host;
+  lastPort = port;
+  lastText = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  return lastText;
 }

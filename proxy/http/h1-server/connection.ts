@@ -15,6 +15,7 @@
 // the keep-alive or body deadline.
 
 import type { Socket } from 'node:net';
+import { headEnd } from '../h1-scan.ts';
 import { BodyDecoder } from './body-decoder.ts';
 import { H1RequestError, parseRequestHead } from './request-head.ts';
 import { H1ServerRequest, RequestBody } from './server-request.ts';
@@ -148,14 +149,20 @@ export class H1ServerConnection implements ResponseOwner {
 
   #onData(chunk: Buffer): void {
     if (this.#state === 'closing' || this.#state === 'gone') return;
+    let headStarts = false;
     if (this.#buf === undefined) {
-      if (this.#state !== 'wait') this.#since = performance.now();
+      // The first bytes of a head start its deadline (or, only empty lines, the idle time anew),
+      // but the clock is read only if no request is under way once they are parsed: a whole head
+      // usually comes in one read.
+      if (this.#state === 'head') headStarts = true;
+      else if (this.#state === 'body') this.#since = performance.now();
       this.#buf = chunk;
     } else {
       this.#buf = Buffer.concat([this.#buf, chunk]);
       if (this.#state === 'body') this.#since = performance.now();
     }
     this.#pump();
+    if (headStarts && this.#state === 'head') this.#since = performance.now();
   }
 
   #pump(): void {
@@ -217,7 +224,7 @@ export class H1ServerConnection implements ResponseOwner {
       this.#buf = undefined;
       return false;
     }
-    const end = buf.indexOf('\r\n\r\n', 0, 'latin1');
+    const end = headEnd(buf, 0);
     if (end < 0 || end > limits.maxHeaderBytes) {
       if (buf.length > limits.maxHeaderBytes) {
         this.#refuse(new H1RequestError('HPE_HEADER_OVERFLOW', 431, 'request head too large'));

@@ -11,6 +11,7 @@
 // joined with '; '; fields that cannot repeat: the first; others joined with ', ').
 
 import type { IncomingHttpHeaders } from 'node:http';
+import { isToken, trimEnd, trimStart } from '../h1-scan.ts';
 
 export class H1RequestError extends Error {
   /** Stable code, e.g. HPE_INVALID_TRANSFER_ENCODING. */
@@ -67,33 +68,30 @@ const FIRST_ONLY: ReadonlySet<string> = new Set([
   'user-agent',
 ]);
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-/** Control characters other than HTAB, and DEL, are not allowed in field values. */
-// eslint-disable-next-line no-control-regex -- looking for control characters is the point
-const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
-/** A request target has no whitespace or control characters. */
-// eslint-disable-next-line no-control-regex -- looking for control characters is the point
-const BAD_TARGET = /[\x00-\x20\x7f]/;
-
 const bad = (message: string, code: string): H1RequestError => new H1RequestError(code, 400, message);
 
 export function parseRequestHead(text: string, limits: HeadLimits): RequestHead {
+  // Char-code checks over `text` by index instead of regular expressions over sliced lines: this
+  // runs for every request the proxy reads.
   let lineEnd = text.indexOf('\r\n');
   if (lineEnd < 0) lineEnd = text.length;
-  const requestLine = text.slice(0, lineEnd);
-  const sp1 = requestLine.indexOf(' ');
-  const sp2 = sp1 < 0 ? -1 : requestLine.indexOf(' ', sp1 + 1);
-  if (sp1 <= 0 || sp2 < 0) throw bad('the request line is not "METHOD target HTTP/1.x"', 'HPE_INVALID_METHOD');
-  const method = requestLine.slice(0, sp1);
-  if (!TOKEN.test(method)) throw bad('the method is not a token', 'HPE_INVALID_METHOD');
-  const target = requestLine.slice(sp1 + 1, sp2);
-  if (target === '' || BAD_TARGET.test(target))
+  const sp1 = text.indexOf(' ');
+  const sp2 = sp1 < 0 || sp1 >= lineEnd ? -1 : text.indexOf(' ', sp1 + 1);
+  if (sp1 <= 0 || sp1 >= lineEnd || sp2 < 0 || sp2 >= lineEnd) {
+    throw bad('the request line is not "METHOD target HTTP/1.x"', 'HPE_INVALID_METHOD');
+  }
+  if (!isToken(text, 0, sp1)) throw bad('the method is not a token', 'HPE_INVALID_METHOD');
+  const method = text.slice(0, sp1);
+  if (sp2 === sp1 + 1 || hasTargetControl(text, sp1 + 1, sp2)) {
     throw bad('the request target is empty or has spaces or controls', 'HPE_INVALID_URL');
-  const version = requestLine.slice(sp2 + 1);
-  let minor: 0 | 1;
-  if (version === 'HTTP/1.1') minor = 1;
-  else if (version === 'HTTP/1.0') minor = 0;
-  else throw bad('the version is not HTTP/1.1 or HTTP/1.0 (or a line ends in a bare LF)', 'HPE_INVALID_VERSION');
+  }
+  const target = text.slice(sp1 + 1, sp2);
+  // 'HTTP/1.1' or 'HTTP/1.0' after the second space, up to the end of the line.
+  const digit = lineEnd - sp2 === 9 && text.startsWith('HTTP/1.', sp2 + 1) ? text.charCodeAt(sp2 + 8) : 0;
+  if (digit !== 49 && digit !== 48) {
+    throw bad('the version is not HTTP/1.1 or HTTP/1.0 (or a line ends in a bare LF)', 'HPE_INVALID_VERSION');
+  }
+  const minor = digit === 49 ? 1 : 0;
 
   const headers: IncomingHttpHeaders = {};
   let count = 0;
@@ -105,22 +103,26 @@ export function parseRequestHead(text: string, limits: HeadLimits): RequestHead 
   while (pos < text.length) {
     let end = text.indexOf('\r\n', pos);
     if (end < 0) end = text.length;
-    const line = text.slice(pos, end);
+    const start = pos;
     pos = end + 2;
     if (++count > limits.maxHeaders) {
       throw new H1RequestError('HPE_HEADER_OVERFLOW', 431, `more than ${limits.maxHeaders} header fields`);
     }
-    const first = line.charCodeAt(0);
+    const first = text.charCodeAt(start);
     if (first === 32 || first === 9) throw bad('obsolete line folding is not accepted', 'HPE_INVALID_HEADER_TOKEN');
-    const colon = line.indexOf(':');
-    if (colon <= 0) throw bad('a header line has no field name', 'HPE_INVALID_HEADER_TOKEN');
-    const rawName = line.slice(0, colon);
-    if (!TOKEN.test(rawName)) throw bad('a field name is not a token', 'HPE_INVALID_HEADER_TOKEN');
-    const value = line.slice(colon + 1).trim();
-    if (BAD_VALUE.test(value)) {
-      throw bad(`the value of ${rawName} has a control character (or a bare LF)`, 'HPE_INVALID_HEADER_TOKEN');
+    const colon = text.indexOf(':', start);
+    if (colon <= start || colon >= end) throw bad('a header line has no field name', 'HPE_INVALID_HEADER_TOKEN');
+    if (!isToken(text, start, colon)) throw bad('a field name is not a token', 'HPE_INVALID_HEADER_TOKEN');
+    const vs = trimStart(text, colon + 1, end);
+    const ve = trimEnd(text, vs, end);
+    if (hasValueControl(text, vs, ve)) {
+      throw bad(
+        `the value of ${text.slice(start, colon)} has a control character (or a bare LF)`,
+        'HPE_INVALID_HEADER_TOKEN',
+      );
     }
-    const name = rawName.toLowerCase();
+    const value = text.slice(vs, ve);
+    const name = text.slice(start, colon).toLowerCase();
     switch (name) {
       case 'content-length':
         if (length >= 0) throw bad('Content-Length is repeated', 'HPE_UNEXPECTED_CONTENT_LENGTH');
@@ -163,6 +165,24 @@ export function parseRequestHead(text: string, limits: HeadLimits): RequestHead 
 }
 
 const NO_BODY: BodyFraming = { kind: 'none' };
+
+/** A request target has no whitespace or control characters (nor DEL). */
+function hasTargetControl(text: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c <= 32 || c === 127) return true;
+  }
+  return false;
+}
+
+/** Control characters other than HTAB, and DEL, are not allowed in field values. */
+function hasValueControl(text: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if ((c < 32 && c !== 9) || c === 127) return true;
+  }
+  return false;
+}
 
 function addField(headers: IncomingHttpHeaders, name: string, value: string): void {
   const prior = headers[name];

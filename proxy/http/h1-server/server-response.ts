@@ -32,6 +32,45 @@ const ONE_WRITE = 16 * 1024;
 /** Header values must not carry line breaks or NUL (they would split the head). */
 const BAD_VALUE = /[\r\n\0]/;
 
+/** What a response field says (fieldKind), as bits collected over the fields by merged(). */
+const FIELD_OTHER = 0;
+const FIELD_LENGTH = 1;
+const FIELD_CHUNKED = 2;
+const FIELD_CLOSE = 4;
+/** A Connection field without `close`: not written (keep-alive tokens are this response's business). */
+const FIELD_CONNECTION_OTHER = 8;
+/** A Transfer-Encoding field that does not name chunked. */
+const FIELD_TE_OTHER = 16;
+const FIELD_TE = FIELD_CHUNKED | FIELD_TE_OTHER;
+
+/** `seen` with field `kind` added: the last Transfer-Encoding field decides whether chunked was given. */
+function merged(seen: number, kind: number): number {
+  return (kind & FIELD_TE) !== 0 ? (seen & ~FIELD_TE) | kind : seen | kind;
+}
+
+/**
+ * Checks a response field's value (throws ERR_INVALID_CHAR) and says what the field means for the
+ * framing: Content-Length, a Transfer-Encoding naming chunked, a Connection with or without close.
+ * Names come from parsers that checked them or from this program; values may hold a bare CR.
+ */
+function fieldKind(name: string, value: string): number {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 13 || c === 10 || c === 0) {
+      throw Object.assign(new Error(`invalid character in the response header ${JSON.stringify(name)}`), {
+        code: 'ERR_INVALID_CHAR',
+      });
+    }
+  }
+  const n = name.length;
+  if (n !== 14 && n !== 17 && n !== 10) return FIELD_OTHER;
+  const lower = name.toLowerCase();
+  if (lower === 'content-length') return FIELD_LENGTH;
+  if (lower === 'transfer-encoding') return value.toLowerCase().includes('chunked') ? FIELD_CHUNKED : FIELD_TE_OTHER;
+  if (lower === 'connection') return /\bclose\b/i.test(value) ? FIELD_CLOSE : FIELD_CONNECTION_OTHER;
+  return FIELD_OTHER;
+}
+
 export class H1ServerResponse extends EventEmitter {
   statusCode = 200;
   headersSent = false;
@@ -81,39 +120,40 @@ export class H1ServerResponse extends EventEmitter {
     this.statusCode = status;
     this.headersSent = true;
     let head = `HTTP/1.1 ${status} ${reason ?? nodeHttp.STATUS_CODES[status] ?? 'Unknown'}\r\n`;
-    let hasLength = false;
-    let chunkedGiven = false;
-    let closeGiven = false;
-    const add = (name: string, value: string): void => {
-      // Names come from parsers that checked them or from this program; values may hold a bare CR.
-      if (BAD_VALUE.test(value)) {
-        throw Object.assign(new Error(`invalid character in the response header ${JSON.stringify(name)}`), {
-          code: 'ERR_INVALID_CHAR',
-        });
-      }
-      if (name.length === 14 || name.length === 17 || name.length === 10) {
-        const lower = name.toLowerCase();
-        if (lower === 'content-length') hasLength = true;
-        else if (lower === 'transfer-encoding') chunkedGiven = value.toLowerCase().includes('chunked');
-        else if (lower === 'connection') {
-          if (/\bclose\b/i.test(value)) closeGiven = true;
-          else return; // keep-alive tokens are this response's business
-        }
-      }
-      head += `${name}: ${value}\r\n`;
-    };
+    // What the fields say about framing and the connection: FIELD_* bits.
+    let seen = 0;
     if (Array.isArray(headers)) {
       const raw = headers as readonly string[];
-      for (let i = 0; i < raw.length; i += 2) add(raw[i]!, raw[i + 1]!);
+      for (let i = 0; i < raw.length; i += 2) {
+        const name = raw[i]!;
+        const value = raw[i + 1]!;
+        const kind = fieldKind(name, value);
+        seen = merged(seen, kind);
+        if (kind !== FIELD_CONNECTION_OTHER) head += `${name}: ${value}\r\n`;
+      }
     } else if (headers !== undefined) {
       const object = headers as OutgoingHttpHeaders;
       for (const name in object) {
         const value = object[name];
         if (value === undefined) continue;
-        if (Array.isArray(value)) for (const v of value) add(name, String(v));
-        else add(name, String(value));
+        if (Array.isArray(value)) {
+          for (const v of value) {
+            const text = String(v);
+            const kind = fieldKind(name, text);
+            seen = merged(seen, kind);
+            if (kind !== FIELD_CONNECTION_OTHER) head += `${name}: ${text}\r\n`;
+          }
+        } else {
+          const text = String(value);
+          const kind = fieldKind(name, text);
+          seen = merged(seen, kind);
+          if (kind !== FIELD_CONNECTION_OTHER) head += `${name}: ${text}\r\n`;
+        }
       }
     }
+    const hasLength = (seen & FIELD_LENGTH) !== 0;
+    const chunkedGiven = (seen & FIELD_CHUNKED) !== 0;
+    const closeGiven = (seen & FIELD_CLOSE) !== 0;
     if (closeGiven || this.#owner.draining()) this.shouldKeepAlive = false;
     if (this.#head || status === 204 || status === 304 || status < 200) this.#mode = 'none';
     else if (hasLength) this.#mode = 'length';
