@@ -8,6 +8,10 @@
 // connection while an exchange is active is reported to that exchange exactly once (with whether the
 // connection had been established); an idle connection that closes, errors or receives data is
 // dropped from the pool. Idle sockets are unref'd so they never keep the process alive.
+// Plain TCP connections read into one buffer shared by all of them (net.connect's `onread`): no
+// buffer and no stream 'data' event per read. Everything that outlives the read is copied — the
+// parser holds copies, body chunks are copied before they go to the exchange — since the buffer
+// is overwritten by the next read of any connection.
 
 import { connect as netConnect, type Socket } from 'node:net';
 import { H1ResponseParser, type H1ResponseHead, type H1ResponseSink } from './h1-response-parser.ts';
@@ -22,6 +26,9 @@ export interface H1Exchange extends H1ResponseSink {
 
 const MAX_IDLE_PER_KEY = 256;
 
+/** The read buffer of every plain upstream connection (reads run one at a time, on this thread). */
+const SHARED_READ = Buffer.allocUnsafe(64 * 1024);
+
 export class H1Connection implements H1ResponseSink {
   readonly socket: Socket;
   readonly key: string;
@@ -30,8 +37,11 @@ export class H1Connection implements H1ResponseSink {
   readonly #parser: H1ResponseParser;
   #exchange: H1Exchange | undefined;
   #timer: NodeJS.Timeout | undefined;
+  /** The socket reads into SHARED_READ: body chunks must be copied before they are passed on. */
+  readonly #shared: boolean;
 
-  constructor(socket: Socket, key: string, pool: H1Pool, connectTimeoutMs: number) {
+  constructor(socket: Socket, key: string, pool: H1Pool, connectTimeoutMs: number, sharedRead = false) {
+    this.#shared = sharedRead;
     this.socket = socket;
     this.key = key;
     this.#pool = pool;
@@ -50,6 +60,8 @@ export class H1Connection implements H1ResponseSink {
       });
     }
     socket.setNoDelay(true);
+    // With a shared read buffer the data comes through read(); the listener still keeps the
+    // stream flowing, so 'end' is emitted when the upstream closes.
     socket.on('data', (data: Buffer) => this.#onData(data));
     socket.on('end', () => {
       if (this.#exchange !== undefined && this.#parser.end()) return;
@@ -91,7 +103,12 @@ export class H1Connection implements H1ResponseSink {
   }
 
   body(chunk: Buffer): void {
-    this.#exchange?.body(chunk);
+    this.#exchange?.body(this.#shared ? Buffer.from(chunk) : chunk);
+  }
+
+  /** `n` bytes read into the shared buffer (net.connect's onread callback). */
+  read(n: number): void {
+    this.#onData(SHARED_READ.subarray(0, n));
   }
 
   complete(trailers: string[]): void {
@@ -143,8 +160,22 @@ export class H1Pool {
         return conn;
       }
     }
-    const socket = open === undefined ? netConnect({ host, port }) : open();
-    return new H1Connection(socket, key, this, this.#connectTimeoutMs);
+    if (open !== undefined) return new H1Connection(open(), key, this, this.#connectTimeoutMs);
+    // The callback needs the connection, which needs the socket: the connection is filled in below.
+    const target: { conn?: H1Connection } = {};
+    const socket = netConnect({
+      host,
+      port,
+      onread: {
+        buffer: SHARED_READ,
+        callback: (n: number) => {
+          target.conn?.read(n);
+          return true;
+        },
+      },
+    });
+    target.conn = new H1Connection(socket, key, this, this.#connectTimeoutMs, true);
+    return target.conn;
   }
 
   release(conn: H1Connection): void {
