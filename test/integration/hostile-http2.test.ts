@@ -157,9 +157,11 @@ describe('hostile HTTP/2 clients', () => {
       const closed = client.closed;
       client.close();
       // The flood itself may outrun the proxy's 1 s linger after its GOAWAY (writes are buffered
-      // in this process), so the bound is checked on what the proxy said and did, not on `sent`.
+      // in this process), so the bound is checked on what the proxy did, not on `sent`; and the
+      // GOAWAY itself may never arrive: it waits behind the answers this client would not read.
       assert.ok(closed, `the proxy did not close the session (${sent} frames sent)`);
-      assert.equal(client.goaway()?.errorCode, ERROR.ENHANCE_YOUR_CALM, 'a GOAWAY said why');
+      const goaway = client.goaway();
+      if (goaway !== undefined) assert.equal(goaway.errorCode, ERROR.ENHANCE_YOUR_CALM, 'the GOAWAY says why');
       assert.equal(await sessionErrors('H2_FLOOD'), floods + 1);
       await othersStillServed();
     });
