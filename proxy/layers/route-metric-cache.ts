@@ -4,6 +4,8 @@
 // attempt layers.
 //
 // Contract: the recorded series are exactly those of calling the families with the same labels.
+// The last route looked up, and per route its last response, are remembered: requests in a row
+// mostly go to the same route and get the same answer, so most lookups build no key string.
 // Memory grows with the routes (dst × rt_route) and the distinct status / classification /
 // grpc_status / error values seen on each, which are all small sets.
 
@@ -29,6 +31,8 @@ export interface RouteChildren {
   readonly request: CounterChild;
   readonly actualRequest: CounterChild;
   readonly responses: Map<string, ResponseChildren>;
+  /** The last response looked up on this route, and its children. */
+  last: (RouteResponse & { readonly children: ResponseChildren }) | undefined;
 }
 
 export interface RouteResponse {
@@ -41,6 +45,9 @@ export interface RouteResponse {
 export class RouteMetricCache {
   readonly metrics: RouteMetrics;
   readonly #routes = new Map<string, RouteChildren>();
+  #lastDst: string | undefined;
+  #lastRtRoute: string | undefined;
+  #lastRoute: RouteChildren | undefined;
 
   constructor(metrics: RouteMetrics) {
     this.metrics = metrics;
@@ -48,6 +55,7 @@ export class RouteMetricCache {
 
   /** The children of route `rtRoute` (undefined: the default route) of `dst`. */
   route(dst: string, rtRoute: string | undefined): RouteChildren {
+    if (this.#lastRoute !== undefined && dst === this.#lastDst && rtRoute === this.#lastRtRoute) return this.#lastRoute;
     const key = rtRoute === undefined ? dst : `${dst}\u0000${rtRoute}`;
     let route = this.#routes.get(key);
     if (route === undefined) {
@@ -58,13 +66,27 @@ export class RouteMetricCache {
         request: this.metrics.requestTotal.labels({ ...labels }),
         actualRequest: this.metrics.actualRequestTotal.labels({ ...labels }),
         responses: new Map(),
+        last: undefined,
       };
       this.#routes.set(key, route);
     }
+    this.#lastDst = dst;
+    this.#lastRtRoute = rtRoute;
+    this.#lastRoute = route;
     return route;
   }
 
   response(route: RouteChildren, r: RouteResponse): ResponseChildren {
+    const last = route.last;
+    if (
+      last !== undefined &&
+      last.status === r.status &&
+      last.classification === r.classification &&
+      last.grpcStatus === r.grpcStatus &&
+      last.error === r.error
+    ) {
+      return last.children;
+    }
     const key = `${r.status}|${r.classification}|${r.grpcStatus ?? ''}|${r.error ?? ''}`;
     let children = route.responses.get(key);
     if (children === undefined) {
@@ -83,6 +105,13 @@ export class RouteMetricCache {
       };
       route.responses.set(key, children);
     }
+    route.last = {
+      status: r.status,
+      classification: r.classification,
+      grpcStatus: r.grpcStatus,
+      error: r.error,
+      children,
+    };
     return children;
   }
 }
