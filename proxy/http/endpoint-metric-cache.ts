@@ -13,26 +13,21 @@
 // labels object, authority and endpoint) finds it without building the key. An endpoint
 // equals the remembered one when it is the same object, or has the same host, port and mesh
 // identity and the same `labels` object. Per entry, the response children are keyed by status,
-// classification, grpc-status and error (small sets), and the last one is remembered.
+// classification, grpc-status and error (small sets), and the last one is remembered (response-memo.ts).
 
 import type { ConnectionContext } from '../connection.ts';
 import type { CounterChild, HistogramChild, HttpLabels, HttpMetrics } from '../../src/metrics/index.ts';
+import { lookupResponse, type ResponseMemo, type ResponseOutcome } from './response-memo.ts';
 import type { Endpoint, EndpointRequest } from './stack.ts';
 
-export interface EndpointResponse {
-  readonly status: number;
-  readonly classification: string;
-  readonly grpcStatus: string | undefined;
-  /** The proxy's failure kind, for failed attempts. */
-  readonly error: string | undefined;
-}
+export type EndpointResponse = ResponseOutcome;
 
 interface ResponseChildren {
   readonly latency: HistogramChild;
   readonly total: CounterChild;
 }
 
-export interface EndpointSeries {
+export interface EndpointSeries extends ResponseMemo<ResponseChildren> {
   readonly endpoint: Endpoint;
   readonly authority: string | undefined;
   /** The connection values the labels came from (the TLS labels object is immutable). */
@@ -40,9 +35,6 @@ export interface EndpointSeries {
   readonly tls: ConnectionContext['tls'];
   readonly labels: HttpLabels;
   readonly request: CounterChild;
-  readonly responses: Map<string, ResponseChildren>;
-  /** The last response looked up, and its children. */
-  last: (EndpointResponse & { readonly children: ResponseChildren }) | undefined;
 }
 
 /** Stands for "no discovery labels" as a WeakMap key. */
@@ -108,40 +100,21 @@ export class EndpointMetricCache {
 
   /** The latency and response_total children of `series` for response `r`. */
   response(series: EndpointSeries, r: EndpointResponse): ResponseChildren {
-    const last = series.last;
-    if (
-      last !== undefined &&
-      last.status === r.status &&
-      last.classification === r.classification &&
-      last.grpcStatus === r.grpcStatus &&
-      last.error === r.error
-    ) {
-      return last.children;
-    }
-    const key = `${r.status}|${r.classification}|${r.grpcStatus ?? ''}|${r.error ?? ''}`;
-    let children = series.responses.get(key);
-    if (children === undefined) {
-      const withStatus = { ...series.labels, status_code: String(r.status) };
-      children = {
-        latency: this.#metrics.responseLatencyMs.labels(withStatus),
-        total: this.#metrics.responseTotal.labels({
-          ...withStatus,
-          classification: r.classification,
-          ...(r.grpcStatus === undefined ? {} : { grpc_status: r.grpcStatus }),
-          ...(r.error === undefined ? {} : { error: r.error }),
-        }),
-      };
-      series.responses.set(key, children);
-    }
-    series.last = {
-      status: r.status,
-      classification: r.classification,
-      grpcStatus: r.grpcStatus,
-      error: r.error,
-      children,
-    };
-    return children;
+    return lookupResponse(series, r, this.#makeResponse);
   }
+
+  readonly #makeResponse = (series: EndpointSeries, r: EndpointResponse): ResponseChildren => {
+    const withStatus = { ...series.labels, status_code: String(r.status) };
+    return {
+      latency: this.#metrics.responseLatencyMs.labels(withStatus),
+      total: this.#metrics.responseTotal.labels({
+        ...withStatus,
+        classification: r.classification,
+        ...(r.grpcStatus === undefined ? {} : { grpc_status: r.grpcStatus }),
+        ...(r.error === undefined ? {} : { error: r.error }),
+      }),
+    };
+  };
 }
 
 function sameEndpoint(a: Endpoint, b: Endpoint): boolean {

@@ -4,12 +4,13 @@
 // attempt layers.
 //
 // Contract: the recorded series are exactly those of calling the families with the same labels.
-// The last route looked up, and per route its last response, are remembered: requests in a row
-// mostly go to the same route and get the same answer, so most lookups build no key string.
+// The last route looked up is remembered, and per route its last response (lookupResponse):
+// requests in a row mostly go to the same route and get the same answer.
 // Memory grows with the routes (dst × rt_route) and the distinct status / classification /
 // grpc_status / error values seen on each, which are all small sets.
 
 import type { RouteMetrics } from '../../src/metrics/index.ts';
+import { lookupResponse, type ResponseMemo, type ResponseOutcome } from '../http/response-memo.ts';
 import type { RouteLabels } from './route.ts';
 
 /** What the layers use of a metric child. */
@@ -26,13 +27,10 @@ interface ResponseChildren {
   readonly actual: CounterChild;
 }
 
-export interface RouteChildren {
+export interface RouteChildren extends ResponseMemo<ResponseChildren> {
   readonly labels: RouteLabels;
   readonly request: CounterChild;
   readonly actualRequest: CounterChild;
-  readonly responses: Map<string, ResponseChildren>;
-  /** The last response looked up on this route, and its children. */
-  last: (RouteResponse & { readonly children: ResponseChildren }) | undefined;
 }
 
 export interface RouteResponse {
@@ -77,41 +75,22 @@ export class RouteMetricCache {
   }
 
   response(route: RouteChildren, r: RouteResponse): ResponseChildren {
-    const last = route.last;
-    if (
-      last !== undefined &&
-      last.status === r.status &&
-      last.classification === r.classification &&
-      last.grpcStatus === r.grpcStatus &&
-      last.error === r.error
-    ) {
-      return last.children;
-    }
-    const key = `${r.status}|${r.classification}|${r.grpcStatus ?? ''}|${r.error ?? ''}`;
-    let children = route.responses.get(key);
-    if (children === undefined) {
-      const status = String(r.status);
-      const end = {
-        ...route.labels,
-        status_code: status,
-        classification: r.classification,
-        ...(r.grpcStatus === undefined ? {} : { grpc_status: r.grpcStatus }),
-        ...(r.error === undefined ? {} : { error: r.error }),
-      };
-      children = {
-        total: this.metrics.responseTotal.labels(end),
-        latency: this.metrics.responseLatencyMs.labels({ ...route.labels, status_code: status }),
-        actual: this.metrics.actualResponseTotal.labels(end),
-      };
-      route.responses.set(key, children);
-    }
-    route.last = {
-      status: r.status,
-      classification: r.classification,
-      grpcStatus: r.grpcStatus,
-      error: r.error,
-      children,
-    };
-    return children;
+    return lookupResponse(route, r, this.#makeResponse);
   }
+
+  readonly #makeResponse = (route: RouteChildren, r: ResponseOutcome): ResponseChildren => {
+    const status = String(r.status);
+    const end = {
+      ...route.labels,
+      status_code: status,
+      classification: r.classification,
+      ...(r.grpcStatus === undefined ? {} : { grpc_status: r.grpcStatus }),
+      ...(r.error === undefined ? {} : { error: r.error }),
+    };
+    return {
+      total: this.metrics.responseTotal.labels(end),
+      latency: this.metrics.responseLatencyMs.labels({ ...route.labels, status_code: status }),
+      actual: this.metrics.actualResponseTotal.labels(end),
+    };
+  };
 }

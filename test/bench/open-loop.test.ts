@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { after, describe, test } from 'node:test';
-import { runOpenLoop } from '../../bench/lib/open-loop/generator.ts';
+import { runOpenLoop, type OpenLoopResult } from '../../bench/lib/open-loop/generator.ts';
 
 /** What the test server does with the n-th request it receives (0-based, over all connections). */
 type Behaviour = (n: number, socket: Socket) => void;
@@ -47,6 +47,14 @@ async function serve(behaviour: Behaviour): Promise<TestServer> {
   };
 }
 
+/** A run against `s`, on loopback with a fixed Host. */
+function load(
+  s: TestServer,
+  o: { rate: number; connections: number; durationMs: number; warmupMs: number },
+): Promise<OpenLoopResult> {
+  return runOpenLoop({ host: '127.0.0.1', port: s.port, authority: 'svc.test', ...o });
+}
+
 describe('open-loop generator', () => {
   const servers: TestServer[] = [];
   const start = async (b: Behaviour): Promise<TestServer> => {
@@ -60,15 +68,7 @@ describe('open-loop generator', () => {
 
   test('sends rate × duration requests spread over the schedule, never all at once', async () => {
     const s = await start((_, socket) => socket.write(OK));
-    const r = await runOpenLoop({
-      host: '127.0.0.1',
-      port: s.port,
-      authority: 'svc.test',
-      rate: 200,
-      connections: 4,
-      durationMs: 500,
-      warmupMs: 100,
-    });
+    const r = await load(s, { rate: 200, connections: 4, durationMs: 500, warmupMs: 100 });
     assert.equal(r.scheduled, 100);
     assert.equal(r.requests, 100);
     assert.equal(r.errors, 0);
@@ -88,15 +88,7 @@ describe('open-loop generator', () => {
       if (n === 9) setTimeout(() => socket.write(OK), 300);
       else socket.write(OK);
     });
-    const r = await runOpenLoop({
-      host: '127.0.0.1',
-      port: s.port,
-      authority: 'svc.test',
-      rate: 50,
-      connections: 1,
-      durationMs: 1000,
-      warmupMs: 0,
-    });
+    const r = await load(s, { rate: 50, connections: 1, durationMs: 1000, warmupMs: 0 });
     assert.equal(r.requests, 50);
     assert.ok(r.latencyMs.max >= 300, `max ${r.latencyMs.max}`);
     assert.ok(r.latencyMs.p90 >= 100, `p90 ${r.latencyMs.p90}: the queued requests' wait was not counted`);
@@ -109,15 +101,7 @@ describe('open-loop generator', () => {
       else if (n % 10 === 7) socket.destroy();
       else socket.write(OK);
     });
-    const r = await runOpenLoop({
-      host: '127.0.0.1',
-      port: s.port,
-      authority: 'svc.test',
-      rate: 100,
-      connections: 2,
-      durationMs: 400,
-      warmupMs: 0,
-    });
+    const r = await load(s, { rate: 100, connections: 2, durationMs: 400, warmupMs: 0 });
     assert.equal(r.scheduled, 40);
     assert.equal(r.errors, 8);
     assert.equal(r.requests, 32);
@@ -126,15 +110,7 @@ describe('open-loop generator', () => {
 
   test('reports a malformed response as an error and keeps going', async () => {
     const s = await start((n, socket) => socket.write(n === 0 ? 'HTTP/9 nope\r\n\r\n' : OK));
-    const r = await runOpenLoop({
-      host: '127.0.0.1',
-      port: s.port,
-      authority: 'svc.test',
-      rate: 100,
-      connections: 2,
-      durationMs: 200,
-      warmupMs: 0,
-    });
+    const r = await load(s, { rate: 100, connections: 2, durationMs: 200, warmupMs: 0 });
     assert.equal(r.errors, 1);
     assert.equal(r.requests, 19);
   });
