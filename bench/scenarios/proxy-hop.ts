@@ -27,6 +27,7 @@ import { requireTools, runH2load, runWrk, type LoadResult, type ToolName } from 
 import { nodemeshUnderTest, type NodemeshUnderTest } from '../lib/nodemesh-version.ts';
 import { grpcFrame, preflight } from '../lib/preflight.ts';
 import { nodemeshBinOption } from '../lib/scenario.ts';
+import { chartProxyNodeOptions } from '../lib/proxy-node-options.ts';
 import { cpuSeconds, memoryMb } from '../lib/proc.ts';
 import { fmtRange as fmt, range, round, type Range } from '../lib/stats.ts';
 
@@ -50,7 +51,10 @@ export interface ProxyHopOptions {
   readonly streams: number;
   /** Pin the proxy to CPU 0 and everything else to CPU 1. */
   readonly pin: boolean;
-  /** Extra NODE_OPTIONS for the nodemesh proxy process (profiling). */
+  /**
+   * NODE_OPTIONS for the nodemesh proxy process; default the chart's `proxy.nodeOptions`, so the hop
+   * runs with the heap settings a pod runs with ('' for Node's defaults; profiling, A/B).
+   */
   readonly proxyNodeOptions?: string;
   /** The nodemesh entry point (default the sources here; NODEMESH_BENCH_NODEMESH_BIN). */
   readonly nodemeshBin?: string;
@@ -94,6 +98,8 @@ export interface ProxyHopResult {
   readonly pinned: boolean;
   readonly layout: string;
   readonly upstream: string;
+  /** The nodemesh proxy's NODE_OPTIONS ('' for none). */
+  readonly proxyNodeOptions: string;
   readonly runs: readonly HopRun[];
   readonly summary: readonly HopSummary[];
   /** Per repetition ratios, summarised (nodemesh over the other configuration in the same round). */
@@ -115,6 +121,7 @@ export async function runProxyHopBench(opts: ProxyHopOptions): Promise<ProxyHopR
   const pin = opts.pin && canPin();
   const proxyCpu = pin ? 0 : undefined;
   const restCpu = pin ? 1 : undefined;
+  const nodeOptions = opts.proxyNodeOptions ?? chartProxyNodeOptions();
   const children = new Children();
   const dir = await mkdtemp(path.join(tmpdir(), `nodemesh-bench-proxy-${opts.protocol}-`));
   try {
@@ -150,7 +157,7 @@ export async function runProxyHopBench(opts: ProxyHopOptions): Promise<ProxyHopR
         NODEMESH_PROXY_CONTROL_LISTEN_ADDR: `127.0.0.1:${controlPort}`,
         NODEMESH_PROXY_SHUTDOWN_GRACE_PERIOD: '1s',
         NODEMESH_LOG_LEVEL: 'warn',
-        ...(opts.proxyNodeOptions === undefined ? {} : { NODE_OPTIONS: opts.proxyNodeOptions }),
+        ...(nodeOptions === '' ? {} : { NODE_OPTIONS: nodeOptions }),
       },
       ...(proxyCpu === undefined ? {} : { cpu: proxyCpu }),
     });
@@ -260,6 +267,7 @@ export async function runProxyHopBench(opts: ProxyHopOptions): Promise<ProxyHopR
         opts.protocol === 'grpc'
           ? 'Node h2c (bench/lib/grpc-upstream.ts): one framed message + grpc-status trailers'
           : `haproxy http-request return, ${RESPONSE_BODY.length}-byte body`,
+      proxyNodeOptions: nodeOptions,
       runs,
       summary,
       ratios: {
@@ -281,7 +289,7 @@ export function proxyHopMarkdown(r: ProxyHopResult): string {
   const lines = [
     `${client}; ${r.repetitions} interleaved repetitions × ${r.durationS} s after ${r.warmupS} s warm-up per configuration; median (min–max).`,
     `Layout: ${r.layout}. Upstream: ${r.upstream}.`,
-    `nodemesh under test: commit ${r.nodemesh.commit.slice(0, 12)}${r.nodemesh.dirty === true ? ', with uncommitted changes' : ''} (${r.nodemesh.bin}).`,
+    `nodemesh under test: commit ${r.nodemesh.commit.slice(0, 12)}${r.nodemesh.dirty === true ? ', with uncommitted changes' : ''} (${r.nodemesh.bin}); NODE_OPTIONS: ${r.proxyNodeOptions === '' ? 'none' : `\`${r.proxyNodeOptions}\``}.`,
     '',
     '| path | requests/s | proxy CPU µs/req | proxy core use | upstream CPU µs/req | p50 ms | p99 ms | proxy peak RSS MB | errors |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -308,8 +316,8 @@ const DESCRIBE: Record<HopProtocol, string> = {
 /**
  * The `npm run bench` entry of a protocol: `--duration` is each repetition's length (3
  * repetitions per configuration after 3 s of warm-up), `--concurrency` the client's connections
- * (default 50 for wrk, 10 × 10 streams for h2load). NODEMESH_BENCH_SERVER_NODE_OPTIONS becomes the
- * nodemesh proxy's NODE_OPTIONS (profiling).
+ * (default 50 for wrk, 10 × 10 streams for h2load). The nodemesh proxy runs with the chart's
+ * `proxy.nodeOptions`; NODEMESH_BENCH_SERVER_NODE_OPTIONS replaces them (profiling; '' for none).
  */
 export function proxyHopScenario(protocol: HopProtocol): {
   readonly describe: string;

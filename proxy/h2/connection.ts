@@ -33,6 +33,7 @@ import {
   SETTINGS_MAX_HEADER_LIST_SIZE,
 } from './frame-types.ts';
 import { H2FrameParser, type H2FrameSink } from './frame-parser.ts';
+import { StreamTable } from './stream-table.ts';
 import {
   SETTINGS_ACK,
   frameHeader,
@@ -95,7 +96,7 @@ export class H2Connection {
   readonly #decoder: HpackDecoder;
   readonly #encoder = new HpackEncoder();
   readonly #owner: H2StreamOwner;
-  readonly #streams = new Map<number, H2Stream>();
+  readonly #streams = new StreamTable<H2Stream>();
   // Our settings.
   readonly #maxConcurrent: number;
   readonly #initialWindow: number;
@@ -229,7 +230,7 @@ export class H2Connection {
         break;
       }
     }
-    this.#streams.set(id, stream);
+    this.#streams.set(stream);
     this.#ownOpen++;
     if (endStream) stream.localEnded = true;
     this.#sendHeaders(stream, fields, endStream, neverIndexed);
@@ -415,7 +416,7 @@ export class H2Connection {
     }
     const stream = new H2Stream(this.#owner, id, this.#peerInitialWindow, this.#initialWindow);
     stream.headReceived = true;
-    this.#streams.set(id, stream);
+    this.#streams.set(stream);
     this.#peerOpen++;
     if (tooLarge !== undefined) {
       this.#handler.streamError?.(id, H2_ERROR.PROTOCOL_ERROR, tooLarge.message);
@@ -510,7 +511,7 @@ export class H2Connection {
             }
           }
           if (delta > 0)
-            for (const stream of [...this.#streams.values()]) if (stream.pendingBytes > 0) this.#sendData(stream);
+            for (const stream of this.#streams.values()) if (stream.pendingBytes > 0) this.#sendData(stream);
           break;
         }
         case SETTINGS_MAX_FRAME_SIZE:
@@ -801,7 +802,7 @@ export class H2Connection {
     this.#out = [];
     this.#outBytes = 0;
     this.#blocked = [];
-    const streams = [...this.#streams.values()];
+    const streams = this.#streams.values();
     this.#streams.clear();
     const reason = err ?? closedError('connection closed');
     for (const stream of streams) {
