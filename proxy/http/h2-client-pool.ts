@@ -152,12 +152,20 @@ export class H2ClientPool {
  * Pool keys of meshed endpoints by endpoint object: discovery hands out the same immutable endpoint
  * for every request to it, so the key is not concatenated and hashed anew per request. Other
  * endpoints may be built per request (inbound: this pod's address and the request's port), so
- * they are not remembered.
+ * only the last one's key is kept.
  */
 const meshKeys = new WeakMap<H2Endpoint, string>();
+/** The last plain endpoint's key (requests in a row mostly go to the same address). */
+let plainLast = { host: '', port: -1, key: '' };
 
 function keyOf(endpoint: H2Endpoint): string {
-  if (endpoint.mesh === undefined) return `${endpoint.host}|${endpoint.port}|`;
+  if (endpoint.mesh === undefined) {
+    const last = plainLast;
+    if (endpoint.host === last.host && endpoint.port === last.port) return last.key;
+    const key = `${endpoint.host}|${endpoint.port}|`;
+    plainLast = { host: endpoint.host, port: endpoint.port, key };
+    return key;
+  }
   let key = meshKeys.get(endpoint);
   if (key === undefined) {
     key = `${endpoint.host}|${endpoint.port}|${endpoint.mesh.identity}`;
