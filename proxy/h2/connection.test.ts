@@ -263,6 +263,36 @@ describe('H2Connection against a misbehaving client', () => {
     c.socket.destroy();
   });
 
+  it('refuses a malformed field again when a later request names its dynamic-table entry by index', async () => {
+    const server = await startServer();
+    servers.push(server);
+    const c = await rawClient(server.port);
+    // :method GET, :scheme http, :path / (static), :authority x (literal, not indexed).
+    const base = Buffer.from([0x82, 0x86, 0x84, 0x01, 0x01, 0x78]);
+    // x-bad: "a\nb" as a literal with incremental indexing: it enters the table as entry 62.
+    const bad = Buffer.concat([Buffer.from([0x40, 5]), Buffer.from('x-bad'), Buffer.from([3]), Buffer.from('a\nb')]);
+    c.socket.write(headersFrames(1, Buffer.concat([base, bad]), true, 16384));
+    c.socket.write(headersFrames(3, Buffer.concat([base, Buffer.from([0x80 | 62])]), true, 16384));
+    c.socket.write(headersFrames(5, base, true, 16384));
+    await c.waitFor((f) => f.stream === 5 && (f.flags & 1) === 1);
+    const rst = c.frames.filter((f) => f.type === FRAME_RST_STREAM);
+    assert.deepEqual(
+      rst.map((f) => [f.stream, f.payload.readUInt32BE(0)]),
+      [
+        [1, H2_ERROR.PROTOCOL_ERROR],
+        [3, H2_ERROR.PROTOCOL_ERROR],
+      ],
+    );
+    assert.deepEqual(
+      server.streamErrors.map((e) => [e.id, e.message]),
+      [
+        [1, 'x-bad: value with NUL, CR or LF'],
+        [3, 'x-bad: value with NUL, CR or LF'],
+      ],
+    );
+    c.socket.destroy();
+  });
+
   it('answers 431 to a header list over the limit, and the HPACK state stays in sync', async () => {
     const server = await startServer({ maxHeaderListSize: 1024 });
     servers.push(server);

@@ -16,7 +16,7 @@
 
 import type { Socket } from 'node:net';
 import { H2_ERROR, H2ConnectionError, H2HeaderListTooLarge, H2StreamError, h2ErrorName } from './errors.ts';
-import { checkFields, contentLengthOf, statusOf } from './fields.ts';
+import { checkFields, contentLengthOf, fieldCharsValid, statusOf } from './fields.ts';
 import {
   CLIENT_PREFACE,
   DEFAULT_INITIAL_WINDOW_SIZE,
@@ -154,7 +154,7 @@ export class H2Connection {
       burst: opts.controlBurst ?? 1000,
       rate: opts.controlRatePerSecond ?? 100,
     };
-    this.#decoder = new HpackDecoder({ maxHeaderListSize: this.#maxHeaderList });
+    this.#decoder = new HpackDecoder({ maxHeaderListSize: this.#maxHeaderList, validField: fieldCharsValid });
     // The parser checks the peer's preface: the client preface octets (we serve), then a SETTINGS
     // frame as the first frame either way (RFC 9113 §3.4).
     this.#parser = new H2FrameParser(this.#sink(), { preface: opts.role === 'server' ? 'client' : 'server' });
@@ -382,7 +382,9 @@ export class H2Connection {
       this.#streamProblem(stream, H2_ERROR.STREAM_CLOSED, 'HEADERS after the end of the stream');
       return;
     }
-    const problem = endStream ? checkFields(fields, 'trailers') : 'trailers without END_STREAM';
+    const problem = endStream
+      ? checkFields(fields, 'trailers', this.#decoder.lastUnchecked)
+      : 'trailers without END_STREAM';
     if (problem !== undefined) {
       this.#streamProblem(stream, H2_ERROR.PROTOCOL_ERROR, problem);
       return;
@@ -426,7 +428,7 @@ export class H2Connection {
       else this.#maybeCloseStream(stream);
       return;
     }
-    let problem = checkFields(fields, 'request');
+    let problem = checkFields(fields, 'request', this.#decoder.lastUnchecked);
     const length = problem === undefined ? contentLengthOf(fields) : -1;
     if (length === -2) problem = 'invalid content-length';
     else if (endStream && length > 0) problem = 'content-length without a body';
@@ -445,7 +447,7 @@ export class H2Connection {
   }
 
   #onResponseHead(stream: H2Stream, fields: string[], endStream: boolean, neverIndexed: readonly number[]): void {
-    let problem = checkFields(fields, 'response');
+    let problem = checkFields(fields, 'response', this.#decoder.lastUnchecked);
     const status = problem === undefined ? statusOf(fields) : 0;
     if (problem === undefined && status < 200) {
       if (endStream || status === 101) problem = 'interim response that ends the stream or switches protocols';

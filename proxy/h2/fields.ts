@@ -6,7 +6,10 @@
 //
 // Contract: fields are flat [name, value, …] as HPACK decoded them. Each check returns undefined
 // when the list is well formed, or a short description of the first problem found. The checks
-// allocate nothing on the well-formed path.
+// allocate nothing on the well-formed path. checkFields checks the characters of the fields the
+// decoder could not vouch for (HpackDecoder.lastUnchecked; all when not given): a field from the
+// static table, or from a dynamic-table entry fieldCharsValid approved when it was added, passed
+// the same character checks already.
 
 /** Which section a header list is. */
 export type FieldSection = 'request' | 'response' | 'trailers' | 'informational';
@@ -31,7 +34,12 @@ const REQUEST_PSEUDO: ReadonlySet<string> = new Set([':method', ':scheme', ':aut
  * unless the method is CONNECT (which needs :authority and forbids both); responses and
  * informational responses need a three-digit :status; trailers carry no pseudo-header.
  */
-export function checkFields(fields: readonly string[], section: FieldSection): string | undefined {
+export function checkFields(
+  fields: readonly string[],
+  section: FieldSection,
+  unchecked?: readonly number[],
+): string | undefined {
+  let next = 0; // index into `unchecked`
   let regular = false;
   let method: string | undefined;
   let scheme = false;
@@ -41,8 +49,15 @@ export function checkFields(fields: readonly string[], section: FieldSection): s
   for (let i = 0; i < fields.length; i += 2) {
     const name = fields[i]!;
     const value = fields[i + 1]!;
-    const valueProblem = checkValue(value);
-    if (valueProblem !== undefined) return `${name}: ${valueProblem}`;
+    let checkChars = unchecked === undefined;
+    if (!checkChars && unchecked![next] === i >> 1) {
+      checkChars = true;
+      next++;
+    }
+    if (checkChars) {
+      const valueProblem = checkValue(value);
+      if (valueProblem !== undefined) return `${name}: ${valueProblem}`;
+    }
     if (name.charCodeAt(0) === 58 /* ':' */) {
       if (regular) return `pseudo-header ${name} after a regular field`;
       if (section === 'trailers') return `pseudo-header ${name} in trailers`;
@@ -71,8 +86,10 @@ export function checkFields(fields: readonly string[], section: FieldSection): s
       continue;
     }
     regular = true;
-    const nameProblem = checkName(name);
-    if (nameProblem !== undefined) return nameProblem;
+    if (checkChars) {
+      const nameProblem = checkName(name);
+      if (nameProblem !== undefined) return nameProblem;
+    }
     if (CONNECTION_SPECIFIC.has(name)) return `connection-specific field ${name}`;
     if (name === 'te' && value !== 'trailers') return 'te other than "trailers"';
   }
@@ -115,6 +132,14 @@ export function contentLengthOf(fields: readonly string[]): number {
     length = n;
   }
   return length;
+}
+
+/**
+ * Whether a field's characters pass checkFields' character checks (the value's; the name's for a
+ * regular field): the HPACK decoder's validField, so indexed fields need no second look.
+ */
+export function fieldCharsValid(name: string, value: string): boolean {
+  return checkValue(value) === undefined && (name.charCodeAt(0) === 58 /* ':' */ || checkName(name) === undefined);
 }
 
 function checkName(name: string): string | undefined {

@@ -185,3 +185,67 @@ describe('HpackDecoder header list size', () => {
     assert.deepEqual(decoder.lastNeverIndexed, []);
   });
 });
+
+describe('HpackDecoder lastUnchecked: the fields whose characters nobody vouched for', () => {
+  // A literal with incremental indexing and a new name: 0x40, then name and value as raw strings.
+  const literalIndexed = (name: string, value: string): Buffer =>
+    Buffer.concat([
+      Buffer.from([0x40, name.length]),
+      Buffer.from(name, 'latin1'),
+      Buffer.from([value.length]),
+      Buffer.from(value, 'latin1'),
+    ]);
+  // A literal without indexing (0x00), new name.
+  const literalPlain = (name: string, value: string): Buffer =>
+    Buffer.concat([
+      Buffer.from([0x00, name.length]),
+      Buffer.from(name, 'latin1'),
+      Buffer.from([value.length]),
+      Buffer.from(value, 'latin1'),
+    ]);
+  const approveNoX = (name: string, value: string): boolean => !value.includes('X') && !name.includes('X');
+
+  test('static fields are vouched for; literals are not; indexed entries carry the mark the validator gave them', () => {
+    const seen: [string, string][] = [];
+    const decoder = new HpackDecoder({
+      validField: (name, value) => {
+        seen.push([name, value]);
+        return approveNoX(name, value);
+      },
+    });
+    // :method GET (static), x-good: ok (indexed, approved), x-bad: X (indexed, refused), x-plain: p (not indexed).
+    decoder.decode(
+      Buffer.concat([
+        hex('82'),
+        literalIndexed('x-good', 'ok'),
+        literalIndexed('x-bad', 'X'),
+        literalPlain('x-plain', 'p'),
+      ]),
+    );
+    assert.deepEqual(decoder.lastUnchecked, [2, 3], 'the refused entry and the plain literal');
+    assert.deepEqual(
+      seen,
+      [
+        ['x-good', 'ok'],
+        ['x-bad', 'X'],
+      ],
+      'the validator sees each field added to the table, once',
+    );
+    // Now by index: x-bad is the newest entry (62), x-good the one before (63).
+    decoder.decode(hex('82 be bf'));
+    assert.deepEqual(decoder.lastUnchecked, [1], 'x-bad stays unchecked when indexed again; x-good does not');
+    assert.equal(seen.length, 2, 'indexed fields are not validated again');
+    const none = (decoder.decode(hex('82 bf')), decoder.lastUnchecked);
+    assert.deepEqual(none, []);
+    decoder.decode(hex('84'));
+    assert.equal(decoder.lastUnchecked, none, 'a shared empty array when every field is vouched for');
+  });
+
+  test('without a validator every dynamic-table field is unchecked', () => {
+    const decoder = new HpackDecoder();
+    decoder.decode(Buffer.concat([hex('82'), literalIndexed('x-a', 'b')]));
+    assert.deepEqual(decoder.lastUnchecked, [1]);
+    decoder.decode(hex('be 82'));
+    assert.deepEqual(decoder.lastUnchecked, [0]);
+  });
+});

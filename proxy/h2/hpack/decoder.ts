@@ -9,7 +9,12 @@
 // that the decoder's state is undefined and the connection must end. A header list larger than
 // maxHeaderListSize (name + value octets + 32 per field) is decoded to the end, so the dynamic
 // table stays in step with the peer's encoder, and then throws H2HeaderListTooLarge; the decoder
-// remains usable. Synchronous and not reentrant.
+// remains usable. Synchronous and not reentrant. lastUnchecked lists the fields whose characters
+// are not known to be valid: a literal, or a dynamic-table entry the `validField` option did not
+// approve when it was added; static-table fields are valid by construction.
+
+/** Approves a field's characters (the connection passes its field check), so it is not checked again. */
+export type FieldValidator = (name: string, value: string) => boolean;
 
 import { H2ConnectionError, H2HeaderListTooLarge } from '../errors.ts';
 import { DynamicTable, ENTRY_OVERHEAD } from './dynamic-table.ts';
@@ -21,6 +26,8 @@ export interface HpackDecoderOptions {
   readonly maxTableSize?: number;
   /** Our SETTINGS_MAX_HEADER_LIST_SIZE; default 65536. */
   readonly maxHeaderListSize?: number;
+  /** Checks each field added to the dynamic table once; without it every dynamic-table field is unchecked. */
+  readonly validField?: FieldValidator;
 }
 
 interface Latin1Sliceable {
@@ -36,17 +43,28 @@ export class HpackDecoder {
   readonly #maxHeaderListSize: number;
   #updateRequired = false;
   #neverIndexed: readonly number[] = NONE;
+  #unchecked: readonly number[] = NONE;
+  readonly #validField: FieldValidator | undefined;
   #pos = 0;
 
   constructor(opts: HpackDecoderOptions = {}) {
     this.#maxTableSize = checkSize(opts.maxTableSize ?? 4096, 'maxTableSize');
     this.#maxHeaderListSize = checkSize(opts.maxHeaderListSize ?? 65536, 'maxHeaderListSize');
     this.#table = new DynamicTable(this.#maxTableSize);
+    this.#validField = opts.validField;
   }
 
   /** Field numbers (0 = first field) of the last decode()'s never-indexed fields; a shared empty array when none. */
   get lastNeverIndexed(): readonly number[] {
     return this.#neverIndexed;
+  }
+
+  /**
+   * Field numbers (0 = first field, ascending) of the last decode()'s fields whose characters are
+   * not known to be valid (see the contract above); a shared empty array when none.
+   */
+  get lastUnchecked(): readonly number[] {
+    return this.#unchecked;
   }
 
   /** The dynamic table's current size and capacity (octets), for tests and diagnostics. */
@@ -81,10 +99,13 @@ export class HpackDecoder {
     const table = this.#table;
     const out: string[] = [];
     let never: number[] | null = null;
+    let unchecked: number[] | null = null;
+    const validField = this.#validField;
     let field = 0;
     let listSize = 0;
     const listLimit = this.#maxHeaderListSize;
     this.#neverIndexed = NONE;
+    this.#unchecked = NONE;
     this.#pos = 0;
 
     if (this.#updateRequired && (end === 0 || (block[0]! & 0xe0) !== 0x20)) {
@@ -111,12 +132,15 @@ export class HpackDecoder {
           if (i >= table.length) throw indexError(index, table.length, at);
           name = table.name(i);
           value = table.value(i);
+          if (!table.valid(i)) (unchecked ??= []).push(field);
         }
       } else if (b >= 0x40) {
         // Literal with incremental indexing (§6.2.1).
         name = this.#readName(block, 6, at);
         value = this.#readString(block);
-        table.add(name, value);
+        const valid = validField !== undefined && validField(name, value);
+        table.add(name, value, valid);
+        if (!valid) (unchecked ??= []).push(field);
       } else if (b >= 0x20) {
         // Dynamic table size update (§6.3): only before the first field.
         if (field !== 0) throw compressionError('dynamic table size update after the first field', at);
@@ -132,6 +156,7 @@ export class HpackDecoder {
         if (b >= 0x10) (never ??= []).push(field);
         name = this.#readName(block, 4, at);
         value = this.#readString(block);
+        (unchecked ??= []).push(field);
       }
       field++;
       if (listSize <= listLimit) {
@@ -143,6 +168,7 @@ export class HpackDecoder {
     }
     if (listSize > listLimit) throw new H2HeaderListTooLarge(listSize, listLimit);
     if (never !== null) this.#neverIndexed = never;
+    if (unchecked !== null) this.#unchecked = unchecked;
     return out;
   }
 

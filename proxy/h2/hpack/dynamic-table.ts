@@ -6,7 +6,8 @@
 // oldest ones until it fits; an entry larger than the capacity empties the table and is not added
 // (§4.4). `onEvict`, when set, hears of every entry that leaves the table, oldest first. The
 // capacity is the one in force (set by size updates); checking it against the protocol maximum is
-// the caller's job.
+// the caller's job. Each entry carries a `valid` mark its adder gives it (the decoder: whether the
+// field's characters passed the connection's check), so a field indexed again is not re-checked.
 
 /** Per-entry overhead of RFC 7541 §4.1. */
 export const ENTRY_OVERHEAD = 32;
@@ -16,6 +17,7 @@ export type EvictListener = (name: string, value: string, seq: number) => void;
 export class DynamicTable {
   #names: string[] = new Array<string>(16).fill('');
   #values: string[] = new Array<string>(16).fill('');
+  #valid: boolean[] = new Array<boolean>(16).fill(false);
   #mask = 15;
   #oldest = 0; // ring position of the oldest entry
   #count = 0;
@@ -58,11 +60,16 @@ export class DynamicTable {
     return this.#values[(this.#oldest + this.#count - 1 - i) & this.#mask]!;
   }
 
+  /** The `valid` mark of the entry at position `i` (0 = newest); `i` must be < length. */
+  valid(i: number): boolean {
+    return this.#valid[(this.#oldest + this.#count - 1 - i) & this.#mask]!;
+  }
+
   /**
    * Adds an entry as the newest and returns its seq, or -1 when it is larger than the capacity
    * (the table is then empty).
    */
-  add(name: string, value: string): number {
+  add(name: string, value: string, valid = false): number {
     const size = name.length + value.length + ENTRY_OVERHEAD;
     const seq = this.#inserted++;
     if (size > this.#capacity) {
@@ -75,6 +82,7 @@ export class DynamicTable {
     const at = (this.#oldest + this.#count) & this.#mask;
     this.#names[at] = name;
     this.#values[at] = value;
+    this.#valid[at] = valid;
     this.#count++;
     this.#size += size;
     return seq;
@@ -105,12 +113,15 @@ export class DynamicTable {
     const n = this.#names.length;
     const names = new Array<string>(n * 2).fill('');
     const values = new Array<string>(n * 2).fill('');
+    const valid = new Array<boolean>(n * 2).fill(false);
     for (let i = 0; i < this.#count; i++) {
       names[i] = this.#names[(this.#oldest + i) & this.#mask]!;
       values[i] = this.#values[(this.#oldest + i) & this.#mask]!;
+      valid[i] = this.#valid[(this.#oldest + i) & this.#mask]!;
     }
     this.#names = names;
     this.#values = values;
+    this.#valid = valid;
     this.#mask = n * 2 - 1;
     this.#oldest = 0;
   }
