@@ -50,7 +50,20 @@ export class Forwarder {
     this.#h2Pool.close();
   }
 
-  async #forward(attempt: EndpointRequest): Promise<HttpOutcome> {
+  /**
+   * Not an async function: the forwarders return their own promise, which an async wrapper would
+   * wrap in one more (a promise and three microtask turns per request). A synchronous throw
+   * becomes a rejection, as it would in an async function.
+   */
+  #forward(attempt: EndpointRequest): Promise<HttpOutcome> {
+    try {
+      return this.#dispatch(attempt);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  #dispatch(attempt: EndpointRequest): Promise<HttpOutcome> {
     const down = attempt.downstream;
     switch (down.kind) {
       case 'h1':
