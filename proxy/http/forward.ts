@@ -14,7 +14,7 @@ import { h1Sink, h2Sink } from './response-sink.ts';
 import { forwardUpgrade } from './h1-upgrade.ts';
 import { forwardH2, H2ClientPool } from './h2-forward.ts';
 import type { MeshConnector, MeshEndpoint } from '../mesh/mesh-connector.ts';
-import type { Endpoint, EndpointRequest, HttpOutcome } from './stack.ts';
+import { rejection, type Endpoint, type EndpointRequest, type HttpOutcome } from './stack.ts';
 
 export interface ForwarderOptions {
   readonly connectTimeoutMs: number;
@@ -59,7 +59,7 @@ export class Forwarder {
     try {
       return this.#dispatch(attempt);
     } catch (err) {
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      return rejection(err);
     }
   }
 

@@ -7,7 +7,7 @@
 // turn: the inner service is called at once (it is on every inbound request's path).
 
 import { ProxyError } from './proxy-error.ts';
-import type { Endpoint, EndpointRequest, HttpLayer, HttpRequest } from './stack.ts';
+import { rejection, type Endpoint, type EndpointRequest, type HttpLayer, type HttpRequest } from './stack.ts';
 
 export type EndpointResolver<R extends HttpRequest = HttpRequest> = (
   req: R,
@@ -27,7 +27,7 @@ export function resolveLayer<R extends HttpRequest>(resolve: EndpointResolver<R>
       return inner({ ...req, endpoint: resolved });
     } catch (err) {
       // As from an async function: a throw becomes a rejection.
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      return rejection(err);
     }
   };
 }

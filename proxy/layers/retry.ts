@@ -13,7 +13,16 @@
 // streaming when the response arrives.
 
 import type { RouteMetrics } from '../../src/metrics/index.ts';
-import type { HeadVerdict, HttpLayer, HttpOutcome, ResponseHead } from '../http/stack.ts';
+import type { CompiledProfile, CompiledRoute } from '../../src/profiles/index.ts';
+import {
+  callInner,
+  rejection,
+  type HeadVerdict,
+  type HttpLayer,
+  type HttpOutcome,
+  type HttpService,
+  type ResponseHead,
+} from '../http/stack.ts';
 import { Readable } from 'node:stream';
 import { emptyBody } from '../http/empty-body.ts';
 import { ProxyError } from '../http/proxy-error.ts';
@@ -25,64 +34,84 @@ export type RetryableRequest = RoutedRequest & {
 };
 
 export function retryLayer<R extends RetryableRequest>(metrics: RouteMetrics): HttpLayer<R> {
-  return (inner) => async (req) => {
-    const { route, profile, routeMetrics } = req;
+  // A request that cannot be retried (most) passes through without an async function of its own.
+  return (inner) => (req) => {
+    const { route, profile } = req;
     if (route === undefined || profile === undefined || !route.isRetryable || req.downstream.kind === 'upgrade') {
-      return inner(req);
+      return callInner(inner, req);
     }
-    const budget = req.logical.retryBudget();
-    if (budget === undefined) return inner(req);
-    budget.deposit();
-    // A request without a body (most GETs) needs no copy: every attempt sends none.
-    const body = hasBody(req) ? new ReplayableBody(req.body ?? downstreamBody(req)) : NO_BODY;
-    const outer = req.onHead;
-    let retry = false;
-    let headSeen = false;
-    const onHead = (head: ResponseHead): HeadVerdict => {
-      headSeen = true;
-      retry = false;
-      const failed =
-        profile.classify(route, {
-          status: head.status,
-          grpcStatus: head.grpcStatus === undefined ? undefined : Number(head.grpcStatus),
-        }) === 'failure';
-      if (failed && body.replayable() && req.signal?.aborted !== true) {
-        if (budget.withdraw()) {
-          metrics.retryableTotal.inc({ ...routeMetrics?.labels });
-          retry = true;
-          return 'discard';
-        }
-        metrics.retryableTotal.inc({ ...routeMetrics?.labels, skipped: 'no_budget' });
-      }
-      return outer?.(head) ?? 'commit';
-    };
-    const send = async (attempt: R): Promise<HttpOutcome> => {
-      headSeen = false;
-      retry = false;
-      try {
-        return await inner(attempt);
-      } catch (err) {
-        if (headSeen || !retriableError(err) || !body.replayable() || req.signal?.aborted === true) throw err;
-        if (!budget.withdraw()) {
-          metrics.retryableTotal.inc({ ...routeMetrics?.labels, skipped: 'no_budget' });
-          throw err;
-        }
+    let budget: RetryBudget | undefined;
+    try {
+      budget = req.logical.retryBudget();
+    } catch (err) {
+      return rejection(err);
+    }
+    if (budget === undefined) return callInner(inner, req);
+    return withRetries(metrics, inner, req, profile, route, budget);
+  };
+}
+
+type RetryBudget = NonNullable<ReturnType<RetryableRequest['logical']['retryBudget']>>;
+
+async function withRetries<R extends RetryableRequest>(
+  metrics: RouteMetrics,
+  inner: HttpService<R>,
+  req: R,
+  profile: CompiledProfile,
+  route: CompiledRoute,
+  budget: RetryBudget,
+): Promise<HttpOutcome> {
+  const { routeMetrics } = req;
+  budget.deposit();
+  // A request without a body (most GETs) needs no copy: every attempt sends none.
+  const body = hasBody(req) ? new ReplayableBody(req.body ?? downstreamBody(req)) : NO_BODY;
+  const outer = req.onHead;
+  let retry = false;
+  let headSeen = false;
+  const onHead = (head: ResponseHead): HeadVerdict => {
+    headSeen = true;
+    retry = false;
+    const failed =
+      profile.classify(route, {
+        status: head.status,
+        grpcStatus: head.grpcStatus === undefined ? undefined : Number(head.grpcStatus),
+      }) === 'failure';
+    if (failed && body.replayable() && req.signal?.aborted !== true) {
+      if (budget.withdraw()) {
         metrics.retryableTotal.inc({ ...routeMetrics?.labels });
         retry = true;
-        return { status: 502, grpcStatus: undefined, committed: false };
+        return 'discard';
       }
-    };
-    let outcome: HttpOutcome = await send(
-      body === NO_BODY
-        ? { ...req, onHead, peekTrailers: true }
-        : { ...req, body: body.stream, onHead, peekTrailers: true },
-    );
-    // Bounded by the budget: each pass withdrew one retry.
-    while (retry && !outcome.committed) {
-      outcome = await send({ ...req, body: body.replay(), onHead, peekTrailers: true });
+      metrics.retryableTotal.inc({ ...routeMetrics?.labels, skipped: 'no_budget' });
     }
-    return outcome;
+    return outer?.(head) ?? 'commit';
   };
+  const send = async (attempt: R): Promise<HttpOutcome> => {
+    headSeen = false;
+    retry = false;
+    try {
+      return await inner(attempt);
+    } catch (err) {
+      if (headSeen || !retriableError(err) || !body.replayable() || req.signal?.aborted === true) throw err;
+      if (!budget.withdraw()) {
+        metrics.retryableTotal.inc({ ...routeMetrics?.labels, skipped: 'no_budget' });
+        throw err;
+      }
+      metrics.retryableTotal.inc({ ...routeMetrics?.labels });
+      retry = true;
+      return { status: 502, grpcStatus: undefined, committed: false };
+    }
+  };
+  let outcome: HttpOutcome = await send(
+    body === NO_BODY
+      ? { ...req, onHead, peekTrailers: true }
+      : { ...req, body: body.stream, onHead, peekTrailers: true },
+  );
+  // Bounded by the budget: each pass withdrew one retry.
+  while (retry && !outcome.committed) {
+    outcome = await send({ ...req, body: body.replay(), onHead, peekTrailers: true });
+  }
+  return outcome;
 }
 
 /** Failures of an attempt that no endpoint answered: safe to send again on a retryable route. */

@@ -12,7 +12,14 @@
 import type { CompiledProfile, CompiledRoute } from '../../src/profiles/index.ts';
 import { ProxyError } from '../http/proxy-error.ts';
 import { synthesize } from '../http/synthesize.ts';
-import type { HttpLayer, HttpOutcome, HttpRequest } from '../http/stack.ts';
+import {
+  callInner,
+  rejection,
+  type HttpLayer,
+  type HttpOutcome,
+  type HttpRequest,
+  type HttpService,
+} from '../http/stack.ts';
 import type { RouteChildren, RouteMetricCache } from './route-metric-cache.ts';
 
 export interface ProfiledRequest extends HttpRequest {
@@ -35,75 +42,90 @@ export interface RouteLabels {
 export type RoutedRequest = ProfiledRequest & RouteFields;
 
 export function routeLayer<R extends ProfiledRequest>(cache: RouteMetricCache): HttpLayer<R, R & RouteFields> {
-  return (inner) => async (req) => {
-    const profile = req.logical.profile();
-    if (profile === undefined) return inner({ ...req, profile, route: undefined, routeMetrics: undefined });
-    const route = profile.matchRoute({ method: req.method, path: req.target });
-    const series = cache.route(req.logical.name, route?.name);
-    const labels = series.labels;
-    series.request.inc();
-    const started = performance.now();
-    const timeoutMs = route?.timeoutMs;
-    let timer: NodeJS.Timeout | undefined;
-    let signal = req.signal;
-    if (timeoutMs !== undefined) {
-      const controller = new AbortController();
-      timer = setTimeout(
-        () =>
-          controller.abort(
-            new ProxyError(
-              'response-timeout',
-              `route ${labels.rt_route ?? '(default)'} of ${labels.dst} timed out after ${timeoutMs}ms`,
-            ),
-          ),
-        timeoutMs,
-      );
-      signal = signal === undefined ? controller.signal : AbortSignal.any([signal, controller.signal]);
-    }
-    const onHead = req.onHead;
-    let outcome: HttpOutcome;
+  // Without a profile (most requests), no async function of its own: see callInner.
+  return (inner) => (req) => {
+    let profile: CompiledProfile | undefined;
     try {
-      outcome = await inner({
-        ...req,
-        profile,
-        route,
-        routeMetrics: series,
-        ...(signal === undefined ? {} : { signal }),
-        ...(timer === undefined
-          ? {}
-          : {
-              onHead: (head) => {
-                const verdict = onHead?.(head) ?? 'commit';
-                if (verdict === 'commit') clearTimeout(timer);
-                return verdict;
-              },
-            }),
-      });
+      profile = req.logical.profile();
     } catch (err) {
-      clearTimeout(timer);
-      const e = synthesize(err);
-      const end = cache.response(series, {
-        status: e.status,
-        classification: 'failure',
-        grpcStatus: req.grpc ? String(e.grpcStatus) : undefined,
-        error: err instanceof ProxyError ? err.failure : 'unexpected',
-      });
-      end.latency.observe(performance.now() - started);
-      end.total.inc();
-      throw err;
+      return rejection(err);
     }
+    if (profile === undefined) return callInner(inner, { ...req, profile, route: undefined, routeMetrics: undefined });
+    return routeRequest(cache, inner, req, profile);
+  };
+}
+
+async function routeRequest<R extends ProfiledRequest>(
+  cache: RouteMetricCache,
+  inner: HttpService<R & RouteFields>,
+  req: R,
+  profile: CompiledProfile,
+): Promise<HttpOutcome> {
+  const route = profile.matchRoute({ method: req.method, path: req.target });
+  const series = cache.route(req.logical.name, route?.name);
+  const labels = series.labels;
+  series.request.inc();
+  const started = performance.now();
+  const timeoutMs = route?.timeoutMs;
+  let timer: NodeJS.Timeout | undefined;
+  let signal = req.signal;
+  if (timeoutMs !== undefined) {
+    const controller = new AbortController();
+    timer = setTimeout(
+      () =>
+        controller.abort(
+          new ProxyError(
+            'response-timeout',
+            `route ${labels.rt_route ?? '(default)'} of ${labels.dst} timed out after ${timeoutMs}ms`,
+          ),
+        ),
+      timeoutMs,
+    );
+    signal = signal === undefined ? controller.signal : AbortSignal.any([signal, controller.signal]);
+  }
+  const onHead = req.onHead;
+  let outcome: HttpOutcome;
+  try {
+    outcome = await inner({
+      ...req,
+      profile,
+      route,
+      routeMetrics: series,
+      ...(signal === undefined ? {} : { signal }),
+      ...(timer === undefined
+        ? {}
+        : {
+            onHead: (head) => {
+              const verdict = onHead?.(head) ?? 'commit';
+              if (verdict === 'commit') clearTimeout(timer);
+              return verdict;
+            },
+          }),
+    });
+  } catch (err) {
     clearTimeout(timer);
+    const e = synthesize(err);
     const end = cache.response(series, {
-      status: outcome.status,
-      classification: profile.classify(route, {
-        status: outcome.status,
-        grpcStatus: outcome.grpcStatus === undefined ? undefined : Number(outcome.grpcStatus),
-      }),
-      grpcStatus: outcome.grpcStatus,
-      error: undefined,
+      status: e.status,
+      classification: 'failure',
+      grpcStatus: req.grpc ? String(e.grpcStatus) : undefined,
+      error: err instanceof ProxyError ? err.failure : 'unexpected',
     });
     end.latency.observe(performance.now() - started);
     end.total.inc();
-    return outcome;
-  };
+    throw err;
+  }
+  clearTimeout(timer);
+  const end = cache.response(series, {
+    status: outcome.status,
+    classification: profile.classify(route, {
+      status: outcome.status,
+      grpcStatus: outcome.grpcStatus === undefined ? undefined : Number(outcome.grpcStatus),
+    }),
+    grpcStatus: outcome.grpcStatus,
+    error: undefined,
+  });
+  end.latency.observe(performance.now() - started);
+  end.total.inc();
+  return outcome;
 }

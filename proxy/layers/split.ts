@@ -11,7 +11,7 @@
 
 import type { CompiledProfile } from '../../src/profiles/index.ts';
 import { ProxyError } from '../http/proxy-error.ts';
-import type { HttpLayer, HttpRequest } from '../http/stack.ts';
+import { callInner, type HttpLayer, type HttpOutcome, type HttpRequest, type HttpService } from '../http/stack.ts';
 import { resolveBackend, type BackendResolver, type BackendTarget } from './backend-resolve.ts';
 
 export type { BackendResolver } from './backend-resolve.ts';
@@ -26,18 +26,28 @@ export function splitLayer<T extends SplitTarget, R extends SplitRequest<T>>(
   backends: BackendResolver<T>,
   random: () => number = Math.random,
 ): HttpLayer<R> {
-  return (inner) => async (req) => {
+  // Without a split (most requests), no async function of its own: see callInner.
+  return (inner) => (req) => {
     const split = req.profile?.backends;
-    if (split === undefined || split.length === 0) return inner(req);
+    if (split === undefined || split.length === 0) return callInner(inner, req);
     const chosen = pick(split, random);
-    if (chosen === undefined || chosen === req.logical.name) return inner(req);
-    const resolved = resolveBackend(backends, req.logical, chosen);
-    const backend = resolved instanceof Promise ? await resolved : resolved;
-    if (backend === undefined) {
-      throw new ProxyError('no-endpoints', `backend ${chosen} of ${req.logical.name} is not a known Service`);
-    }
-    return inner({ ...req, logical: backend });
+    if (chosen === undefined || chosen === req.logical.name) return callInner(inner, req);
+    return toBackend(backends, inner, req, chosen);
   };
+}
+
+async function toBackend<T extends SplitTarget, R extends SplitRequest<T>>(
+  backends: BackendResolver<T>,
+  inner: HttpService<R>,
+  req: R,
+  chosen: string,
+): Promise<HttpOutcome> {
+  const resolved = resolveBackend(backends, req.logical, chosen);
+  const backend = resolved instanceof Promise ? await resolved : resolved;
+  if (backend === undefined) {
+    throw new ProxyError('no-endpoints', `backend ${chosen} of ${req.logical.name} is not a known Service`);
+  }
+  return inner({ ...req, logical: backend });
 }
 
 /** A backend authority with probability weight ÷ total. */

@@ -19,7 +19,15 @@ import type { HttpMetrics, RouteMetrics } from '../../src/metrics/index.ts';
 import { endpointMetricsLayer } from '../http/endpoint-metrics.ts';
 import type { ProxyError } from '../http/proxy-error.ts';
 import { resolveLayer, type EndpointResolver } from '../http/resolve-layer.ts';
-import type { Endpoint, EndpointRequest, HttpLayer, HttpOutcome, HttpRequest, HttpService } from '../http/stack.ts';
+import {
+  rejection,
+  type Endpoint,
+  type EndpointRequest,
+  type HttpLayer,
+  type HttpOutcome,
+  type HttpRequest,
+  type HttpService,
+} from '../http/stack.ts';
 import { attemptMetricsLayer } from '../layers/attempt-metrics.ts';
 import { balanceLayer } from '../layers/balance.ts';
 import { httpRouteBackendLayer } from '../layers/http-route-backend.ts';
@@ -113,7 +121,7 @@ function routedStack(deps: OutboundStackDependencies): HttpService {
       return resolved instanceof Promise ? resolved.then((target) => dispatch(req, target)) : dispatch(req, resolved);
     } catch (err) {
       // As from an async function: a throw becomes a rejection.
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      return rejection(err);
     }
   };
 }
