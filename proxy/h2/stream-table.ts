@@ -4,9 +4,9 @@
 // rarely probe.
 //
 // Why not a Map: with a Map here, the HTTP/2 data path lost a quarter of everything it allocated
-// to promotion. A scavenge with a 16 MB semi-space kept ~25 % of the young generation alive,
-// ~30 MB/s went to the old generation and a full GC ran every ~170 ms (31 % of the one hop's CPU in
-// GC; docs/performance.md, "The stream table and the young generation"). The same proxy with the
+// to promotion. Under Node's default heap every scavenge kept ~25 % of the young generation alive,
+// 25-37 MB/s went to the old generation and a full GC ran every ~170 ms (31 % of the one hop's CPU
+// in GC; docs/performance.md, "The stream table and the young generation"). The same proxy with the
 // streams in a table of its own promotes ~0.1 % and runs no full GC at all. The Map's own tables,
 // rebuilt as streams come and go, are the only thing that changed; a bare Map churned the same way
 // in a micro-benchmark did not show it, so the precise retention path inside V8 is not pinned down.
