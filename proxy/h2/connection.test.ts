@@ -187,6 +187,11 @@ describe('H2Connection as a server', () => {
 });
 
 /** A raw client: sends bytes, collects the frames the server sends back (type, flags, stream, payload). */
+/** The RST_STREAM frames among `frames`, as [stream, error code]. */
+function resets(frames: readonly { type: number; stream: number; payload: Buffer }[]): [number, number][] {
+  return frames.filter((f) => f.type === FRAME_RST_STREAM).map((f) => [f.stream, f.payload.readUInt32BE(0)]);
+}
+
 async function rawClient(port: number): Promise<{
   socket: net.Socket;
   frames: { type: number; flags: number; stream: number; payload: Buffer }[];
@@ -250,14 +255,10 @@ describe('H2Connection against a misbehaving client', () => {
     c.socket.write(headersFrames(3, enc.encode([...base, 'x-bad', 'a\nb']), true, 16384));
     c.socket.write(headersFrames(5, enc.encode(base), true, 16384));
     await c.waitFor((f) => f.stream === 5 && (f.flags & 1) === 1);
-    const rst = c.frames.filter((f) => f.type === FRAME_RST_STREAM);
-    assert.deepEqual(
-      rst.map((f) => [f.stream, f.payload.readUInt32BE(0)]),
-      [
-        [1, H2_ERROR.PROTOCOL_ERROR],
-        [3, H2_ERROR.PROTOCOL_ERROR],
-      ],
-    );
+    assert.deepEqual(resets(c.frames), [
+      [1, H2_ERROR.PROTOCOL_ERROR],
+      [3, H2_ERROR.PROTOCOL_ERROR],
+    ]);
     assert.equal(server.streamErrors.length, 2);
     assert.match(server.streamErrors[0]!.message, /connection-specific field connection/);
     c.socket.destroy();
@@ -275,14 +276,10 @@ describe('H2Connection against a misbehaving client', () => {
     c.socket.write(headersFrames(3, Buffer.concat([base, Buffer.from([0x80 | 62])]), true, 16384));
     c.socket.write(headersFrames(5, base, true, 16384));
     await c.waitFor((f) => f.stream === 5 && (f.flags & 1) === 1);
-    const rst = c.frames.filter((f) => f.type === FRAME_RST_STREAM);
-    assert.deepEqual(
-      rst.map((f) => [f.stream, f.payload.readUInt32BE(0)]),
-      [
-        [1, H2_ERROR.PROTOCOL_ERROR],
-        [3, H2_ERROR.PROTOCOL_ERROR],
-      ],
-    );
+    assert.deepEqual(resets(c.frames), [
+      [1, H2_ERROR.PROTOCOL_ERROR],
+      [3, H2_ERROR.PROTOCOL_ERROR],
+    ]);
     assert.deepEqual(
       server.streamErrors.map((e) => [e.id, e.message]),
       [

@@ -14,6 +14,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { H2Connection } from '../h2/index.ts';
 import type { MeshConnector, MeshTarget } from '../mesh/mesh-connector.ts';
 import { ProxyError, upstreamError } from './proxy-error.ts';
+import { formatEndpoint } from './stack.ts';
 
 export interface H2Endpoint {
   readonly host: string;
@@ -152,20 +153,13 @@ export class H2ClientPool {
  * Pool keys of meshed endpoints by endpoint object: discovery hands out the same immutable endpoint
  * for every request to it, so the key is not concatenated and hashed anew per request. Other
  * endpoints may be built per request (inbound: this pod's address and the request's port), so
- * only the last one's key is kept.
+ * they are not remembered here.
  */
 const meshKeys = new WeakMap<H2Endpoint, string>();
-/** The last plain endpoint's key (requests in a row mostly go to the same address). */
-let plainLast = { host: '', port: -1, key: '' };
 
 function keyOf(endpoint: H2Endpoint): string {
-  if (endpoint.mesh === undefined) {
-    const last = plainLast;
-    if (endpoint.host === last.host && endpoint.port === last.port) return last.key;
-    const key = `${endpoint.host}|${endpoint.port}|`;
-    plainLast = { host: endpoint.host, port: endpoint.port, key };
-    return key;
-  }
+  // `host:port`, never equal to a meshed key (those have `|`); formatEndpoint remembers the last one.
+  if (endpoint.mesh === undefined) return formatEndpoint(endpoint);
   let key = meshKeys.get(endpoint);
   if (key === undefined) {
     key = `${endpoint.host}|${endpoint.port}|${endpoint.mesh.identity}`;

@@ -142,7 +142,7 @@ class H1Sink implements ResponseSink, SinkBody {
   }
 
   gone(): boolean {
-    return this.#res.destroyed || this.#res.writableEnded;
+    return this.destroyed;
   }
 
   respond(status: number, headers: OutgoingHttpHeaders, endStream: boolean): void {

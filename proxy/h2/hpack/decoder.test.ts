@@ -187,22 +187,17 @@ describe('HpackDecoder header list size', () => {
 });
 
 describe('HpackDecoder lastUnchecked: the fields whose characters nobody vouched for', () => {
-  // A literal with incremental indexing and a new name: 0x40, then name and value as raw strings.
-  const literalIndexed = (name: string, value: string): Buffer =>
+  // A literal field with a new name (RFC 7541 §6.2): the representation's first octet, then name
+  // and value as raw strings.
+  const literal = (first: number, name: string, value: string): Buffer =>
     Buffer.concat([
-      Buffer.from([0x40, name.length]),
+      Buffer.from([first, name.length]),
       Buffer.from(name, 'latin1'),
       Buffer.from([value.length]),
       Buffer.from(value, 'latin1'),
     ]);
-  // A literal without indexing (0x00), new name.
-  const literalPlain = (name: string, value: string): Buffer =>
-    Buffer.concat([
-      Buffer.from([0x00, name.length]),
-      Buffer.from(name, 'latin1'),
-      Buffer.from([value.length]),
-      Buffer.from(value, 'latin1'),
-    ]);
+  const literalIndexed = (name: string, value: string): Buffer => literal(0x40, name, value);
+  const literalPlain = (name: string, value: string): Buffer => literal(0x00, name, value);
   const approveNoX = (name: string, value: string): boolean => !value.includes('X') && !name.includes('X');
 
   test('static fields are vouched for; literals are not; indexed entries carry the mark the validator gave them', () => {
