@@ -16,6 +16,7 @@ import { formatTable, writeLine } from '../output.ts';
 import { untilAborted } from '../wait.ts';
 import { demoComponents, PLANNED_COMPONENTS } from './demo-components.ts';
 import { parseProxyEnv } from './demo-proxy-env.ts';
+import { startComponent } from './start-component.ts';
 import { acquireStateLock } from './state-lock.ts';
 import { logTail, Supervisor } from './supervisor.ts';
 
@@ -50,8 +51,8 @@ export async function runDemo(ctx: CommandContext): Promise<number> {
   const logDir = path.join(stateDir, 'logs');
   await mkdir(logDir, { recursive: true });
   let failed = false;
-  /** The component being started. */
-  let starting: string | undefined;
+  /** The component being started, and whether it has a fallback to start if it fails. */
+  let starting: { name: string; fallback: boolean } | undefined;
   const supervisor = new Supervisor({
     self: ctx.self,
     logDir,
@@ -59,13 +60,15 @@ export async function runDemo(ctx: CommandContext): Promise<number> {
     onExit: (name, code, signal) => {
       // A Ctrl-C in the terminal reaches the children too: their exit is then expected.
       if (ctx.signal.aborted || stopped.signal.aborted) return;
+      // startComponent says why and starts the fallback.
+      if (name === starting?.name && starting.fallback) return;
       failed = true;
       writeLine(
         ctx.stderr,
         `demo: ${name} exited unexpectedly (code ${code ?? 'none'}, signal ${signal ?? 'none'}); see ${path.join(logDir, `${name}.log`)}`,
       );
       // The end of its log says why (a component that dies while starting gets it in the start error).
-      if (name !== starting) {
+      if (name !== starting?.name) {
         void logTail(path.join(logDir, `${name}.log`), 8).then((tail) =>
           writeLine(ctx.stderr, tail.replace(/^/gm, '  ')),
         );
@@ -80,9 +83,12 @@ export async function runDemo(ctx: CommandContext): Promise<number> {
 
   try {
     const started: DemoState['components'][number][] = [];
-    for (const component of await demoComponents({ stateDir, proxyEnv })) {
-      starting = component.spec.name;
-      const running = await supervisor.start(component.spec);
+    for (const first of await demoComponents({ stateDir, proxyEnv })) {
+      starting = { name: first.spec.name, fallback: first.fallback !== undefined };
+      const { component, running } = await startComponent(supervisor, first, (err) => {
+        starting = { name: first.spec.name, fallback: false };
+        writeLine(ctx.stderr, `demo: ${err.message.split('\n')[0]}; starting it again as a fallback`);
+      });
       starting = undefined;
       started.push({
         name: component.spec.name,

@@ -22,6 +22,11 @@ export interface DemoComponent {
   readonly spec: ComponentSpec;
   /** What it serves, for state.json and the printed table: name → address. */
   readonly addresses: Record<string, string>;
+  /**
+   * What to start instead, once, when this component fails to start (start-component.ts); only
+   * for a component whose address no other component was given.
+   */
+  readonly fallback?: () => Promise<DemoComponent>;
 }
 
 export interface DemoComponentsOptions {
@@ -79,7 +84,16 @@ export async function demoComponents(opts: DemoComponentsOptions): Promise<reado
 
 /** `nodemesh dashboard` on this mesh's state folder; its page's URL is the `url` address. */
 async function dashboardComponent(stateDir: string): Promise<DemoComponent> {
-  const port = (await portIsFree(DEMO_DASHBOARD_PORT)) ? DEMO_DASHBOARD_PORT : await freePort();
+  if (!(await portIsFree(DEMO_DASHBOARD_PORT))) return dashboardOn(stateDir, await freePort());
+  // 50750 is in the ephemeral range: a component's outbound connection can take it before the
+  // dashboard binds it. Nothing else was given this address, so a free port then serves as well.
+  return {
+    ...dashboardOn(stateDir, DEMO_DASHBOARD_PORT),
+    fallback: async () => dashboardOn(stateDir, await freePort()),
+  };
+}
+
+function dashboardOn(stateDir: string, port: number): DemoComponent {
   const url = `http://127.0.0.1:${port}/`;
   return {
     spec: {
