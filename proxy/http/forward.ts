@@ -78,12 +78,8 @@ export class Forwarder {
           const body = down.stream.endAfterHeaders ? undefined : down.stream.body;
           return forwardH1(attempt, body, h2Writer(down.stream), this.#h1Upstream(attempt.endpoint));
         }
-        return forwardH2(
-          attempt,
-          h2Sink(down.stream),
-          down.stream.endAfterHeaders ? undefined : down.stream.body,
-          this.#h2Pool,
-        );
+        // The client's stream itself: its body is relayed unless the attempt brings its own.
+        return forwardH2(attempt, h2Sink(down.stream), down.stream, this.#h2Pool);
       case 'upgrade': {
         const mesh = this.#meshEndpoint(attempt.endpoint);
         const connector = this.#opts.mesh;

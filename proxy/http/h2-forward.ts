@@ -11,7 +11,9 @@
 // onHead is asked once the first message or the trailers arrive, so a grpc-status sent in trailers
 // right after the headers is classified before anything reaches the client. A response whose
 // frames all arrived in the read that carried its head goes to the client in one step: head, body
-// and END_STREAM (or trailers) together.
+// and END_STREAM (or trailers) together. An HTTP/2 client's request body that only this attempt
+// reads (no retry buffers it) is relayed from the client's stream to the upstream stream directly
+// (H2ServerExchange.relayBody), without a Readable in between.
 
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
@@ -27,6 +29,7 @@ import { isEmptyBody } from './empty-body.ts';
 import { editHeaderRecord } from './header-edit.ts';
 import { h2FieldsRecord, h2RequestFields } from './h2-headers.ts';
 import type { H2ClientPool, PooledH2 } from './h2-client-pool.ts';
+import type { BodyRelay, H2ServerExchange } from './h2-server-exchange.ts';
 import type { ResponseSink } from './response-sink.ts';
 import { ProxyError, upstreamError } from './proxy-error.ts';
 import { formatEndpoint, type EndpointRequest, type HttpOutcome, type ResponseHead } from './stack.ts';
@@ -34,13 +37,20 @@ import { formatEndpoint, type EndpointRequest, type HttpOutcome, type ResponseHe
 export { H2ClientPool } from './h2-client-pool.ts';
 
 /**
+ * Where an attempt's request body comes from: a Readable (an HTTP/1 request's body, emptyBody(), or
+ * a retry's replayable copy), the HTTP/2 client's stream to relay it from, or none.
+ */
+export type H2RequestBody = Readable | H2ServerExchange | undefined;
+
+/**
  * Forwards an attempt over HTTP/2 to its endpoint: an HTTP/2 request as it is, or an HTTP/1 request
- * (`body` its request body, or emptyBody()) upgraded to HTTP/2 with `l5d-orig-proto` for a peer proxy.
+ * (`body` its request body, or emptyBody()) upgraded to HTTP/2 with `l5d-orig-proto` for a peer
+ * proxy. The attempt's own body (a retry's), when it has one, is sent instead of `body`.
  */
 export function forwardH2(
   attempt: EndpointRequest,
   sink: ResponseSink,
-  body: Readable | undefined,
+  body: H2RequestBody,
   pool: H2ClientPool,
 ): Promise<HttpOutcome> {
   // A usable connection is used at once; only a meshed one still in its handshake costs a promise turn.
@@ -52,6 +62,10 @@ export function forwardH2(
 /** True when `body` will never yield a byte: none, ended, or an emptyBody(). */
 function bodyEnded(body: Readable | undefined): boolean {
   return body === undefined || body.readableEnded || isEmptyBody(body);
+}
+
+function isExchange(body: H2RequestBody): body is H2ServerExchange {
+  return body !== undefined && 'relayBody' in body;
 }
 
 function noop(): void {}
@@ -68,14 +82,17 @@ type Phase =
   | 'done';
 
 /**
- * One attempt, as the handler of its upstream stream. The request body is forwarded with 'data'
- * listeners and pause/resume on backpressure; a request without a body goes out as HEADERS with
- * END_STREAM.
+ * One attempt, as the handler of its upstream stream. A Readable request body is forwarded with
+ * 'data' listeners and pause/resume on backpressure; a relayed one arrives through relayData and
+ * relayEnd (BodyRelay), its credit held back while the upstream stream is backed up; a request
+ * without a body goes out as HEADERS with END_STREAM.
  */
-class H2Forward implements H2StreamHandler {
+class H2Forward implements H2StreamHandler, BodyRelay {
   readonly #attempt: EndpointRequest;
   readonly #sink: ResponseSink;
-  readonly #body: Readable | undefined;
+  #body: Readable | undefined;
+  /** The client's stream the body is relayed from, while it is. */
+  #relayFrom: H2ServerExchange | undefined;
   readonly #pooled: PooledH2;
   #upstream: H2Stream | undefined;
   #phase: Phase = 'waiting';
@@ -103,10 +120,14 @@ class H2Forward implements H2StreamHandler {
   #onAbortFn: (() => void) | undefined;
   #onSinkDrainFn: (() => void) | undefined;
 
-  constructor(attempt: EndpointRequest, sink: ResponseSink, body: Readable | undefined, pooled: PooledH2) {
+  constructor(attempt: EndpointRequest, sink: ResponseSink, body: H2RequestBody, pooled: PooledH2) {
     this.#attempt = attempt;
     this.#sink = sink;
-    this.#body = attempt.body ?? body;
+    const own = attempt.body ?? body;
+    if (isExchange(own)) {
+      if (own.endAfterHeaders) this.#body = undefined;
+      else this.#relayFrom = own;
+    } else this.#body = own;
     this.#pooled = pooled;
   }
 
@@ -126,7 +147,8 @@ class H2Forward implements H2StreamHandler {
   #start(): void {
     const attempt = this.#attempt;
     const body = this.#body;
-    const noBody = bodyEnded(body);
+    const relayFrom = this.#relayFrom;
+    const noBody = relayFrom === undefined && bodyEnded(body);
     let upstream: H2Stream;
     try {
       upstream = this.#pooled.conn.request(h2RequestFields(attempt), noBody);
@@ -145,7 +167,28 @@ class H2Forward implements H2StreamHandler {
       signal.addEventListener('abort', (this.#onAbortFn = () => this.#abort()), { once: true });
     }
     this.#offClose = this.#sink.onClose(() => this.#clientClosed());
-    if (!noBody) this.#forwardRequestBody(body!, upstream);
+    if (relayFrom !== undefined) {
+      // Not when the client has gone already: #clientClosed then stopped the relay before it began.
+      if (this.#relayFrom !== undefined && !relayFrom.relayBody(this)) {
+        // Someone took the body as a Readable first: forward that.
+        this.#relayFrom = undefined;
+        this.#body = relayFrom.body;
+        this.#forwardRequestBody(this.#body, upstream);
+      }
+    } else if (!noBody) this.#forwardRequestBody(body!, upstream);
+  }
+
+  // --- the relayed request body (BodyRelay) ------------------------------------------------------
+
+  relayData(chunk: Buffer): boolean {
+    const upstream = this.#upstream!;
+    if (upstream.closed) return true;
+    return upstream.write(chunk);
+  }
+
+  relayEnd(): void {
+    this.#relayFrom = undefined;
+    this.#upstream!.end();
   }
 
   // --- the upstream stream's handler ------------------------------------------------------------
@@ -188,7 +231,8 @@ class H2Forward implements H2StreamHandler {
   }
 
   drain(): void {
-    if (this.#requestData !== undefined) this.#body?.resume();
+    if (this.#relayFrom !== undefined) this.#relayFrom.relayRoom();
+    else if (this.#requestData !== undefined) this.#body?.resume();
   }
 
   reset(code: number, err: Error | undefined): void {
@@ -342,8 +386,13 @@ class H2Forward implements H2StreamHandler {
     if (this.#upstream?.closed === true) this.#stopRequestBody();
   }
 
-  /** Stops reading the request body: listeners off, the body paused. */
+  /** Stops reading the request body: listeners off, the body paused (or the relay stopped). */
   #stopRequestBody(): void {
+    if (this.#relayFrom !== undefined) {
+      this.#relayFrom.stopRelay();
+      this.#relayFrom = undefined;
+      return;
+    }
     const body = this.#body;
     const onData = this.#requestData;
     if (body === undefined) return;

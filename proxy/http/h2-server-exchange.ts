@@ -1,13 +1,16 @@
 // One HTTP/2 request the proxy serves on its own HTTP/2 server (ADR 0020), as the HTTP layers see
 // it: the request head as a node-style header record, the request body as a Readable made only
-// when someone asks for it, and the response calls the forwarders and error responders make.
+// when someone asks for it (or relayed straight to one reader, see relayBody), and the response
+// calls the forwarders and error responders make.
 //
 // Contract: the body's bytes are credited back to the client (WINDOW_UPDATE) as the body's reader
 // takes them, so a slow upstream holds the client back; a request without a body (END_STREAM on
-// its HEADERS) has `endAfterHeaders` and its `body` is an ended empty stream. Request trailers end
-// the body and are not forwarded (as before, with node:http2). onClose() listeners run once when
-// the stream is closed (response sent and request read, or a reset either way); a client reset
-// also destroys an unfinished body. Response calls on a closed exchange do nothing.
+// its HEADERS) has `endAfterHeaders` and its `body` is an ended empty stream. The body has one
+// reader: the Readable or a relay, whichever is asked for first. Request trailers end the body and
+// are not forwarded (as before, with node:http2). onClose() listeners run once when the stream is
+// closed (response sent and request read, or a reset either way); a client reset also destroys
+// an unfinished body (a relay just hears nothing more). Response calls on a closed exchange do
+// nothing.
 
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
@@ -49,6 +52,26 @@ export class H2ServerExchange {
   /** The request body (made on first use). */
   get body(): Readable {
     return this.#request.body();
+  }
+
+  /**
+   * Hands the request body to `to` chunk by chunk as it arrives (what already arrived at once),
+   * then relayEnd(); each chunk's flow-control credit goes back to the client when relayData()
+   * returns true, else at the next relayRoom(). False, and nothing relayed, when the body was
+   * already taken as a Readable.
+   */
+  relayBody(to: BodyRelay): boolean {
+    return this.#request.relay(to);
+  }
+
+  /** The relay target has room again: the client gets the credit it held back. */
+  relayRoom(): void {
+    this.#request.credit();
+  }
+
+  /** Ends the relay: body bytes that arrive later are not read (nor credited). */
+  stopRelay(): void {
+    this.#request.stopRelay();
   }
 
   /** Sends the response head; `endStream` for a response without body. */
@@ -119,14 +142,28 @@ export class H2ServerExchange {
   }
 }
 
+/**
+ * Where a relayed request body goes (relayBody): the HTTP/2 forwarder writing it to its upstream
+ * stream, with no Readable, buffering or ticks in between.
+ */
+export interface BodyRelay {
+  /** A chunk of the body; false: the target is backed up, so call relayRoom() once it has room. */
+  relayData(chunk: Buffer): boolean;
+  /** The body ended (END_STREAM, or request trailers). */
+  relayEnd(): void;
+}
+
 /** The request side of an exchange: the handler of its stream, feeding the body. */
 class RequestSide implements H2StreamHandler {
   readonly #exchange: H2ServerExchange;
   #body: Readable | undefined;
+  #relay: BodyRelay | undefined;
+  /** relay() took the body: once the relay ended or stopped, nothing reads what still comes. */
+  #relayed = false;
   /** Request data that arrived before the body was asked for. */
   #early: Buffer[] | undefined;
   #ended: boolean;
-  /** Bytes pushed into the body while its reader was behind: credited when it reads again. */
+  /** Bytes passed on while the reader was behind: credited when it reads again (credit()). */
   #owed = 0;
 
   constructor(exchange: H2ServerExchange, ended: boolean) {
@@ -136,11 +173,12 @@ class RequestSide implements H2StreamHandler {
 
   body(): Readable {
     if (this.#body !== undefined) return this.#body;
+    if (this.#relayed) throw new Error('the request body was relayed, it has no Readable');
     if (this.#exchange.endAfterHeaders) {
       this.#body = emptyBody();
       return this.#body;
     }
-    const body = new Readable({ read: () => this.#read() });
+    const body = new Readable({ read: () => this.credit() });
     this.#body = body;
     const early = this.#early;
     this.#early = undefined;
@@ -150,6 +188,30 @@ class RequestSide implements H2StreamHandler {
     return body;
   }
 
+  relay(to: BodyRelay): boolean {
+    if (this.#body !== undefined) return false;
+    if (this.#relayed) throw new Error('the request body was already relayed');
+    this.#relayed = true;
+    this.#relay = to;
+    const early = this.#early;
+    this.#early = undefined;
+    if (early !== undefined) {
+      for (const chunk of early) {
+        if (this.#relay !== to) return true;
+        this.#relayChunk(to, chunk);
+      }
+    }
+    if (this.#ended && this.#relay === to) {
+      this.#relay = undefined;
+      to.relayEnd();
+    }
+    return true;
+  }
+
+  stopRelay(): void {
+    this.#relay = undefined;
+  }
+
   headers(_fields: string[], endStream: boolean): void {
     // Request trailers: the body ends here.
     if (endStream) this.#end();
@@ -157,13 +219,16 @@ class RequestSide implements H2StreamHandler {
 
   data(chunk: Buffer, endStream: boolean): void {
     if (chunk.length > 0) {
-      if (this.#body === undefined) (this.#early ??= []).push(chunk);
-      else this.#push(chunk);
+      const relay = this.#relay;
+      if (relay !== undefined) this.#relayChunk(relay, chunk);
+      else if (this.#body !== undefined) this.#push(chunk);
+      else if (!this.#relayed) (this.#early ??= []).push(chunk);
     }
     if (endStream) this.#end();
   }
 
   reset(): void {
+    this.#relay = undefined;
     if (this.#body !== undefined && !this.#ended) this.#body.destroy();
   }
 
@@ -180,7 +245,14 @@ class RequestSide implements H2StreamHandler {
     else this.#owed += chunk.length;
   }
 
-  #read(): void {
+  #relayChunk(relay: BodyRelay, chunk: Buffer): void {
+    // Credit held back once is held for every later chunk too, until the target has room.
+    if (relay.relayData(chunk) && this.#owed === 0) this.#exchange.stream.consumed(chunk.length);
+    else this.#owed += chunk.length;
+  }
+
+  /** The reader has room: credit what it held back. */
+  credit(): void {
     const owed = this.#owed;
     if (owed === 0) return;
     this.#owed = 0;
@@ -190,7 +262,11 @@ class RequestSide implements H2StreamHandler {
   #end(): void {
     if (this.#ended) return;
     this.#ended = true;
-    this.#body?.push(null);
+    const relay = this.#relay;
+    if (relay !== undefined) {
+      this.#relay = undefined;
+      relay.relayEnd();
+    } else this.#body?.push(null);
   }
 }
 

@@ -2,8 +2,9 @@
 // against node:http2 upstreams and clients: what the wire must keep whatever the path does to be
 // cheap — a streamed response's head is not held until its body, a bodiless request goes out with
 // END_STREAM on its HEADERS, trailers pass unchanged, bodies move both ways under flow control (a
-// client that does not read holds the upstream back), a client's cancel resets the upstream stream
-// and an upstream's reset reaches the client.
+// client that does not read holds the upstream back, an upstream that does not read holds the
+// client back), a client's cancel resets the upstream stream (mid-response or mid-request) and an
+// upstream's reset reaches the client.
 
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -259,6 +260,112 @@ describe('nodemesh proxy: HTTP/2 forwarding', () => {
     req.resume();
     await within(ended, 60_000, 'the rest of the body');
     assert.equal(received, total);
+  });
+
+  test('an upstream that does not read the request body holds the client back, and then gets every byte', async () => {
+    const total = 64 * 1024 * 1024;
+    const chunk = Buffer.alloc(64 * 1024);
+    let upstreamStream: ServerHttp2Stream | undefined;
+    let received = 0;
+    let sum = 0;
+    const upstreamEnded = new Promise<void>((resolve) => {
+      handler = (s) => {
+        upstreamStream = s;
+        s.pause();
+        s.on('data', (d: Buffer) => {
+          // The byte at every 4 KiB of the body (chunks arrive cut anywhere).
+          for (let i = (4096 - (received % 4096)) % 4096; i < d.length; i += 4096) sum = (sum + d[i]!) % 65_521;
+          received += d.length;
+        });
+        s.once('end', () => {
+          s.respond({ ':status': 200 });
+          s.end(String(received));
+          resolve();
+        });
+      };
+    });
+    const req = client.request({ ':method': 'POST', ':path': '/upload', ':authority': authority() });
+    let written = 0;
+    let sent = 0;
+    let expectedSum = 0;
+    const pump = (): void => {
+      while (written < total) {
+        // Every chunk differs, so a lost, repeated or reordered chunk changes the sum.
+        chunk.fill((written / chunk.length) % 251);
+        for (let i = 0; i < chunk.length; i += 4096) expectedSum = (expectedSum + chunk[i]!) % 65_521;
+        written += chunk.length;
+        const ok = req.write(Buffer.from(chunk), (err) => {
+          if (err === null || err === undefined) sent += chunk.length;
+        });
+        if (!ok) return void req.once('drain', pump);
+      }
+      req.end();
+    };
+    pump();
+    // Wait until the client stops making progress (bounded), then look how far it got.
+    let last = -1;
+    for (let i = 0, still = 0; i < 100 && still < 5; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      still = sent === last ? still + 1 : 0;
+      last = sent;
+    }
+    assert.ok(upstreamStream !== undefined, 'the request reached the upstream');
+    assert.ok(sent < total / 4, `the client sent ${sent} bytes to an upstream that reads nothing`);
+    let text = '';
+    req.on('data', (d: Buffer) => (text += d.toString()));
+    const ended = once(req, 'end');
+    upstreamStream.resume();
+    await within(upstreamEnded, 60_000, 'the rest of the request body');
+    await within(ended, 10_000, 'the response');
+    assert.equal(received, total);
+    assert.equal(sum, expectedSum);
+    assert.equal(text, String(total));
+  });
+
+  test('a request body sent in pieces arrives in order and whole, ended by request trailers', async () => {
+    handler = (s) => {
+      let text = '';
+      let trailers = false;
+      s.on('data', (d: Buffer) => (text += d.toString()));
+      s.once('trailers', () => (trailers = true));
+      s.once('end', () => {
+        s.respond({ ':status': 200 });
+        s.end(JSON.stringify({ text, trailers }));
+      });
+    };
+    const req = client.request(
+      { ':method': 'POST', ':path': '/pieces', ':authority': authority() },
+      { waitForTrailers: true },
+    );
+    req.once('wantTrailers', () => req.sendTrailers({ 'x-checksum': 'abc' }));
+    for (const piece of ['one|', 'two|', 'three']) {
+      req.write(piece);
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    req.end();
+    let text = '';
+    req.on('data', (d: Buffer) => (text += d.toString()));
+    await within(once(req, 'end'), 10_000, 'the response');
+    // Request trailers end the body; they are not forwarded (as with node:http2 before ADR 0020).
+    assert.deepEqual(JSON.parse(text), { text: 'one|two|three', trailers: false });
+  });
+
+  test("a client's cancel in the middle of its request body resets the upstream stream", async () => {
+    let firstPiece: () => void = () => undefined;
+    const pieceArrived = new Promise<void>((resolve) => (firstPiece = resolve));
+    const upstreamClosed = new Promise<number | undefined>((resolve) => {
+      handler = (s) => {
+        s.once('data', () => firstPiece());
+        s.on('data', () => undefined);
+        s.once('close', () => resolve(s.rstCode));
+      };
+    });
+    const req = client.request({ ':method': 'POST', ':path': '/cancel-body', ':authority': authority() });
+    req.on('error', () => undefined);
+    req.write('the first part');
+    await within(pieceArrived, 10_000, 'the first piece upstream');
+    req.close(h2.NGHTTP2_CANCEL);
+    assert.equal(await within(upstreamClosed, 10_000, 'the upstream close'), h2.NGHTTP2_CANCEL);
   });
 
   test("a client's cancel resets the upstream stream", async () => {
