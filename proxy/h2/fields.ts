@@ -18,16 +18,34 @@ export type FieldSection = 'request' | 'response' | 'trailers' | 'informational'
 const NAME_CHAR = new Uint8Array(128);
 for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyz") NAME_CHAR[c.charCodeAt(0)] = 1;
 
-/** Connection-specific fields HTTP/2 forbids (RFC 9113 §8.2.2). */
-const CONNECTION_SPECIFIC: ReadonlySet<string> = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'upgrade',
-]);
+/**
+ * Whether `name` is a connection-specific field HTTP/2 forbids (RFC 9113 §8.2.2): connection,
+ * keep-alive, proxy-connection, transfer-encoding, upgrade. By length first: most names are
+ * none of those lengths, and a decoded name is not an internalized string (no pointer compare).
+ */
+function connectionSpecific(name: string): boolean {
+  switch (name.length) {
+    case 7:
+      return name === 'upgrade';
+    case 10:
+      return name === 'connection' || name === 'keep-alive';
+    case 16:
+      return name === 'proxy-connection';
+    case 17:
+      return name === 'transfer-encoding';
+    default:
+      return false;
+  }
+}
 
-const REQUEST_PSEUDO: ReadonlySet<string> = new Set([':method', ':scheme', ':authority', ':path']);
+/** A three-digit status code from 100 to 999 (RFC 9110 §15). */
+function validStatus(status: string): boolean {
+  if (status.length !== 3) return false;
+  const a = status.charCodeAt(0);
+  const b = status.charCodeAt(1);
+  const c = status.charCodeAt(2);
+  return a >= 49 && a <= 57 && b >= 48 && b <= 57 && c >= 48 && c <= 57;
+}
 
 /**
  * Checks a header list received in a HEADERS block. Requests need :method, and :scheme and :path
@@ -50,7 +68,7 @@ export function checkFields(
     const name = fields[i]!;
     const value = fields[i + 1]!;
     let checkChars = unchecked === undefined;
-    if (!checkChars && unchecked![next] === i >> 1) {
+    if (!checkChars && next < unchecked!.length && unchecked![next] === i >> 1) {
       checkChars = true;
       next++;
     }
@@ -62,7 +80,6 @@ export function checkFields(
       if (regular) return `pseudo-header ${name} after a regular field`;
       if (section === 'trailers') return `pseudo-header ${name} in trailers`;
       if (section === 'request') {
-        if (!REQUEST_PSEUDO.has(name)) return `pseudo-header ${name} is not allowed in a request`;
         if (name === ':method') {
           if (method !== undefined) return 'repeated :method';
           if (value === '') return 'empty :method';
@@ -74,10 +91,10 @@ export function checkFields(
           if (path) return 'repeated :path';
           if (value === '') return 'empty :path';
           path = true;
-        } else {
+        } else if (name === ':authority') {
           if (authority) return 'repeated :authority';
           authority = true;
-        }
+        } else return `pseudo-header ${name} is not allowed in a request`;
       } else {
         if (name !== ':status') return `pseudo-header ${name} is not allowed in a response`;
         if (status !== undefined) return 'repeated :status';
@@ -90,8 +107,8 @@ export function checkFields(
       const nameProblem = checkName(name);
       if (nameProblem !== undefined) return nameProblem;
     }
-    if (CONNECTION_SPECIFIC.has(name)) return `connection-specific field ${name}`;
-    if (name === 'te' && value !== 'trailers') return 'te other than "trailers"';
+    if (connectionSpecific(name)) return `connection-specific field ${name}`;
+    if (name.length === 2 && name === 'te' && value !== 'trailers') return 'te other than "trailers"';
   }
   if (section === 'request') {
     if (method === undefined) return 'missing :method';
@@ -101,7 +118,7 @@ export function checkFields(
     } else if (!scheme || !path) return `missing ${scheme ? ':path' : ':scheme'}`;
   } else if (section === 'response' || section === 'informational') {
     if (status === undefined) return 'missing :status';
-    if (!/^[1-9]\d\d$/.test(status)) return `invalid :status ${JSON.stringify(status.slice(0, 8))}`;
+    if (!validStatus(status)) return `invalid :status ${JSON.stringify(status.slice(0, 8))}`;
   }
   return undefined;
 }
