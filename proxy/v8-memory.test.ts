@@ -5,24 +5,26 @@ import { parseProxyConfig, ENV_IDENTITY_DISABLED, ENV_OPTIMIZE_FOR_SIZE, ENV_V8_
 import { applyV8MemorySettings, v8MemoryFlags, V8_MEMORY_MODES } from './v8-memory.ts';
 
 const BASE = { [ENV_IDENTITY_DISABLED]: 'true' };
+const BOUNDED_GROWTH = ['--heap-growing-percent=50', '--no-allocation-site-pretenuring'];
+const OPTIMIZE_FOR_SIZE = ['--optimize-for-size', '--no-allocation-site-pretenuring'];
 
 describe('V8 memory settings', () => {
-  test('bounded-growth is the default and sets only --heap-growing-percent=50', () => {
+  test('bounded-growth is the default: --heap-growing-percent=50 without allocation-site pretenuring', () => {
     const config = parseProxyConfig(BASE);
     assert.equal(config.v8MemoryMode, 'bounded-growth');
     const set: string[] = [];
     assert.deepEqual(
       applyV8MemorySettings(config, (f) => set.push(f)),
-      ['--heap-growing-percent=50'],
+      ['--heap-growing-percent=50', '--no-allocation-site-pretenuring'],
     );
-    assert.deepEqual(set, ['--heap-growing-percent=50']);
+    assert.deepEqual(set, ['--heap-growing-percent=50', '--no-allocation-site-pretenuring']);
   });
 
   const modes: readonly { env: Record<string, string>; mode: string; flags: readonly string[] }[] = [
-    { env: { [ENV_V8_MEMORY_MODE]: 'optimize-for-size' }, mode: 'optimize-for-size', flags: ['--optimize-for-size'] },
+    { env: { [ENV_V8_MEMORY_MODE]: 'optimize-for-size' }, mode: 'optimize-for-size', flags: OPTIMIZE_FOR_SIZE },
     { env: { [ENV_V8_MEMORY_MODE]: 'node-defaults' }, mode: 'node-defaults', flags: [] },
-    { env: { [ENV_V8_MEMORY_MODE]: ' bounded-growth ' }, mode: 'bounded-growth', flags: ['--heap-growing-percent=50'] },
-    { env: { [ENV_OPTIMIZE_FOR_SIZE]: 'true' }, mode: 'optimize-for-size', flags: ['--optimize-for-size'] },
+    { env: { [ENV_V8_MEMORY_MODE]: ' bounded-growth ' }, mode: 'bounded-growth', flags: BOUNDED_GROWTH },
+    { env: { [ENV_OPTIMIZE_FOR_SIZE]: 'true' }, mode: 'optimize-for-size', flags: OPTIMIZE_FOR_SIZE },
     { env: { [ENV_OPTIMIZE_FOR_SIZE]: 'false' }, mode: 'node-defaults', flags: [] },
   ];
   for (const c of modes) {
