@@ -597,8 +597,9 @@ export class H2Connection {
     endStream: boolean,
     neverIndexed: readonly number[] | undefined,
   ): void {
-    const block = this.#encoder.encode(fields, neverIndexed);
-    this.#queue(headersFrames(stream.id, block, endStream, this.#peerMaxFrameSize));
+    const encoder = this.#encoder;
+    const block = encoder.encodeShared(fields, neverIndexed);
+    this.#queue(headersFrames(stream.id, block, endStream, this.#peerMaxFrameSize, encoder.lastLength));
     if (endStream) this.#maybeCloseStream(stream);
   }
 
@@ -639,7 +640,9 @@ export class H2Connection {
       const trailers = stream.pendingTrailers;
       stream.pendingTrailers = undefined;
       if (trailers !== undefined) {
-        this.#queue(headersFrames(stream.id, this.#encoder.encode(trailers), true, this.#peerMaxFrameSize));
+        const encoder = this.#encoder;
+        const block = encoder.encodeShared(trailers);
+        this.#queue(headersFrames(stream.id, block, true, this.#peerMaxFrameSize, encoder.lastLength));
       } else this.#queue(frameHeader(0, FRAME_DATA, FLAG_END_STREAM, stream.id));
     }
     if (stream.needDrain && stream.pendingBytes <= 0) {

@@ -101,6 +101,23 @@ describe('frame writer: exact bytes', () => {
     ]);
   });
 
+  test('frames only the first `size` octets of a larger buffer, copied whole (small and large)', () => {
+    const scratch = bytes(40000, 3);
+    for (const size of [0, 17, 256, 257, 16384 + 5]) {
+      const out = headersFrames(7, scratch, false, 16384, size);
+      const frames = headersOf(out);
+      assert.equal(
+        frames.reduce((n, [length]) => n + length!, 0),
+        size,
+      );
+      assert.equal(out.length, size + frames.length * 9);
+      const payload = Buffer.concat(
+        frames.map((_, i) => out.subarray(i * 16393 + 9, Math.min(out.length, (i + 1) * 16393))),
+      );
+      assert.ok(payload.equals(scratch.subarray(0, size)), `size ${size}`);
+    }
+  });
+
   test('splits DATA at maxFrameSize into header and payload pieces that slice the payload', () => {
     const payload = bytes(40000, 2);
     const pieces = dataFrames(5, payload, true, 16384);

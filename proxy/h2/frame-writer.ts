@@ -31,6 +31,9 @@ import {
   PING_LENGTH,
 } from './frame-types.ts';
 
+/** Blocks up to this long are copied octet by octet (see headersFrames). */
+const SMALL_COPY = 256;
+
 /** Writes a 9-byte frame header at `offset`; returns the offset after it. */
 export function writeFrameHeader(
   target: Buffer,
@@ -68,12 +71,18 @@ function checkFrameSize(maxFrameSize: number): void {
 }
 
 /**
- * A header block as one HEADERS frame, followed by as many CONTINUATION frames as `maxFrameSize`
- * (the peer's) requires, in one buffer. END_STREAM goes on the HEADERS, END_HEADERS on the last frame.
+ * A header block (the first `size` octets of `block`) as one HEADERS frame, followed by as many
+ * CONTINUATION frames as `maxFrameSize` (the peer's) requires, in one buffer. END_STREAM goes on
+ * the HEADERS, END_HEADERS on the last frame.
  */
-export function headersFrames(streamId: number, block: Buffer, endStream: boolean, maxFrameSize: number): Buffer {
+export function headersFrames(
+  streamId: number,
+  block: Buffer,
+  endStream: boolean,
+  maxFrameSize: number,
+  size = block.length,
+): Buffer {
   checkFrameSize(maxFrameSize);
-  const size = block.length;
   const frames = size === 0 ? 1 : Math.ceil(size / maxFrameSize);
   const out = Buffer.allocUnsafe(size + frames * FRAME_HEADER_LENGTH);
   let at = 0;
@@ -83,7 +92,9 @@ export function headersFrames(streamId: number, block: Buffer, endStream: boolea
     let flags = i === frames - 1 ? FLAG_END_HEADERS : 0;
     if (i === 0 && endStream) flags |= FLAG_END_STREAM;
     at = writeFrameHeader(out, at, length, i === 0 ? FRAME_HEADERS : FRAME_CONTINUATION, flags, streamId);
-    block.copy(out, at, from, from + length);
+    if (length <= SMALL_COPY) for (let j = 0; j < length; j++) out[at + j] = block[from + j]!;
+    // (Buffer#copy of part of a buffer makes a view of that part first: worth it only when large.)
+    else block.copy(out, at, from, from + length);
     at += length;
     from += length;
   }

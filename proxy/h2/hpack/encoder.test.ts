@@ -273,3 +273,28 @@ describe('HpackEncoder round trips with seeded random header lists', () => {
     });
   }
 });
+
+describe('HpackEncoder.encodeShared', () => {
+  test('writes the same blocks as encode, interleaved across encoders, small and beyond the shared buffer', () => {
+    const own = [new HpackEncoder(), new HpackEncoder()];
+    const viaShared = [new HpackEncoder(), new HpackEncoder()];
+    const big = 'v'.repeat(70 * 1024);
+    const lists: string[][] = [
+      GRPC_REQUEST,
+      [':status', '200', 'content-type', 'application/grpc'],
+      ['grpc-status', '0', 'x-large', 'a'.repeat(6000)],
+      GRPC_REQUEST,
+      ['x-huge', big],
+      [':status', '200', 'x-after-huge', 'ok'],
+    ];
+    for (const [i, fields] of lists.entries()) {
+      for (const e of [0, 1]) {
+        const expected = own[e]!.encode(fields);
+        const encoder = viaShared[e]!;
+        const out = encoder.encodeShared(fields);
+        assert.equal(encoder.lastLength, expected.length, `list ${i}, encoder ${e}: length`);
+        assert.ok(out.subarray(0, encoder.lastLength).equals(expected), `list ${i}, encoder ${e}: bytes`);
+      }
+    }
+  });
+});

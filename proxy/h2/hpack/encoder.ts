@@ -97,7 +97,17 @@ const WITHOUT_INDEXING = 0x00;
 /** Octets an integer takes at most: the prefix octet and 5 continuations. */
 const MAX_INT_OCTETS = 6;
 
+/**
+ * Where encodeShared writes: one buffer for every encoder, since JavaScript runs one encode at a
+ * time and the caller copies the block into its frame at once. Grown for a larger block up to
+ * SHARED_KEEP_LIMIT; a block beyond that gets a buffer of its own.
+ */
+let shared = Buffer.allocUnsafeSlow(4096);
+const SHARED_KEEP_LIMIT = 64 * 1024;
+
 export class HpackEncoder {
+  /** The length of the block the last encodeShared call wrote. */
+  lastLength = 0;
   readonly #maxTableSize: number;
   readonly #table: DynamicTable;
   readonly #names = new Map<string, NameRecord>();
@@ -145,14 +155,29 @@ export class HpackEncoder {
    * never-indexed (an intermediary must keep that representation, RFC 7541 §7.1.3).
    */
   encode(fields: readonly string[], neverIndexed?: readonly number[]): Buffer {
-    if ((fields.length & 1) !== 0) {
-      throw new RangeError(`fields must be [name, value, …] pairs, got ${fields.length} strings`);
+    const out = Buffer.allocUnsafe(encodedBound(fields));
+    return out.subarray(0, this.#encodeTo(out, fields, neverIndexed));
+  }
+
+  /**
+   * As encode(), without a buffer of its own: returns a buffer whose first `lastLength` octets are
+   * the block, valid only until the next encodeShared of any encoder (copy it into the frame at
+   * once). The connection's path, where a block is copied into its HEADERS frame anyway.
+   */
+  encodeShared(fields: readonly string[], neverIndexed?: readonly number[]): Buffer {
+    const bound = encodedBound(fields);
+    let out = shared;
+    if (bound > out.length) {
+      out = Buffer.allocUnsafeSlow(Math.max(bound, 2 * out.length));
+      if (out.length <= SHARED_KEEP_LIMIT) shared = out;
     }
+    this.lastLength = this.#encodeTo(out, fields, neverIndexed);
+    return out;
+  }
+
+  /** Encodes into `out` (at least encodedBound(fields) long) from offset 0; returns the length. */
+  #encodeTo(out: Buffer, fields: readonly string[], neverIndexed: readonly number[] | undefined): number {
     const count = fields.length >>> 1;
-    let bound = 2 * MAX_INT_OCTETS;
-    for (let i = 0; i < 2 * count; i++) bound += fields[i]!.length + MAX_INT_OCTETS;
-    bound += count * MAX_INT_OCTETS;
-    const out = Buffer.allocUnsafe(bound);
     let o = 0;
 
     if (this.#pendingFinal >= 0) {
@@ -205,7 +230,7 @@ export class HpackEncoder {
       if (nameIndex === 0) o = writeString(out, o, name);
       o = writeString(out, o, value);
     }
-    return out.subarray(0, o);
+    return o;
   }
 
   /** The indexing policy of the file header, for a field that is not sensitive. */
@@ -243,6 +268,16 @@ export class HpackEncoder {
     if (this.#pendingMin < 0 || capacity < this.#pendingMin) this.#pendingMin = capacity;
     this.#pendingFinal = capacity;
   }
+}
+
+/** The most octets `fields` can encode to (size updates included); throws on an odd-length list. */
+function encodedBound(fields: readonly string[]): number {
+  if ((fields.length & 1) !== 0) {
+    throw new RangeError(`fields must be [name, value, …] pairs, got ${fields.length} strings`);
+  }
+  let bound = 2 * MAX_INT_OCTETS;
+  for (let i = 0; i < fields.length; i++) bound += fields[i]!.length + MAX_INT_OCTETS;
+  return bound + (fields.length >>> 1) * MAX_INT_OCTETS;
 }
 
 /** Writes an integer (RFC 7541 §5.1) with a `prefixBits`-bit prefix after the `flags` bits. */
