@@ -70,7 +70,7 @@ export class HttpProxy {
         bodyIdleTimeoutMs: opts.bodyIdleTimeoutMs ?? 60_000,
       },
       {
-        request: (req, res) => void this.#onH1(req, res),
+        request: (req, res) => this.#onH1(req, res),
         upgrade: (req, socket, head) => void this.#onUpgrade(req, socket, head),
         // A request the server refuses (smuggling shapes such as Content-Length with
         // Transfer-Encoding or conflicting lengths, obsolete folding, bare LF, oversized headers, a
@@ -93,7 +93,7 @@ export class HttpProxy {
     const conn: H2Connection = new H2Connection(
       socket,
       {
-        stream: (stream, fields, endStream) => void this.#onH2(conn, stream, fields, endStream),
+        stream: (stream, fields, endStream) => this.#onH2(conn, stream, fields, endStream),
         close: (err) => {
           this.#sessions.delete(conn);
           if (err instanceof H2ConnectionError) {
@@ -134,7 +134,11 @@ export class HttpProxy {
     this.#opts.onClose?.();
   }
 
-  async #onH1(req: H1ServerRequest, res: H1ServerResponse): Promise<void> {
+  /**
+   * Not async (nor #onH2): an async frame per request would live as long as the request, and
+   * only a failure needs a continuation.
+   */
+  #onH1(req: H1ServerRequest, res: H1ServerResponse): void {
     const grpc = isGrpc(req.headers['content-type']);
     const request = this.#request(contextOf(req.socket), { kind: 'h1', req, res }, req, req.headers, grpc);
     if (request instanceof ProxyError) {
@@ -142,11 +146,20 @@ export class HttpProxy {
       return;
     }
     const started = performance.now();
+    const fail = (err: unknown): void => this.#failed(request, respondH1Error(res, err, grpc), grpc, started, err);
+    this.#serve(request, fail);
+  }
+
+  /** Runs the service on `request`; `fail` handles its rejection (or synchronous throw). */
+  #serve(request: HttpRequest, fail: (err: unknown) => void): void {
+    let served: Promise<unknown>;
     try {
-      await this.#opts.service(request);
+      served = this.#opts.service(request);
     } catch (err) {
-      this.#failed(request, respondH1Error(res, err, grpc), grpc, started, err);
+      fail(err);
+      return;
     }
+    served.then(undefined, fail);
   }
 
   async #onUpgrade(req: H1ServerRequest, socket: Duplex, head: Buffer): Promise<void> {
@@ -172,19 +185,19 @@ export class HttpProxy {
     }
   }
 
-  async #onH2(connection: H2Connection, h2Stream: H2Stream, fields: string[], endStream: boolean): Promise<void> {
+  #onH2(connection: H2Connection, h2Stream: H2Stream, fields: string[], endStream: boolean): void {
     const stream = new H2ServerExchange(connection, h2Stream, fields, endStream);
     const headers = stream.headers;
     const grpc = isGrpc(headers['content-type']);
     const conn = contextOf(connection.socket);
     const request = this.#request(conn, { kind: 'h2', stream }, undefined, headers, grpc);
     const started = performance.now();
-    try {
-      if (request instanceof ProxyError) throw request;
-      await this.#opts.service(request);
-    } catch (err) {
-      this.#failed(request, respondH2Error(stream, err, grpc), grpc, started, err);
+    if (request instanceof ProxyError) {
+      this.#failed(request, respondH2Error(stream, request, grpc), grpc, started);
+      return;
     }
+    const fail = (err: unknown): void => this.#failed(request, respondH2Error(stream, err, grpc), grpc, started, err);
+    this.#serve(request, fail);
   }
 
   #request(
