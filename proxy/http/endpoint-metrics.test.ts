@@ -119,4 +119,19 @@ describe('endpointMetricsLayer', () => {
       2,
     );
   });
+
+  test('an inner service that throws instead of rejecting is counted and rejected the same way', async () => {
+    const registry = createRegistry({ component: 'proxy', version: '0', collectDefaults: false });
+    const service = endpointMetricsLayer(createHttpMetrics(registry))(() => {
+      throw new ProxyError('connect-failed', 'refused at once');
+    });
+    const c = conn('outbound', { tls: 'disabled' });
+    let result: Promise<unknown> | undefined;
+    assert.doesNotThrow(() => {
+      result = service(request(c, { host: '10.0.0.3', port: 80 }, 'db:80'));
+    });
+    await assert.rejects(result!, /refused at once/);
+    const parsed = parsePrometheusText(await registry.metrics());
+    assert.equal(sumSamples(parsed, 'response_total', { classification: 'failure', error: 'connect-failed' }), 1);
+  });
 });

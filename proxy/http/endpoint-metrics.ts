@@ -13,40 +13,42 @@ import { classifyDefault } from './classify.ts';
 import { EndpointMetricCache } from './endpoint-metric-cache.ts';
 import { ProxyError } from './proxy-error.ts';
 import { synthesize } from './synthesize.ts';
-import { formatEndpoint, type EndpointRequest, type HttpLayer, type HttpOutcome } from './stack.ts';
+import { callInner, formatEndpoint, type EndpointRequest, type HttpLayer, type HttpOutcome } from './stack.ts';
 
 export function endpointMetricsLayer(metrics: HttpMetrics): HttpLayer<EndpointRequest> {
   // The series are looked up once per connection and endpoint, not per request.
   const cache = new EndpointMetricCache(metrics, endpointLabels);
-  return (inner) => async (req) => {
+  // Not an async function: its frame would live as long as the attempt; two continuations do not.
+  return (inner) => (req) => {
     const series = cache.series(req);
     series.request.inc();
     req.state.attemptsRecorded++;
     const started = performance.now();
-    let outcome: HttpOutcome;
-    try {
-      outcome = await inner(req);
-    } catch (err) {
-      const e = synthesize(err);
-      const end = cache.response(series, {
-        status: e.status,
-        classification: 'failure',
-        grpcStatus: req.grpc ? String(e.grpcStatus) : undefined,
-        error: err instanceof ProxyError ? err.failure : 'unexpected',
-      });
-      end.latency.observe(performance.now() - started);
-      end.total.inc();
-      throw err;
-    }
-    const end = cache.response(series, {
-      status: outcome.status,
-      classification: classifyDefault(outcome.status, outcome.grpcStatus),
-      grpcStatus: outcome.grpcStatus,
-      error: undefined,
-    });
-    end.latency.observe(performance.now() - started);
-    end.total.inc();
-    return outcome;
+    return callInner(inner, req).then(
+      (outcome: HttpOutcome) => {
+        const end = cache.response(series, {
+          status: outcome.status,
+          classification: classifyDefault(outcome.status, outcome.grpcStatus),
+          grpcStatus: outcome.grpcStatus,
+          error: undefined,
+        });
+        end.latency.observe(performance.now() - started);
+        end.total.inc();
+        return outcome;
+      },
+      (err: unknown) => {
+        const e = synthesize(err);
+        const end = cache.response(series, {
+          status: e.status,
+          classification: 'failure',
+          grpcStatus: req.grpc ? String(e.grpcStatus) : undefined,
+          error: err instanceof ProxyError ? err.failure : 'unexpected',
+        });
+        end.latency.observe(performance.now() - started);
+        end.total.inc();
+        throw err;
+      },
+    );
   };
 }
 
