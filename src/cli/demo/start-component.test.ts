@@ -9,14 +9,19 @@ import { startComponent } from './start-component.ts';
 import { ChildProcessError, Supervisor } from './supervisor.ts';
 
 // A stand-in component: `exit` exits at once with code 3 (as a dashboard whose port was taken
-// does); `serve PORT` answers 200 on 127.0.0.1:PORT until it is stopped.
+// does); `serve PORT` answers 200 on 127.0.0.1:PORT until it is stopped; `hang` runs and never
+// answers.
 const CHILD = `
 const [mode, port] = process.argv.slice(1);
 if (mode === 'exit') { console.error('listen EADDRINUSE'); process.exit(3); }
-require('node:http').createServer((_, res) => res.end('ok')).listen(Number(port), '127.0.0.1');
+if (mode === 'hang') setInterval(() => {}, 1000);
+else require('node:http').createServer((_, res) => res.end('ok')).listen(Number(port), '127.0.0.1');
 `;
 
-async function component(mode: 'exit' | 'serve', fallback?: DemoComponent['fallback']): Promise<DemoComponent> {
+async function component(
+  mode: 'exit' | 'serve' | 'hang',
+  fallback?: DemoComponent['fallback'],
+): Promise<DemoComponent> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}/`;
   return {
@@ -32,14 +37,14 @@ describe('startComponent', () => {
     for (const dir of dirs) await rm(dir, { recursive: true, force: true });
   });
 
-  async function supervisor(exits: string[]): Promise<Supervisor> {
+  async function supervisor(exits: string[], readyTimeoutMs = 10_000): Promise<Supervisor> {
     const logDir = await mkdtemp(path.join(tmpdir(), 'nodemesh-start-'));
     dirs.push(logDir);
     return new Supervisor({
       self: [process.execPath, '-e', CHILD],
       logDir,
       inheritEnv: {},
-      readyTimeoutMs: 10_000,
+      readyTimeoutMs,
       onExit: (name, code) => exits.push(`${name}:${code}`),
     });
   }
@@ -68,6 +73,19 @@ describe('startComponent', () => {
       await assert.rejects(
         startComponent(sup, await component('exit'), () => assert.fail('no fallback to report')),
         (err) => err instanceof ChildProcessError && /exited with code 3/.test(err.message),
+      );
+    } finally {
+      await sup.stopAll();
+    }
+  });
+
+  test('a component still running but not ready in time gets no second copy', async () => {
+    const sup = await supervisor([], 500);
+    try {
+      const first = await component('hang', () => assert.fail('no fallback for a running component'));
+      await assert.rejects(
+        startComponent(sup, first, () => assert.fail('nothing to report')),
+        (err) => err instanceof ChildProcessError && /was not ready/.test(err.message),
       );
     } finally {
       await sup.stopAll();

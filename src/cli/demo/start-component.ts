@@ -16,9 +16,10 @@ export interface StartedComponent {
 }
 
 /**
- * Starts `component`; if it fails to start (ChildProcessError) and has a fallback, reports the
- * failure through `onFallback` and starts the fallback instead. Any other failure, or the
- * fallback's own, is thrown.
+ * Starts `component`; if its process exits while starting (ChildProcessError with `exited`) and it
+ * has a fallback, reports the failure through `onFallback` and starts the fallback instead. Any
+ * other failure (one still running but not ready in time keeps its address, so a second copy
+ * would only compete with it), or the fallback's own, is thrown.
  */
 export async function startComponent(
   supervisor: Pick<Supervisor, 'start'>,
@@ -28,7 +29,9 @@ export async function startComponent(
   try {
     return { component, running: await supervisor.start(component.spec) };
   } catch (err) {
-    if (component.fallback === undefined || !(err instanceof ChildProcessError)) throw err;
+    if (component.fallback === undefined || !(err instanceof ChildProcessError) || err.fields.exited !== true) {
+      throw err;
+    }
     onFallback(err);
     const second = await component.fallback();
     return { component: second, running: await supervisor.start(second.spec) };

@@ -127,6 +127,7 @@ export class Supervisor {
     throw new ChildProcessError(`${child.spec.name} ${why}; last lines of ${child.logFile}:\n${tail}`, {
       component: child.spec.name,
       url,
+      exited,
     });
   }
 }
