@@ -13,7 +13,7 @@
 //   deoptimizes hot code at every full GC and doubles the CPU per request.
 // - node-defaults: no flag.
 // Both modes other than node-defaults also turn off allocation-site pretenuring
-// (--no-allocation-site-pretenuring, ADR 0021): V8 otherwise starts allocating a site's objects
+// (--no-allocation-site-pretenuring, ADR 0022): V8 otherwise starts allocating a site's objects
 // straight in the old generation once most of them survive a scavenge, which a proxy's
 // per-request objects do whenever requests last about as long as the interval between scavenges
 // (a few ms with a 2 MB young generation). Those objects then die in the old generation, and the
