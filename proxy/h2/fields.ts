@@ -108,7 +108,7 @@ export function checkFields(
       if (nameProblem !== undefined) return nameProblem;
     }
     if (connectionSpecific(name)) return `connection-specific field ${name}`;
-    if (name.length === 2 && name === 'te' && value !== 'trailers') return 'te other than "trailers"';
+    if (name === 'te' && value !== 'trailers') return 'te other than "trailers"';
   }
   if (section === 'request') {
     if (method === undefined) return 'missing :method';

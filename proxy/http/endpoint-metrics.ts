@@ -12,7 +12,7 @@ import type { HttpLabels, HttpMetrics } from '../../src/metrics/index.ts';
 import { classifyDefault } from './classify.ts';
 import { EndpointMetricCache } from './endpoint-metric-cache.ts';
 import { ProxyError } from './proxy-error.ts';
-import { synthesize } from './synthesize.ts';
+import { failureOutcome } from './response-memo.ts';
 import { callInner, formatEndpoint, type EndpointRequest, type HttpLayer, type HttpOutcome } from './stack.ts';
 
 export function endpointMetricsLayer(metrics: HttpMetrics): HttpLayer<EndpointRequest> {
@@ -37,13 +37,7 @@ export function endpointMetricsLayer(metrics: HttpMetrics): HttpLayer<EndpointRe
         return outcome;
       },
       (err: unknown) => {
-        const e = synthesize(err);
-        const end = cache.response(series, {
-          status: e.status,
-          classification: 'failure',
-          grpcStatus: req.grpc ? String(e.grpcStatus) : undefined,
-          error: err instanceof ProxyError ? err.failure : 'unexpected',
-        });
+        const end = cache.response(series, failureOutcome(err, req.grpc));
         end.latency.observe(performance.now() - started);
         end.total.inc();
         throw err;

@@ -3,7 +3,11 @@
 // remembered, since requests in a row mostly get the same answer, so most lookups build no key.
 //
 // Contract: lookupResponse() returns the children `make` created for the first response with the
-// same four values on this series, creating them once per distinct outcome.
+// same four values on this series, creating them once per distinct outcome. failureOutcome() is
+// the outcome a failed attempt is recorded under.
+
+import { ProxyError } from './proxy-error.ts';
+import { synthesize } from './synthesize.ts';
 
 export interface ResponseOutcome {
   readonly status: number;
@@ -11,6 +15,20 @@ export interface ResponseOutcome {
   readonly grpcStatus: string | undefined;
   /** The proxy's failure kind, for failed attempts. */
   readonly error: string | undefined;
+}
+
+/**
+ * A failed attempt as a response outcome: the status (and, for gRPC, the grpc-status) the proxy
+ * answers it with, classified a failure, with the proxy's failure kind as `error`.
+ */
+export function failureOutcome(err: unknown, grpc: boolean): ResponseOutcome & { readonly classification: 'failure' } {
+  const e = synthesize(err);
+  return {
+    status: e.status,
+    classification: 'failure',
+    grpcStatus: grpc ? String(e.grpcStatus) : undefined,
+    error: err instanceof ProxyError ? err.failure : 'unexpected',
+  };
 }
 
 /** What a series keeps for lookupResponse(). */

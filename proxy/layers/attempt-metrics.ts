@@ -5,8 +5,7 @@
 // Contract: nothing is recorded for requests without a profile. A discarded attempt (a retry
 // followed) is recorded with its own status and classification.
 
-import { ProxyError } from '../http/proxy-error.ts';
-import { synthesize } from '../http/synthesize.ts';
+import { failureOutcome } from '../http/response-memo.ts';
 import type { CompiledProfile } from '../../src/profiles/index.ts';
 import { callInner, type HttpLayer, type HttpOutcome, type HttpService } from '../http/stack.ts';
 import type { RouteChildren, RouteMetricCache } from './route-metric-cache.ts';
@@ -44,15 +43,8 @@ async function measured<R extends RoutedRequest>(
       .actual.inc();
     return outcome;
   } catch (err) {
-    const e = synthesize(err);
-    cache
-      .response(series, {
-        status: e.status,
-        classification: 'failure',
-        grpcStatus: undefined,
-        error: err instanceof ProxyError ? err.failure : 'unexpected',
-      })
-      .actual.inc();
+    // Attempts are not labelled with a grpc-status when they fail.
+    cache.response(series, failureOutcome(err, false)).actual.inc();
     throw err;
   }
 }

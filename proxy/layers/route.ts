@@ -11,7 +11,7 @@
 
 import type { CompiledProfile, CompiledRoute } from '../../src/profiles/index.ts';
 import { ProxyError } from '../http/proxy-error.ts';
-import { synthesize } from '../http/synthesize.ts';
+import { failureOutcome } from '../http/response-memo.ts';
 import {
   callInner,
   rejection,
@@ -104,13 +104,7 @@ async function routeRequest<R extends ProfiledRequest>(
     });
   } catch (err) {
     clearTimeout(timer);
-    const e = synthesize(err);
-    const end = cache.response(series, {
-      status: e.status,
-      classification: 'failure',
-      grpcStatus: req.grpc ? String(e.grpcStatus) : undefined,
-      error: err instanceof ProxyError ? err.failure : 'unexpected',
-    });
+    const end = cache.response(series, failureOutcome(err, req.grpc));
     end.latency.observe(performance.now() - started);
     end.total.inc();
     throw err;
