@@ -8,13 +8,14 @@
 // connection while an exchange is active is reported to that exchange exactly once (with whether the
 // connection had been established); an idle connection that closes, errors or receives data is
 // dropped from the pool. Idle sockets are unref'd so they never keep the process alive.
-// Plain TCP connections read into one buffer shared by all of them (net.connect's `onread`): no
-// buffer and no stream 'data' event per read. Everything that outlives the read is copied — the
-// parser holds copies, body chunks are copied before they go to the exchange — since the buffer
-// is overwritten by the next read of any connection.
+// Plain TCP connections read into the one buffer shared by all reads (transport/shared-read.ts, via
+// net.connect's `onread`): no buffer and no stream 'data' event per read. Everything that outlives
+// the read is copied — the parser holds copies, body chunks are copied before they go to the
+// exchange — since the buffer is overwritten by the next read of any connection.
 
 import { connect as netConnect, type Socket } from 'node:net';
 import { H1ResponseParser, type H1ResponseHead, type H1ResponseSink } from './h1-response-parser.ts';
+import { SHARED_READ } from '../transport/shared-read.ts';
 
 /** One request/response on a connection, as seen by the connection. */
 export interface H1Exchange extends H1ResponseSink {
@@ -25,9 +26,6 @@ export interface H1Exchange extends H1ResponseSink {
 }
 
 const MAX_IDLE_PER_KEY = 256;
-
-/** The read buffer of every plain upstream connection (reads run one at a time, on this thread). */
-const SHARED_READ = Buffer.allocUnsafe(64 * 1024);
 
 export class H1Connection implements H1ResponseSink {
   readonly socket: Socket;

@@ -166,6 +166,21 @@ describe('nodemesh proxy (HTTP on loopback)', () => {
     socket.send('ping over the mesh');
     const [data] = (await reply) as [Buffer];
     assert.equal(data.toString(), 'ping over the mesh');
+    // After the upgrade the proxy reads the client's socket as a stream again (it read it through
+    // the shared buffer while it was HTTP): many frames, one of 4 MiB, come back whole and in order.
+    const sent = Array.from({ length: 20 }, (_, i) =>
+      i === 7 ? Buffer.alloc(4 << 20, i) : Buffer.from(`message ${i} `.repeat(i + 1)),
+    );
+    const replies: Buffer[] = [];
+    const all = new Promise<void>((resolve) => {
+      socket.on('message', (m: Buffer) => {
+        replies.push(m);
+        if (replies.length === sent.length) resolve();
+      });
+    });
+    for (const m of sent) socket.send(m);
+    await all;
+    for (const [i, m] of sent.entries()) assert.ok(replies[i]!.equals(m), `message ${i} came back changed`);
     socket.close();
     await once(socket, 'close');
   });

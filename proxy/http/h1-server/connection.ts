@@ -15,6 +15,7 @@
 // the keep-alive or body deadline.
 
 import type { Socket } from 'node:net';
+import { isShared, readShared, releaseShared } from '../../transport/shared-read.ts';
 import { headEnd } from '../h1-scan.ts';
 import { BodyDecoder } from './body-decoder.ts';
 import { H1RequestError, parseRequestHead } from './request-head.ts';
@@ -73,7 +74,8 @@ export class H1ServerConnection implements ResponseOwner {
     this.socket = socket;
     this.#owner = owner;
     socket.setNoDelay?.(true);
-    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    // Reads land in the shared buffer (transport/shared-read.ts): what outlives #onData is copied.
+    readShared(socket, (chunk: Buffer) => this.#onData(chunk));
     socket.on('end', () => this.#onEnd());
     socket.on('error', () => socket.destroy());
     socket.on('close', () => this.#onClose());
@@ -163,6 +165,9 @@ export class H1ServerConnection implements ResponseOwner {
     }
     this.#pump();
     if (headStarts && this.#state === 'head') this.#since = performance.now();
+    // Bytes kept for later (a partial head, a pipelined request) must not be the next read's.
+    const rest = this.#buf;
+    if (rest !== undefined && isShared(rest)) this.#buf = Buffer.from(rest);
   }
 
   #pump(): void {
@@ -260,7 +265,7 @@ export class H1ServerConnection implements ResponseOwner {
         head.body.kind,
         head.body.kind === 'length' ? head.body.length : 0,
         (chunk) => {
-          if (!this.#discardBody && !b.push(chunk)) {
+          if (!this.#discardBody && !b.push(isShared(chunk) ? Buffer.from(chunk) : chunk)) {
             this.#bodyPaused = true;
             this.socket.pause();
           }
@@ -302,9 +307,11 @@ export class H1ServerConnection implements ResponseOwner {
   /** The connection leaves HTTP/1: stop reading it and hand it over with the bytes read past the head. */
   #leave(req: H1ServerRequest): void {
     const socket = this.socket;
-    const rest = this.#buf ?? Buffer.alloc(0);
+    const buf = this.#buf;
+    const rest = buf === undefined ? Buffer.alloc(0) : isShared(buf) ? Buffer.from(buf) : buf;
     this.#buf = undefined;
     this.#state = 'gone';
+    releaseShared(socket);
     socket.removeAllListeners('data');
     socket.removeAllListeners('end');
     socket.removeListener('drain', this.#onDrain);
