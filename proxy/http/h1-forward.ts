@@ -158,6 +158,11 @@ function h1HeadersFromH2(attempt: EndpointRequest): OutgoingHttpHeaders {
 export interface ClientWriter {
   informational(status: number): void;
   head(status: number, reason: string, raw: readonly string[]): void;
+  /**
+   * The head as an HTTP/1.1 upstream sent it (H1ResponseHead.plain), for a writer that can send it
+   * unchanged; `hasLength`: it holds the Content-Length framing the body. Absent: head() is used.
+   */
+  headBytes?(status: number, head: Buffer, hasLength: boolean): void;
   /** false: wait for onDrain before writing more. */
   write(chunk: Buffer): boolean;
   onDrain(fn: () => void): void;
@@ -187,6 +192,10 @@ class H1Writer implements ClientWriter {
 
   head(status: number, reason: string, raw: readonly string[]): void {
     this.#res.writeHead(status, reason, raw);
+  }
+
+  headBytes(status: number, head: Buffer, hasLength: boolean): void {
+    this.#res.writeHeadBytes(status, head, hasLength);
   }
 
   write(chunk: Buffer): boolean {
@@ -392,6 +401,13 @@ class Forward implements H1Exchange {
       return;
     }
     this.#keepAlive = head.http10 ? head.connection.has('keep-alive') : !head.connection.has('close');
+    const edits = this.#responseEdits;
+    const plain = head.plain;
+    if (plain !== undefined && edits === undefined && this.#res.headBytes !== undefined) {
+      // Nothing to remove or change: the upstream's bytes go on as they are.
+      this.#res.headBytes(head.status, plain, head.contentLength >= 0);
+      return;
+    }
     const raw = head.raw;
     // Copied only from the first field that is dropped: usually there is none and `raw` goes as is.
     let out: string[] | undefined;
@@ -404,7 +420,6 @@ class Forward implements H1Exchange {
       out?.push(raw[i]!, raw[i + 1]!);
     }
     out ??= raw;
-    const edits = this.#responseEdits;
     this.#res.head(head.status, head.reason, edits === undefined ? out : editRawHeaders(out, edits));
   }
 

@@ -28,11 +28,46 @@ function both(text: string, noBody = false): Parsed {
   const bytes = parser();
   bytes.p.reset(noBody);
   for (const b of Buffer.from(text, 'latin1')) bytes.p.feed(Buffer.from([b]));
-  assert.deepEqual(
-    { ...bytes.out, head: bytes.out.head && { ...bytes.out.head, connection: [...bytes.out.head.connection] } },
-    { ...whole.out, head: whole.out.head && { ...whole.out.head, connection: [...whole.out.head.connection] } },
-  );
+  assert.deepEqual({ ...bytes.out, head: view(bytes.out.head) }, { ...whole.out, head: view(whole.out.head) });
   return whole.out;
+}
+
+/** Everything a head says, getters included, as plain data. */
+function view(head: H1ResponseHead | undefined): Record<string, unknown> | undefined {
+  if (head === undefined) return undefined;
+  return {
+    status: head.status,
+    reason: head.reason,
+    http10: head.http10,
+    raw: [...head.raw],
+    connection: [...head.connection],
+    grpcStatus: head.grpcStatus,
+    contentLength: head.contentLength,
+    plain: head.plain?.toString('latin1'),
+  };
+}
+
+/** The head of `text` (fed whole), or the error parsing it threw. */
+function headOf(text: string): H1ResponseHead | Error {
+  const { p, out } = parser();
+  p.reset(false);
+  try {
+    p.feed(Buffer.from(text, 'latin1'));
+  } catch (err) {
+    return err as Error;
+  }
+  return out.head!;
+}
+
+/** A small deterministic generator (mulberry32). */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 describe('H1ResponseParser', () => {
@@ -91,6 +126,119 @@ describe('H1ResponseParser', () => {
     const out = both('HTTP/1.1 200 OK\r\nConnection: close, X-Hop\r\ngrpc-status: 7\r\nContent-Length: 0\r\n\r\n');
     assert.deepEqual([...(out.head?.connection ?? [])], ['close', 'x-hop']);
     assert.equal(out.head?.grpcStatus, '7');
+  });
+
+  test('keeps a usual HTTP/1.1 head as its bytes and parses its fields only when asked', () => {
+    const head = 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-A: b\r\ngrpc-status:  3 \r\nX-Empty:\r\n\r\n';
+    const out = both(`${head}hello`);
+    assert.equal(out.head?.plain?.toString('latin1'), head);
+    assert.equal(out.head?.status, 200);
+    assert.equal(out.head?.reason, 'OK');
+    assert.equal(out.head?.contentLength, 5);
+    assert.equal(out.head?.grpcStatus, '3');
+    assert.deepEqual(out.head?.raw, ['Content-Length', '5', 'X-A', 'b', 'grpc-status', '3', 'X-Empty', '']);
+    assert.equal(out.body, 'hello');
+    const bare = both('HTTP/1.1 404 Not Found\r\n\r\n', true);
+    assert.equal(bare.head?.plain?.toString('latin1'), 'HTTP/1.1 404 Not Found\r\n\r\n');
+    assert.deepEqual(bare.head?.raw, []);
+    assert.equal(bare.head?.contentLength, -1);
+  });
+
+  test('leaves a head that must change on its way, or that is unusual, to the string parser', () => {
+    const cases = [
+      'HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n',
+      'HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n',
+      'HTTP/1.1 200 OK\r\nCONNECTION: keep-alive\r\nContent-Length: 0\r\n\r\n',
+      'HTTP/1.1 200 OK\r\nKeep-Alive: timeout=5\r\nContent-Length: 0\r\n\r\n',
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+      'HTTP/1.1 200 OK\r\nTe: trailers\r\nContent-Length: 0\r\n\r\n',
+      'HTTP/1.1 200 OK\r\nTrailer: grpc-status\r\nContent-Length: 0\r\n\r\n',
+      'HTTP/1.1 200 OK\r\nUpgrade: h2c\r\nContent-Length: 0\r\n\r\n',
+      'HTTP/1.1 200 OK\r\nProxy-Connection: close\r\nContent-Length: 0\r\n\r\n',
+      'HTTP/1.1 200 OK\r\nProxy-Authenticate: Basic\r\nContent-Length: 0\r\n\r\n',
+      'HTTP/1.1 200 OK\r\nProxy-Authorization: Basic x\r\nContent-Length: 0\r\n\r\n',
+      'HTTP/1.1 200 OK\r\nX-Ctl: a\x01b\r\nContent-Length: 0\r\n\r\n',
+      'HTTP/1.1 200 OK\r\nX-Del: a\x7fb\r\nContent-Length: 0\r\n\r\n',
+      'HTTP/1.1 200 OK\r\nX-Cr: a\rb\r\nContent-Length: 0\r\n\r\n',
+      'HTTP/1.1 200 O\x01K\r\nContent-Length: 0\r\n\r\n',
+    ];
+    for (const text of cases) {
+      const head = headOf(text);
+      assert.ok(!(head instanceof Error), `${JSON.stringify(text)}: ${head instanceof Error ? head.message : ''}`);
+      assert.equal(head.plain, undefined, JSON.stringify(text));
+    }
+  });
+
+  test('reads 2,000 generated heads as the string parser does, and refuses the same ones', () => {
+    const next = random(20261123);
+    const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
+    const names = [
+      'Content-Length',
+      'content-type',
+      'X-Req-Id',
+      'grpc-status',
+      'GRPC-STATUS',
+      'Set-Cookie',
+      'Date',
+      'x',
+    ];
+    const values = [
+      '',
+      ' ',
+      '0',
+      '12',
+      ' 7 ',
+      '\t3\t',
+      'text/plain; charset=utf-8',
+      'a:b:c',
+      'caf\xe9',
+      'x\ty',
+      '\xa05\xa0',
+    ];
+    const oddities = ['\x01', '\x7f', '\r', '\n', '\x00', ' ', '@'];
+    let plain = 0;
+    let refused = 0;
+    for (let i = 0; i < 2000; i++) {
+      const fields: string[] = [];
+      const count = Math.floor(next() * 5);
+      for (let f = 0; f < count; f++) {
+        let line = `${pick(names)}:${pick(values)}`;
+        // Now and then a byte that makes the head unusual or invalid, anywhere in the line.
+        if (next() < 0.1) {
+          const at = Math.floor(next() * (line.length + 1));
+          line = line.slice(0, at) + pick(oddities) + line.slice(at);
+        }
+        fields.push(line);
+      }
+      const status = pick(['200 OK', '204 No Content', '503 Service Unavailable', '200 \xe9t\xe9']);
+      const head = `HTTP/1.1 ${status}\r\n${fields.map((l) => `${l}\r\n`).join('')}`;
+      // The same head with a Connection field appended always takes the string parser.
+      const viaBytes = headOf(`${head}\r\n`);
+      const viaText = headOf(`${head}Connection: x-forced\r\n\r\n`);
+      const what = JSON.stringify(head);
+      if (viaText instanceof Error) {
+        assert.ok(viaBytes instanceof Error, `${what} is refused by the string parser only`);
+        assert.equal(viaBytes.message, viaText.message, what);
+        refused++;
+        continue;
+      }
+      assert.ok(
+        !(viaBytes instanceof Error),
+        `${what} is refused only when read as bytes: ${viaBytes instanceof Error ? viaBytes.message : ''}`,
+      );
+      assert.equal(viaBytes.status, viaText.status, what);
+      assert.equal(viaBytes.reason, viaText.reason, what);
+      assert.deepEqual(viaBytes.raw, viaText.raw.slice(0, -2), what);
+      assert.equal(viaBytes.grpcStatus, viaText.grpcStatus, what);
+      assert.equal(viaBytes.contentLength, viaText.contentLength, what);
+      if (viaBytes.plain !== undefined) {
+        assert.equal(viaBytes.plain.toString('latin1'), `${head}\r\n`, what);
+        plain++;
+      }
+    }
+    // Both kinds of head were generated in numbers (the comparison is not vacuous).
+    assert.ok(plain > 500, `${plain} heads read as bytes`);
+    assert.ok(refused > 50, `${refused} heads refused`);
   });
 
   const malformed: [string, string][] = [

@@ -7,8 +7,13 @@
 // slices of the fed buffers (never copied or accumulated — only a header block or a chunk-size line
 // split across reads is held). Malformed input throws H1ParseError; after complete() the parser
 // must not be fed again (reset() prepares it for the next response on the same connection).
+//
+// The usual head (an HTTP/1.1 status line with a reason phrase, fields without hop-by-hop ones,
+// CTL-free values) is read by one pass over its bytes and kept as a copy of them (`plain`), which
+// the proxy sends on unchanged; its fields become strings only if someone reads `raw`. Any other
+// head, including every malformed one, goes through the string parser, which says what is wrong.
 
-import { headEnd, isToken, trimEnd, trimStart } from './h1-scan.ts';
+import { headEnd, isToken, isTokenByte, trimEnd, trimStart } from './h1-scan.ts';
 
 export class H1ParseError extends Error {
   readonly code = 'HPE_INVALID_RESPONSE';
@@ -24,6 +29,14 @@ export interface H1ResponseHead {
   /** Lower-cased names of the fields named in Connection, plus `close`/`keep-alive` tokens. */
   readonly connection: ReadonlySet<string>;
   readonly grpcStatus: string | undefined;
+  /** The Content-Length that frames the body; -1 when there is none (or Transfer-Encoding rules). */
+  readonly contentLength: number;
+  /**
+   * The head as received (status line, fields, blank line) when an HTTP/1.1 client may get it
+   * unchanged: an HTTP/1.1 status line with a reason phrase, no hop-by-hop field (Connection,
+   * Keep-Alive, Transfer-Encoding, TE, Trailer, Upgrade, Proxy-*), no control character in a value.
+   */
+  readonly plain: Buffer | undefined;
 }
 
 export interface H1ResponseSink {
@@ -89,7 +102,9 @@ export class H1ResponseParser {
         case 'head': {
           const end = headEnd(buf, pos);
           if (end < 0) return this.#hold(buf, pos);
-          this.#onHead(buf.toString('latin1', pos, end));
+          const plain = plainHead(buf, pos, end);
+          if (plain === undefined) this.#onHead(buf.toString('latin1', pos, end));
+          else this.#onPlainHead(plain);
           pos = end + 4;
           break;
         }
@@ -225,6 +240,8 @@ export class H1ResponseParser {
       raw,
       connection: connection ?? NO_TOKENS,
       grpcStatus,
+      contentLength: length,
+      plain: undefined,
     };
     if (this.#noBody || status === 204 || status === 304) this.#state = 'done';
     else if (hasTe) this.#state = chunked ? 'chunk-size' : 'eof';
@@ -235,6 +252,180 @@ export class H1ResponseParser {
     this.#sink.head(head);
     if (this.#state === 'done') this.#sink.complete([]);
   }
+
+  #onPlainHead(head: PlainHead): void {
+    const length = head.contentLength;
+    if (this.#noBody || head.status === 204 || head.status === 304) this.#state = 'done';
+    else if (length >= 0) {
+      this.#remaining = length;
+      this.#state = length === 0 ? 'done' : 'length';
+    } else this.#state = 'eof';
+    this.#sink.head(head);
+    if (this.#state === 'done') this.#sink.complete([]);
+  }
+}
+
+/** A head plainHead() accepted: its reason and fields become strings only when asked for. */
+class PlainHead implements H1ResponseHead {
+  readonly status: number;
+  readonly http10 = false;
+  readonly connection: ReadonlySet<string> = NO_TOKENS;
+  readonly grpcStatus: string | undefined;
+  readonly contentLength: number;
+  readonly plain: Buffer;
+  /** Where the status line's CRLF starts in `plain`. */
+  readonly #lineEnd: number;
+  #raw: string[] | undefined;
+
+  constructor(status: number, plain: Buffer, lineEnd: number, contentLength: number, grpcStatus: string | undefined) {
+    this.status = status;
+    this.plain = plain;
+    this.#lineEnd = lineEnd;
+    this.contentLength = contentLength;
+    this.grpcStatus = grpcStatus;
+  }
+
+  get reason(): string {
+    return this.plain.toString('latin1', 13, this.#lineEnd);
+  }
+
+  get raw(): string[] {
+    if (this.#raw === undefined) {
+      const raw: string[] = [];
+      // The fields end where the blank line's CRLF starts.
+      const fieldsEnd = this.plain.length - 4;
+      if (this.#lineEnd < fieldsEnd) parseFields(this.plain.toString('latin1', 0, fieldsEnd), this.#lineEnd + 2, raw);
+      this.#raw = raw;
+    }
+    return this.#raw;
+  }
+}
+
+const HTTP_11 = Buffer.from('HTTP/1.1 ', 'latin1');
+
+/**
+ * The head in buf[start, end + 4) (`end`: where its CRLF CRLF starts) as a PlainHead, or undefined
+ * when it is anything but the usual (see H1ResponseHead.plain) or not valid: the string parser then
+ * reads it (and reports what is wrong). One pass over the bytes; only the Content-Length and
+ * grpc-status values become strings or numbers.
+ */
+function plainHead(buf: Buffer, start: number, end: number): PlainHead | undefined {
+  // Status line: `HTTP/1.1 NNN reason`, a non-empty reason without control characters.
+  if (end - start < 14) return undefined;
+  for (let i = 0; i < 9; i++) if (buf[start + i] !== HTTP_11[i]) return undefined;
+  let status = 0;
+  for (let i = 9; i < 12; i++) {
+    const d = buf[start + i]! - 48;
+    if (d < 0 || d > 9) return undefined;
+    status = status * 10 + d;
+  }
+  if (status < 200 || buf[start + 12] !== 32) return undefined;
+  let p = start + 13;
+  for (;;) {
+    const c = buf[p]!;
+    if (c === 13) break;
+    if ((c < 32 && c !== 9) || c === 127) return undefined;
+    p++;
+  }
+  if (p === start + 13 || buf[p + 1] !== 10) return undefined;
+  const lineEnd = p - start;
+  let contentLength = -1;
+  let grpcStatus: string | undefined;
+  // Fields: `name: value` lines, each ending in CRLF; the last one's CRLF starts at `end`.
+  p += 2;
+  while (p < end + 2) {
+    const nameStart = p;
+    while (isTokenByte(buf[p]!)) p++;
+    const nameLength = p - nameStart;
+    if (nameLength === 0 || buf[p] !== 58 /* ':' */) return undefined;
+    p++;
+    const valueStart = p;
+    for (;;) {
+      const c = buf[p]!;
+      if (c === 13) break;
+      if ((c < 32 && c !== 9) || c === 127) return undefined;
+      p++;
+    }
+    if (buf[p + 1] !== 10) return undefined;
+    const valueEnd = p;
+    p += 2;
+    switch (nameLength) {
+      case 2: // te
+      case 7: // trailer, upgrade
+      case 10: // connection, keep-alive
+      case 16: // proxy-connection
+      case 17: // transfer-encoding
+      case 18: // proxy-authenticate
+      case 19: // proxy-authorization
+        if (isHopByHop(buf, nameStart, nameLength)) return undefined;
+        break;
+      case 11:
+        if (grpcStatus === undefined && equalsLower(buf, nameStart, 'grpc-status')) {
+          grpcStatus = buf.toString('latin1', ...trimmed(buf, valueStart, valueEnd));
+        }
+        break;
+      case 14:
+        if (equalsLower(buf, nameStart, 'content-length')) {
+          const [vs, ve] = trimmed(buf, valueStart, valueEnd);
+          const n = ve - vs;
+          if (n === 0 || n > 15) return undefined;
+          let v = 0;
+          for (let i = vs; i < ve; i++) {
+            const d = buf[i]! - 48;
+            if (d < 0 || d > 9) return undefined;
+            v = v * 10 + d;
+          }
+          if (contentLength >= 0 && v !== contentLength) return undefined;
+          contentLength = v;
+        }
+        break;
+    }
+  }
+  return new PlainHead(status, Buffer.from(buf.subarray(start, end + 4)), lineEnd, contentLength, grpcStatus);
+}
+
+const HOP_BY_HOP_NAMES = [
+  'te',
+  'trailer',
+  'upgrade',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'proxy-authenticate',
+  'proxy-authorization',
+];
+
+function isHopByHop(buf: Buffer, start: number, length: number): boolean {
+  for (const name of HOP_BY_HOP_NAMES) if (name.length === length && equalsLower(buf, start, name)) return true;
+  return false;
+}
+
+/** Whether the bytes at `start` are `lower` (lower-case ASCII) in any case. */
+function equalsLower(buf: Buffer, start: number, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++) {
+    // ASCII letters differ from their lower case in bit 0x20; other token bytes must match exactly.
+    const c = buf[start + i]!;
+    const l = lower.charCodeAt(i);
+    if (c !== l && (c | 0x20) !== l) return false;
+  }
+  return true;
+}
+
+/**
+ * buf[start, end) without what String#trim would remove from its latin1 text (of the bytes a plain
+ * value may hold: SP, HTAB and NBSP), so a value reads as the string parser reads it.
+ */
+function trimmed(buf: Buffer, start: number, end: number): [number, number] {
+  let s = start;
+  let e = end;
+  while (s < e && isBlank(buf[s]!)) s++;
+  while (e > s && isBlank(buf[e - 1]!)) e--;
+  return [s, e];
+}
+
+function isBlank(c: number): boolean {
+  return c === 32 || c === 9 || c === 160;
 }
 
 /** The Connection tokens of a response without a Connection field (shared, never changed). */

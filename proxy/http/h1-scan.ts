@@ -35,6 +35,11 @@ const TCHAR = new Uint8Array(256);
 for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
   TCHAR[c.charCodeAt(0)] = 1;
 
+/** Whether byte `c` is a token character. */
+export function isTokenByte(c: number): boolean {
+  return TCHAR[c] === 1;
+}
+
 /** Whether text.slice(start, end) is a non-empty token. */
 export function isToken(text: string, start: number, end: number): boolean {
   if (start >= end) return false;

@@ -82,8 +82,8 @@ export class H1ServerResponse extends EventEmitter {
   readonly #owner: ResponseOwner;
   readonly #head: boolean;
   readonly #http10: boolean;
-  /** The prepared head, not yet written. */
-  #pendingHead: string | undefined;
+  /** The prepared head, not yet written: text, or the bytes of a head passed through. */
+  #pendingHead: string | Buffer | undefined;
   #mode: Mode = 'length';
   #trailers: string | undefined;
 
@@ -172,6 +172,41 @@ export class H1ServerResponse extends EventEmitter {
     return this;
   }
 
+  /**
+   * Prepares a head that goes out as the bytes an HTTP/1.1 upstream sent (H1ResponseHead.plain: a
+   * status line with a reason, fields without hop-by-hop ones, checked values), with only the
+   * framing and Connection fields this response must add inserted before its blank line.
+   * `hasLength`: the fields hold the Content-Length that frames the body.
+   */
+  writeHeadBytes(status: number, head: Buffer, hasLength: boolean): this {
+    if (this.headersSent) throw new Error('the response head was already sent');
+    this.statusCode = status;
+    this.headersSent = true;
+    if (this.#owner.draining()) this.shouldKeepAlive = false;
+    let extra = '';
+    if (this.#head || status === 204 || status === 304 || status < 200) this.#mode = 'none';
+    else if (hasLength) this.#mode = 'length';
+    else if (!this.#http10) {
+      this.#mode = 'chunked';
+      extra = 'transfer-encoding: chunked\r\n';
+    } else {
+      this.#mode = 'close';
+      this.shouldKeepAlive = false;
+    }
+    if (!this.shouldKeepAlive) extra += 'connection: close\r\n';
+    else if (this.#http10) extra += 'connection: keep-alive\r\n';
+    if (extra === '') {
+      this.#pendingHead = head;
+      return this;
+    }
+    // The head without its blank line, the added fields, the blank line.
+    const out = Buffer.allocUnsafe(head.length + extra.length);
+    head.copy(out, 0, 0, head.length - 2);
+    out.write(`${extra}\r\n`, head.length - 2, 'latin1');
+    this.#pendingHead = out;
+    return this;
+  }
+
   /** Trailer fields, sent after a chunked body (dropped for other framings). */
   addTrailers(trailers: readonly (readonly [string, string])[] | Readonly<Record<string, string>>): void {
     let text = this.#trailers ?? '';
@@ -201,11 +236,7 @@ export class H1ServerResponse extends EventEmitter {
       return ok;
     }
     socket.cork();
-    const prefix = `${size.toString(16)}\r\n`;
-    if (this.#pendingHead !== undefined) {
-      socket.write(this.#pendingHead + prefix, 'latin1');
-      this.#pendingHead = undefined;
-    } else socket.write(prefix, 'latin1');
+    socket.write(`${this.#takeHeadText()}${size.toString(16)}\r\n`, 'latin1');
     socket.write(chunk);
     const ok = socket.write('\r\n', 'latin1');
     socket.uncork();
@@ -237,7 +268,8 @@ export class H1ServerResponse extends EventEmitter {
     ) {
       // The usual small response: head and body in one buffer, one write.
       const out = Buffer.allocUnsafe(head.length + chunk.length);
-      out.write(head, 0, 'latin1');
+      if (typeof head === 'string') out.write(head, 0, 'latin1');
+      else head.copy(out, 0);
       chunk.copy(out, head.length);
       this.#pendingHead = undefined;
       socket.write(out, done);
@@ -249,8 +281,7 @@ export class H1ServerResponse extends EventEmitter {
       const size = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
       if (this.#mode === 'chunked') {
         if (size > 0) {
-          socket.write(`${this.#pendingHead ?? ''}${size.toString(16)}\r\n`, 'latin1');
-          this.#pendingHead = undefined;
+          socket.write(`${this.#takeHeadText()}${size.toString(16)}\r\n`, 'latin1');
           socket.write(chunk);
           socket.write(`\r\n0\r\n${this.#trailers ?? ''}\r\n`, 'latin1', done);
         } else this.#writeLast(socket, done);
@@ -281,8 +312,15 @@ export class H1ServerResponse extends EventEmitter {
   }
 
   #writeLast(socket: Socket, done: (err?: Error | null) => void): void {
-    socket.write(`${this.#pendingHead ?? ''}0\r\n${this.#trailers ?? ''}\r\n`, 'latin1', done);
+    socket.write(`${this.#takeHeadText()}0\r\n${this.#trailers ?? ''}\r\n`, 'latin1', done);
+  }
+
+  /** The pending head as text ('' when it went out already), to go out with what follows it. */
+  #takeHeadText(): string {
+    const head = this.#pendingHead;
     this.#pendingHead = undefined;
+    if (head === undefined) return '';
+    return typeof head === 'string' ? head : head.toString('latin1');
   }
 
   #flushHead(socket: Socket): boolean {

@@ -109,6 +109,50 @@ describe('H1Server', () => {
     assert.equal(http10, 'HTTP/1.1 200 Fine\r\nX-A: 1\r\nconnection: close\r\n\r\nabcde');
   });
 
+  test('a head passed through as bytes goes out unchanged, with only the framing and Connection fields it needs', async () => {
+    const upstream = 'HTTP/1.1 200 Fine\r\nContent-Length: 2\r\nX-Case: Kept As Sent\r\n\r\n';
+    h.handler = (_req, res) => {
+      res.writeHeadBytes(200, Buffer.from(upstream, 'latin1'), true);
+      res.end(Buffer.from('ok'));
+    };
+    // HTTP/1.1 keep-alive: byte for byte, and the connection serves the next request.
+    const same = await exchange(h.port, 'GET / HTTP/1.1\r\nHost: h\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n', (a) =>
+      a.endsWith(`ok${upstream}ok`),
+    );
+    assert.equal(same, `${upstream}ok${upstream}ok`);
+    // The client asked to close: connection: close goes in before the blank line.
+    const closing = await exchange(h.port, 'GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n');
+    assert.equal(
+      closing,
+      'HTTP/1.1 200 Fine\r\nContent-Length: 2\r\nX-Case: Kept As Sent\r\nconnection: close\r\n\r\nok',
+    );
+    // An HTTP/1.0 keep-alive client is told keep-alive.
+    const http10 = await exchange(h.port, 'GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n', (a) => a.endsWith('ok'));
+    assert.equal(
+      http10,
+      'HTTP/1.1 200 Fine\r\nContent-Length: 2\r\nX-Case: Kept As Sent\r\nconnection: keep-alive\r\n\r\nok',
+    );
+    // A HEAD request gets the head only.
+    const head = await exchange(h.port, 'HEAD / HTTP/1.1\r\nHost: h\r\n\r\n', (a) => a.endsWith('\r\n\r\n'));
+    assert.equal(head, upstream);
+  });
+
+  test('a head passed through without a length is chunked for HTTP/1.1 and read-until-close for HTTP/1.0', async () => {
+    const upstream = 'HTTP/1.1 200 Fine\r\nX-A: 1\r\n\r\n';
+    h.handler = (_req, res) => {
+      res.writeHeadBytes(200, Buffer.from(upstream, 'latin1'), false);
+      res.write(Buffer.from('abc'));
+      res.end(Buffer.from('de'));
+    };
+    const chunked = await exchange(h.port, 'GET / HTTP/1.1\r\nHost: h\r\n\r\n', (a) => a.endsWith('0\r\n\r\n'));
+    assert.equal(
+      chunked,
+      'HTTP/1.1 200 Fine\r\nX-A: 1\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n',
+    );
+    const http10 = await exchange(h.port, 'GET / HTTP/1.0\r\n\r\n');
+    assert.equal(http10, 'HTTP/1.1 200 Fine\r\nX-A: 1\r\nconnection: close\r\n\r\nabcde');
+  });
+
   test('HTTP/1.0 keep-alive clients are told keep-alive; Connection: close is honoured', async () => {
     h.handler = (_req, res) => res.end('ok');
     const kept = await exchange(h.port, 'GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n', (a) => a.endsWith('ok'));
