@@ -70,7 +70,8 @@ export function forwardH1(
 }
 
 interface RequestHead {
-  readonly head: string;
+  /** Text, or the client's own bytes (H1ServerRequest.rawHead). */
+  readonly head: string | Buffer;
   readonly mode: BodyMode;
   readonly noResponseBody: boolean;
 }
@@ -79,7 +80,7 @@ interface RequestHead {
 function requestHead(attempt: EndpointRequest): RequestHead {
   const down = attempt.downstream;
   const fromH2 = down.kind === 'h2';
-  if (!fromH2 && attempt.addHeaders === undefined) return plainRequestHead(attempt);
+  if (!fromH2 && attempt.addHeaders === undefined) return rawRequestHead(attempt) ?? plainRequestHead(attempt);
   const headers = fromH2 ? h1HeadersFromH2(attempt) : forwardableH1Headers(attempt.headers);
   if (attempt.dropHeaders !== undefined) for (const name of attempt.dropHeaders) delete headers[name];
   if (attempt.addHeaders !== undefined) {
@@ -101,6 +102,27 @@ function requestHead(attempt: EndpointRequest): RequestHead {
   }
   head += mode === 'chunked' ? 'transfer-encoding: chunked\r\n\r\n' : '\r\n';
   return { head, mode, noResponseBody: method === 'HEAD' };
+}
+
+/**
+ * The client's head as it came, when forwarding it changes nothing: the request is the one the
+ * client sent (no layer replaced its target, method or headers), its head holds nothing hop-by-hop
+ * (H1ServerRequest.rawHead), no field is to be dropped, and its body needs no framing added.
+ */
+function rawRequestHead(attempt: EndpointRequest): RequestHead | undefined {
+  const down = attempt.downstream;
+  if (down.kind !== 'h1') return undefined;
+  const req = down.req;
+  const raw = req.rawHead;
+  const headers = attempt.headers;
+  if (raw === undefined || headers !== req.headers || attempt.target !== req.url || attempt.method !== req.method) {
+    return undefined;
+  }
+  const drop = attempt.dropHeaders;
+  if (drop !== undefined) for (const name of drop) if (headers[name] !== undefined) return undefined;
+  const hasLength = headers['content-length'] !== undefined;
+  if (!hasLength && CHUNKED_BY_DEFAULT.has(attempt.method)) return undefined;
+  return { head: raw, mode: hasLength ? 'length' : 'none', noResponseBody: attempt.method === 'HEAD' };
 }
 
 /**
@@ -344,7 +366,8 @@ class Forward implements H1Exchange {
       signal.addEventListener('abort', this.#onAbort, { once: true });
     }
     const socket = this.#conn.socket;
-    socket.write(head, 'latin1');
+    if (typeof head === 'string') socket.write(head, 'latin1');
+    else socket.write(head);
     if (mode === 'none') {
       this.#requestDone = true;
       return;

@@ -12,7 +12,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { request } from 'node:http';
-import type { Socket } from 'node:net';
+import { connect as connectTcp, createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { connect as connectH2, createServer as createH2Server } from 'node:http2';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
@@ -77,6 +77,60 @@ describe('nodemesh proxy (HTTP on loopback)', () => {
     assert.equal(echo.headers['x-visible'], 'yes');
     assert.equal(echo.headers['x-secret'], undefined);
     assert.equal(echo.headers.host, `127.0.0.1:${h1.port}`);
+  });
+
+  test('a request with nothing to change reaches the endpoint as the client sent it; others are rewritten', async () => {
+    // An endpoint that records the bytes of each request it gets and answers it.
+    const received: string[] = [];
+    const upstream = createTcpServer((socket) => {
+      let data = '';
+      socket.setEncoding('latin1');
+      socket.on('data', (d: string) => {
+        data += d;
+        for (;;) {
+          const end = data.indexOf('\r\n\r\n');
+          if (end < 0) return;
+          const length = Number(/\r\ncontent-length: *(\d+)/i.exec(data.slice(0, end))?.[1] ?? 0);
+          if (data.length < end + 4 + length) return;
+          received.push(data.slice(0, end + 4 + length));
+          data = data.slice(end + 4 + length);
+          socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+        }
+      });
+    });
+    upstream.listen(0, '127.0.0.1');
+    await once(upstream, 'listening');
+    const port = (upstream.address() as AddressInfo).port;
+    const client = connectTcp(Number(outbound.split(':')[1]), '127.0.0.1');
+    client.setEncoding('latin1');
+    let answers = '';
+    client.on('data', (d: string) => (answers += d));
+    const send = async (request: string, n: number): Promise<void> => {
+      client.write(request);
+      for (let i = 0; i < 400 && answers.split('\r\n\r\nok').length - 1 < n; i++)
+        await new Promise((r) => setTimeout(r, 5));
+    };
+    try {
+      const plain = `GET /as/sent?q=1 HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nX-Mixed-Case:   spaced  \r\naccept: */*\r\n\r\n`;
+      await send(plain, 1);
+      const upload = `POST /up HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Length: 5\r\n\r\nhello`;
+      await send(upload, 2);
+      // Fields the proxy must remove: a hop-by-hop one, one it drops (l5d-dst-override outside
+      // ingress mode), and a repeated field.
+      await send(`GET /hop HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: x-gone\r\nX-Gone: 1\r\n\r\n`, 3);
+      await send(`GET /drop HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nl5d-dst-override: elsewhere:1\r\n\r\n`, 4);
+      await send(`GET /twice HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUser-Agent: a\r\nUser-Agent: b\r\n\r\n`, 5);
+      assert.equal(received.length, 5, JSON.stringify(received));
+      assert.equal(received[0], plain);
+      assert.equal(received[1], upload);
+      assert.equal(received[2], `GET /hop HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\n\r\n`);
+      assert.equal(received[3], `GET /drop HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\n\r\n`);
+      // node:http's rule for a repeated User-Agent (the first one wins), as before.
+      assert.equal(received[4], `GET /twice HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\nuser-agent: a\r\n\r\n`);
+    } finally {
+      client.destroy();
+      upstream.close();
+    }
   });
 
   test('curl HTTP/1.1: chunked upload and 100-continue', async () => {

@@ -275,7 +275,9 @@ export class H1ServerConnection implements ResponseOwner {
       this.#state = 'body';
       this.#since = performance.now();
     } else this.#state = 'wait';
-    const req = new H1ServerRequest(head, this.socket, body);
+    // A copy: `buf` may be the shared read buffer, and the head may go upstream later.
+    const rawHead = head.plain ? Buffer.from(buf.subarray(0, end + 4)) : undefined;
+    const req = new H1ServerRequest(head, this.socket, body, rawHead);
     const res = new H1ServerResponse(this, head.method, head.minor === 0, head.keepAlive);
     this.#req = req;
     this.#res = res;

@@ -25,6 +25,26 @@ describe('parseRequestHead', () => {
     assert.equal(head.upgrade, false);
   });
 
+  test('says whether the head as received can go on unchanged (plain)', () => {
+    assert.equal(parse('GET / HTTP/1.1\r\nHost: h\r\nX-A: 1\r\nContent-Length: 3').plain, true);
+    assert.equal(parse('GET / HTTP/1.1\r\nHost: h').plain, true);
+    const notPlain = [
+      'GET / HTTP/1.0\r\nHost: h',
+      'GET / HTTP/1.1\r\nHost: h\r\nConnection: close',
+      'GET / HTTP/1.1\r\nHost: h\r\nKeep-Alive: timeout=5',
+      'GET / HTTP/1.1\r\nHost: h\r\nTE: trailers',
+      'GET / HTTP/1.1\r\nHost: h\r\nTrailer: x',
+      'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked',
+      'GET / HTTP/1.1\r\nHost: h\r\nUpgrade: h2c',
+      'GET / HTTP/1.1\r\nHost: h\r\nProxy-Connection: keep-alive',
+      'GET / HTTP/1.1\r\nHost: h\r\nProxy-Authorization: Basic x',
+      'GET / HTTP/1.1\r\nHost: h\r\nX-A: 1\r\nx-a: 2',
+      'GET / HTTP/1.1\r\nHost: h\r\nUser-Agent: a\r\nUser-Agent: b',
+      'GET / HTTP/1.1\r\nHost: h\r\n__proto__: x',
+    ];
+    for (const text of notPlain) assert.equal(parse(text).plain, false, JSON.stringify(text));
+  });
+
   test('combines repeated fields as node:http does', () => {
     const head = parse(
       'GET / HTTP/1.1\r\nHost: h\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\nCookie: c=3\r\nCookie: d=4\r\n' +

@@ -12,6 +12,7 @@
 
 import type { IncomingHttpHeaders } from 'node:http';
 import { isToken, trimEnd, trimStart } from '../h1-scan.ts';
+import { HOP_BY_HOP } from '../headers.ts';
 
 export class H1RequestError extends Error {
   /** Stable code, e.g. HPE_INVALID_TRANSFER_ENCODING. */
@@ -41,6 +42,12 @@ export interface RequestHead {
   readonly keepAlive: boolean;
   /** An Upgrade request (Connection: upgrade with an Upgrade field) or CONNECT: the connection leaves HTTP. */
   readonly upgrade: boolean;
+  /**
+   * The head as received says exactly what `headers` says to an HTTP/1.1 next hop: an HTTP/1.1
+   * request without hop-by-hop fields (Connection, Keep-Alive, Transfer-Encoding, TE, Trailer,
+   * Upgrade, Proxy-*) and without a repeated field (which `headers` combines or drops).
+   */
+  readonly plain: boolean;
 }
 
 export interface HeadLimits {
@@ -99,6 +106,7 @@ export function parseRequestHead(text: string, limits: HeadLimits): RequestHead 
   let te: string | undefined;
   let hosts = 0;
   let connection = '';
+  let plain = minor === 1;
   let pos = lineEnd + 2;
   while (pos < text.length) {
     let end = text.indexOf('\r\n', pos);
@@ -123,6 +131,7 @@ export function parseRequestHead(text: string, limits: HeadLimits): RequestHead 
     }
     const value = text.slice(vs, ve);
     const name = text.slice(start, colon).toLowerCase();
+    if (plain && (HOP_BY_HOP.has(name) || headers[name] !== undefined)) plain = false;
     switch (name) {
       case 'content-length':
         if (length >= 0) throw bad('Content-Length is repeated', 'HPE_UNEXPECTED_CONTENT_LENGTH');
@@ -143,6 +152,7 @@ export function parseRequestHead(text: string, limits: HeadLimits): RequestHead 
         headers.connection = connection;
         continue;
       case '__proto__':
+        plain = false;
         continue;
     }
     addField(headers, name, value);
@@ -161,7 +171,7 @@ export function parseRequestHead(text: string, limits: HeadLimits): RequestHead 
   const tokens = connection === '' ? undefined : connection.toLowerCase();
   const keepAlive = minor === 1 ? !hasToken(tokens, 'close') : hasToken(tokens, 'keep-alive');
   const upgrade = method === 'CONNECT' || (headers.upgrade !== undefined && hasToken(tokens, 'upgrade'));
-  return { method, target, minor, headers, body, keepAlive, upgrade };
+  return { method, target, minor, headers, body, keepAlive, upgrade, plain };
 }
 
 const NO_BODY: BodyFraming = { kind: 'none' };

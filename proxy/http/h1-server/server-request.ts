@@ -21,9 +21,12 @@ export class H1ServerRequest {
   readonly body: RequestBody | undefined;
   /** The whole request (head and body) has been received. */
   complete: boolean;
+  /** The head's bytes as received (through its blank line) when RequestHead.plain, else undefined. */
+  readonly rawHead: Buffer | undefined;
 
-  constructor(head: RequestHead, socket: Socket, body: RequestBody | undefined) {
+  constructor(head: RequestHead, socket: Socket, body: RequestBody | undefined, rawHead?: Buffer) {
     this.method = head.method;
+    this.rawHead = rawHead;
     this.url = head.target;
     this.httpVersion = head.minor === 1 ? '1.1' : '1.0';
     this.headers = head.headers;
