@@ -47,6 +47,7 @@ import {
 import { HpackDecoder, HpackEncoder } from './hpack/index.ts';
 import { H2Stream } from './stream.ts';
 import type { H2StreamOwner } from './stream-owner.ts';
+import { isShared, readShared } from '../transport/shared-read.ts';
 
 export interface H2ConnectionOptions {
   readonly role: 'server' | 'client';
@@ -187,7 +188,9 @@ export class H2Connection {
       this.#recvWindow = this.#connectionWindow;
     }
     socket.setNoDelay?.(true);
-    socket.on('data', (data: Buffer) => this.#onData(data));
+    // Plain TCP reads land in the shared buffer (transport/shared-read.ts): the frame parser copies
+    // what it holds between reads, and DATA payloads are copied before they go to a stream.
+    readShared(socket, (data: Buffer) => this.#onData(data));
     // HTTP/2 has no half-close: the peer's FIN ends the connection.
     socket.on('end', () =>
       this.#terminate(this.#streams.size > 0 ? closedError('the peer closed the connection') : undefined),
@@ -342,7 +345,7 @@ export class H2Connection {
       return;
     }
     if (endStream) stream.remoteEnded = true;
-    stream.handler.data(payload, endStream);
+    stream.handler.data(isShared(payload) ? Buffer.from(payload) : payload, endStream);
     this.#touch(stream);
     if (endStream) this.#maybeCloseStream(stream);
   }
