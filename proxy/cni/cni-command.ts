@@ -16,6 +16,7 @@ import {
   readPluginEntry,
 } from './cni-install.ts';
 import { parseInstallConfig } from './install-config.ts';
+import { Buffer } from 'node:buffer';
 
 const MAX_STDIN_BYTES = 1 << 20;
 

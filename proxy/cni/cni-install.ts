@@ -19,6 +19,7 @@ import { VERSION } from '../../src/version.ts';
 import { PLUGIN_TYPE } from './cni-config.ts';
 import { ConflistError, addPlugin, pickConfigFile, removePlugin } from './conflist.ts';
 import type { InstallConfig } from './install-config.ts';
+import { pid, version as nodeVersion } from 'node:process';
 
 export const PLUGIN_BINARY = 'nodemesh-cni';
 export const KUBECONFIG_NAME = 'ZZZ-nodemesh-cni-kubeconfig';
@@ -69,7 +70,7 @@ export async function installPlugin(
   } else {
     const appRoot = path.resolve(path.dirname(bin), '..');
     const target = path.join(config.binDir, RUNTIME_DIR);
-    const stamp = `${VERSION} ${process.version}\n`;
+    const stamp = `${VERSION} ${nodeVersion}\n`;
     const current = await readFile(path.join(target, 'VERSION'), 'utf8').catch(() => '');
     if (current !== stamp) {
       const tmp = `${target}.tmp`;
@@ -231,7 +232,7 @@ export async function keepInstalled(keeper: ConflistKeeper, config: InstallConfi
 
 /** Writes `file` through a dot-named temporary file in the same folder and a rename. */
 async function writeAtomic(file: string, text: string, mode: number): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${pid}.tmp`);
   await writeFile(tmp, text, { mode });
   await chmod(tmp, mode);
   await rename(tmp, file);

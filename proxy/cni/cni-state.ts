@@ -10,6 +10,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ProxyInitFlags } from '../init/index.ts';
 import { CNI_ERROR, CniError } from './cni-errors.ts';
+import { pid } from 'node:process';
 
 export interface InterceptionRecord {
   readonly containerId: string;
@@ -35,7 +36,7 @@ export async function writeRecord(stateDir: string, record: InterceptionRecord):
   const file = fileOf(stateDir, record.containerId);
   try {
     await mkdir(stateDir, { recursive: true, mode: 0o700 });
-    const tmp = `${file}.${process.pid}.tmp`;
+    const tmp = `${file}.${pid}.tmp`;
     await writeFile(tmp, `${JSON.stringify(record)}\n`, { mode: 0o600 });
     await rename(tmp, file);
   } catch (err) {

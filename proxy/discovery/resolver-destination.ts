@@ -32,6 +32,7 @@ import { DiscoveryStreamError, DiscoveryTlsError } from './errors.ts';
 import type { ProfileHandle, ProfileState, ResolutionHandle, ResolveTarget, Resolver } from './resolver.ts';
 import type { DiscoveryMethod, DiscoveryStreamSource, StreamEnd } from './stream-source.ts';
 import { TargetWatch, type TargetWatchEvents } from './target-watch.ts';
+import { Buffer } from 'node:buffer';
 
 export const DEFAULT_DISCOVERY_IDLE_TIMEOUT_MS = 5000;
 export const DEFAULT_DISCOVERY_BACKOFF: BackoffOptions = Object.freeze({ minMs: 100, maxMs: 10_000, jitter: 0.1 });

@@ -9,6 +9,7 @@
 // `maxMessageBytes` is RESOURCE_EXHAUSTED (reported from the header, before the body arrives).
 
 import type { StatusName } from './status.ts';
+import { Buffer } from 'node:buffer';
 
 export const HEADER_BYTES = 5;
 /** gRPC's usual limit on a received message. */

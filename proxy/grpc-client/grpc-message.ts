@@ -4,6 +4,8 @@
 // ('%', '%4', '%zz') is kept as it is, as the spec allows; the bytes are then read as UTF-8
 // (invalid sequences become U+FFFD).
 
+import { Buffer } from 'node:buffer';
+
 export function decodeGrpcMessage(value: string): string {
   if (!value.includes('%')) return value;
   const bytes: number[] = [];

@@ -48,6 +48,8 @@ import { HpackDecoder, HpackEncoder } from './hpack/index.ts';
 import { H2Stream } from './stream.ts';
 import type { H2StreamOwner } from './stream-owner.ts';
 import { isShared, readShared } from '../transport/shared-read.ts';
+import { Buffer } from 'node:buffer';
+import { performance } from 'node:perf_hooks';
 
 export interface H2ConnectionOptions {
   readonly role: 'server' | 'client';

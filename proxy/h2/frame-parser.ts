@@ -49,6 +49,7 @@ import {
   SETTINGS_MAX_FRAME_SIZE,
   SETTINGS_NO_RFC7540_PRIORITIES,
 } from './frame-types.ts';
+import { Buffer } from 'node:buffer';
 
 export interface H2FrameSink {
   /** payload: slice of the input without padding; flowBytes: the frame's whole payload length (padding counts for flow control). */

@@ -5,6 +5,8 @@
 // and writer compare and combine them as small integers. Values are the RFC's; nothing here is
 // nodemesh policy except where a comment says so.
 
+import { Buffer } from 'node:buffer';
+
 // Frame types (RFC 9113 §6; §11.2 registry).
 export const FRAME_DATA = 0x0;
 export const FRAME_HEADERS = 0x1;

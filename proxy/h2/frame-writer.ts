@@ -30,6 +30,7 @@ import {
   MIN_MAX_FRAME_SIZE,
   PING_LENGTH,
 } from './frame-types.ts';
+import { Buffer } from 'node:buffer';
 
 /** Blocks up to this long are copied octet by octet (see headersFrames). */
 const SMALL_COPY = 256;

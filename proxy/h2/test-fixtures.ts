@@ -3,6 +3,7 @@
 // tests compare whole call lists with deepEqual.
 
 import type { H2FrameSink } from './frame-parser.ts';
+import { Buffer } from 'node:buffer';
 
 export type FrameCall =
   | readonly ['data', number, string, boolean, number]

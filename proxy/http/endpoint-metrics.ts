@@ -14,6 +14,7 @@ import { EndpointMetricCache } from './endpoint-metric-cache.ts';
 import { ProxyError } from './proxy-error.ts';
 import { failureOutcome } from './response-memo.ts';
 import { callInner, formatEndpoint, type EndpointRequest, type HttpLayer, type HttpOutcome } from './stack.ts';
+import { performance } from 'node:perf_hooks';
 
 export function endpointMetricsLayer(metrics: HttpMetrics): HttpLayer<EndpointRequest> {
   // The series are looked up once per connection and endpoint, not per request.

@@ -16,6 +16,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { H1ResponseParser, type H1ResponseHead, type H1ResponseSink } from './h1-response-parser.ts';
 import { SHARED_READ } from '../transport/shared-read.ts';
+import { Buffer } from 'node:buffer';
 
 /** One request/response on a connection, as seen by the connection. */
 export interface H1Exchange extends H1ResponseSink {

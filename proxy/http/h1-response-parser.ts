@@ -14,6 +14,7 @@
 // head, including every malformed one, goes through the string parser, which says what is wrong.
 
 import { headEnd, isToken, isTokenByte, trimEnd, trimStart } from './h1-scan.ts';
+import { Buffer } from 'node:buffer';
 
 export class H1ParseError extends Error {
   readonly code = 'HPE_INVALID_RESPONSE';

@@ -10,6 +10,8 @@
 // isToken(text, start, end) is /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/ on text.slice(start, end);
 // trimStart/trimEnd give the bounds String#trim would leave of text.slice(start, end).
 
+import { Buffer } from 'node:buffer';
+
 /** Bytes scanned in JavaScript before handing the rest of the search to Buffer#indexOf. */
 const JS_SCAN = 256;
 

@@ -33,6 +33,7 @@ import type { BodyRelay, H2ServerExchange } from './h2-server-exchange.ts';
 import type { ResponseSink } from './response-sink.ts';
 import { ProxyError, upstreamError } from './proxy-error.ts';
 import { formatEndpoint, type EndpointRequest, type HttpOutcome, type ResponseHead } from './stack.ts';
+import { Buffer } from 'node:buffer';
 
 export { H2ClientPool } from './h2-client-pool.ts';
 

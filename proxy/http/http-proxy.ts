@@ -19,6 +19,7 @@ import { H1Server, type H1ServerRequest, type H1ServerResponse } from './h1-serv
 import { H2ServerExchange } from './h2-server-exchange.ts';
 import type { Downstream, HttpRequest, HttpService } from './stack.ts';
 import { isGrpc, respondH1Error, respondH2Error, synthesize, type SynthesizedError } from './synthesize.ts';
+import { performance } from 'node:perf_hooks';
 
 export type { Endpoint } from './stack.ts';
 

@@ -7,6 +7,7 @@ import { H2_ERROR } from '../h2/index.ts';
 import type { H1ServerResponse } from './h1-server/server.ts';
 import type { H2ServerExchange } from './h2-server-exchange.ts';
 import { ProxyError } from './proxy-error.ts';
+import { Buffer } from 'node:buffer';
 
 export interface SynthesizedError {
   readonly status: number;

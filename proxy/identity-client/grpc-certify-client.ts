@@ -11,6 +11,7 @@ import type { TrustBundle } from '../../src/tls/index.ts';
 import { GrpcCallError, GrpcChannel, type MethodDescriptor } from '../grpc-client/index.ts';
 import { CertifyCallError } from './errors.ts';
 import type { CertifyClient, CertifyResult } from './workload-identity.ts';
+import { Buffer } from 'node:buffer';
 
 export interface GrpcCertifyClientOptions {
   readonly address: HostPort;

@@ -3,6 +3,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { CertifyCallError } from './errors.ts';
+import { Buffer } from 'node:buffer';
 
 export function tokenFileReader(file: string): () => Promise<Uint8Array> {
   return async () => {

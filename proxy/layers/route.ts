@@ -21,6 +21,7 @@ import {
   type HttpService,
 } from '../http/stack.ts';
 import type { RouteChildren, RouteMetricCache } from './route-metric-cache.ts';
+import { performance } from 'node:perf_hooks';
 
 export interface ProfiledRequest extends HttpRequest {
   readonly logical: { readonly name: string; profile(): CompiledProfile | undefined };

@@ -25,6 +25,7 @@ import {
 } from '../http/stack.ts';
 import type { TapRequestEvent } from '../../src/api/tap-event.ts';
 import type { TapHub, TapRequestKey } from './tap-hub.ts';
+import { performance } from 'node:perf_hooks';
 
 /** What the tap learns of a request on its way through the stack. */
 export interface TapRecord {

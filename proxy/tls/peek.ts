@@ -3,6 +3,7 @@
 
 import type { Socket } from 'node:net';
 import { parseClientHello, type HelloVerdict } from './client-hello.ts';
+import { Buffer } from 'node:buffer';
 
 export type PeekResult =
   | Exclude<HelloVerdict, 'more'>

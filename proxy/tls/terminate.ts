@@ -11,6 +11,7 @@ import type { SecureContext, TLSSocket } from 'node:tls';
 import { TRANSPORT_HEADER_ALPN } from '../../src/api/index.ts';
 import { nodeTls } from '../../src/net/index.ts';
 import { authenticatePeer, type PeerAuthentication } from './peer-identity.ts';
+import { Buffer } from 'node:buffer';
 
 /** A bare TLSSocket takes ALPN in wire format (tls.Server converts arrays; we must do it). */
 const ALPN_WIRE = Buffer.concat([Buffer.from([TRANSPORT_HEADER_ALPN.length]), Buffer.from(TRANSPORT_HEADER_ALPN)]);

@@ -9,6 +9,7 @@
 // bytes back after its end).
 
 import type { Socket } from 'node:net';
+import { Buffer } from 'node:buffer';
 
 export type DetectedProtocol =
   | { readonly kind: 'h2' }

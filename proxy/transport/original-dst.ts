@@ -9,6 +9,7 @@
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import { formatIpv6 } from '../../src/api/index.ts';
+import { Buffer } from 'node:buffer';
 
 export interface SocketAddressPort {
   readonly host: string;

@@ -18,6 +18,8 @@
 // close arrive as events, as before.
 
 import { Socket } from 'node:net';
+import { Buffer } from 'node:buffer';
+import { nextTick } from 'node:process';
 
 /** The buffer every shared read lands in (reads run one at a time, on this thread). */
 export const SHARED_READ: Buffer = Buffer.allocUnsafeSlow(64 * 1024);
@@ -97,7 +99,7 @@ export function readShared(socket: Socket, onData: (chunk: Buffer) => void): boo
     if (chunk !== null) onData(chunk);
   };
   if (socket.readableLength > 0) {
-    process.nextTick(flushPending);
+    nextTick(flushPending);
     pending = socket.read() as Buffer | null;
   }
   fields[internals.buffer] = SHARED_READ;

@@ -36,6 +36,7 @@
 import { DynamicTable, ENTRY_OVERHEAD } from './dynamic-table.ts';
 import { huffmanEncode, huffmanEncodedLength } from './huffman.ts';
 import { STATIC_TABLE_LENGTH, staticName } from './static-table.ts';
+import { Buffer } from 'node:buffer';
 
 export interface HpackEncoderOptions {
   /** The largest dynamic table we are willing to keep for the peer (octets); default 4096. */

@@ -12,6 +12,7 @@
 // decoding is synchronous.
 
 import { H2ConnectionError } from '../errors.ts';
+import { Buffer } from 'node:buffer';
 
 /**
  * (code, bit length) for each symbol 0..255 and EOS (256), transcribed from RFC 7541 Appendix B.

@@ -2,6 +2,8 @@
 // direction's blocks in order, with the fields each block decodes to and the dynamic table after it
 // (newest entry first, and its size in octets).
 
+import { Buffer } from 'node:buffer';
+
 export interface ExampleBlock {
   readonly hex: string;
   readonly fields: readonly string[];

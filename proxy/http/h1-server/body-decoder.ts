@@ -8,6 +8,7 @@
 // a chunk-size line or the trailer section split across reads is held (bounded by MAX_LINE).
 
 import { H1RequestError } from './request-head.ts';
+import { Buffer } from 'node:buffer';
 
 /** Longest chunk-size line (with extensions) or trailer section accepted. */
 const MAX_LINE = 16 * 1024;

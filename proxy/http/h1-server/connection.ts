@@ -21,6 +21,8 @@ import { BodyDecoder } from './body-decoder.ts';
 import { H1RequestError, parseRequestHead } from './request-head.ts';
 import { H1ServerRequest, RequestBody } from './server-request.ts';
 import { H1ServerResponse, type ResponseOwner } from './server-response.ts';
+import { Buffer } from 'node:buffer';
+import { performance } from 'node:perf_hooks';
 
 export interface H1ServerLimits {
   readonly maxHeaders: number;

@@ -14,6 +14,7 @@ import { EventEmitter } from 'node:events';
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import { nodeHttp } from '../../../src/net/index.ts';
+import { Buffer } from 'node:buffer';
 
 /** What the response needs from its connection. */
 export interface ResponseOwner {

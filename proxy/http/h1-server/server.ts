@@ -11,6 +11,7 @@
 
 import type { Socket } from 'node:net';
 import { H1ServerConnection, type ConnectionOwner, type H1ServerHandlers, type H1ServerLimits } from './connection.ts';
+import { performance } from 'node:perf_hooks';
 
 export type { H1ServerHandlers, H1ServerLimits } from './connection.ts';
 export { H1ServerRequest, RequestBody } from './server-request.ts';
