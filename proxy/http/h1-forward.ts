@@ -239,12 +239,11 @@ class H1Writer implements ClientWriter {
   }
 
   onClose(fn: () => void): void {
-    // `on`, not `once`: the response emits 'close' at most once, and once() wraps every listener.
-    this.#res.on('close', fn);
+    this.#res.onClose(fn);
   }
 
   offClose(fn: () => void): void {
-    this.#res.removeListener('close', fn);
+    this.#res.offClose(fn);
   }
 }
 
@@ -470,6 +469,9 @@ class Forward implements H1Exchange {
     }
     const last = this.#pending;
     this.#pending = undefined;
+    // The exchange is complete: the client going away from here on aborts nothing, and a response
+    // nobody listens to can finish without a tick (h1-server/server-response.ts).
+    if (this.#onClientClose !== undefined) this.#res.offClose(this.#onClientClose);
     this.#res.end(last, list);
     const socket = this.#conn.socket;
     if (socket.isPaused()) socket.resume();

@@ -8,7 +8,11 @@
 // connection closed after the response) when the client asked for it, the proxy is draining, or the
 // response says so; HTTP/1.0 keep-alive clients get `connection: keep-alive`. Events: 'drain' when
 // the socket can take more, 'finish' once the response has been flushed, and 'close' after finish
-// or when the connection goes away first (then `destroyed` is true).
+// or when the connection goes away first (then `destroyed` is true); both are emitted on a later
+// tick than the end() that flushed the response. The forwarder's one close listener is a hook
+// (onClose/offClose) rather than an event listener, and a response whose last write went straight
+// to the kernel with no listener and no callback waiting is finished at once, without a tick and
+// without events (nobody listened).
 
 import { EventEmitter } from 'node:events';
 import type { OutgoingHttpHeaders } from 'node:http';
@@ -87,6 +91,8 @@ export class H1ServerResponse extends EventEmitter {
   #pendingHead: string | Buffer | undefined;
   #mode: Mode = 'length';
   #trailers: string | undefined;
+  /** One close listener kept outside the event machinery (the forwarder's, see onClose). */
+  #closeHook: (() => void) | undefined;
 
   constructor(owner: ResponseOwner, method: string, http10: boolean, keepAlive: boolean) {
     super();
@@ -94,6 +100,20 @@ export class H1ServerResponse extends EventEmitter {
     this.#head = method === 'HEAD';
     this.#http10 = http10;
     this.shouldKeepAlive = keepAlive;
+  }
+
+  /**
+   * Calls `fn` once when the response closes (finished, or the connection went away first), like a
+   * 'close' listener; offClose(fn) takes it back. One such hook costs no listener bookkeeping.
+   */
+  onClose(fn: () => void): void {
+    if (this.#closeHook === undefined) this.#closeHook = fn;
+    else this.once('close', fn);
+  }
+
+  offClose(fn: () => void): void {
+    if (this.#closeHook === fn) this.#closeHook = undefined;
+    else this.removeListener('close', fn);
   }
 
   /** An interim 100 Continue. */
@@ -273,7 +293,14 @@ export class H1ServerResponse extends EventEmitter {
       else head.copy(out, 0);
       chunk.copy(out, head.length);
       this.#pendingHead = undefined;
-      socket.write(out, done);
+      if (callback === undefined && !this.#watched()) {
+        // Nobody waits for the flush: no write callback (which costs a tick). If the kernel took
+        // it all at once the response is finished now; else the zero-length write that follows
+        // calls back once it is flushed.
+        socket.write(out);
+        if (socket.writableLength === 0) this.writableFinished = true;
+        else socket.write('', 'latin1', done);
+      } else socket.write(out, done);
       this.#owner.responseEnded(this, this.shouldKeepAlive);
       return this;
     }
@@ -309,7 +336,7 @@ export class H1ServerResponse extends EventEmitter {
   connectionClosed(): void {
     if (this.destroyed || this.writableFinished) return;
     this.destroyed = true;
-    this.emit('close');
+    this.#emitClose();
   }
 
   #writeLast(socket: Socket, done: (err?: Error | null) => void): void {
@@ -336,6 +363,18 @@ export class H1ServerResponse extends EventEmitter {
     this.writableFinished = true;
     callback?.();
     this.emit('finish');
+    this.#emitClose();
+  }
+
+  #emitClose(): void {
+    const hook = this.#closeHook;
+    this.#closeHook = undefined;
+    hook?.();
     this.emit('close');
+  }
+
+  /** Whether anyone listens for the response's end (a close hook, 'finish' or 'close' listeners). */
+  #watched(): boolean {
+    return this.#closeHook !== undefined || this.listenerCount('finish') > 0 || this.listenerCount('close') > 0;
   }
 }

@@ -153,6 +153,41 @@ describe('H1Server', () => {
     assert.equal(http10, 'HTTP/1.1 200 Fine\r\nX-A: 1\r\nconnection: close\r\n\r\nabcde');
   });
 
+  test('the end of a response reaches its close hook, its listeners, or nobody (finished at once)', async () => {
+    const seen: string[] = [];
+    let unwatched: H1ServerResponse | undefined;
+    h.handler = (req, res) => {
+      if (req.url === '/hook') {
+        res.onClose(() => seen.push(`hook finished=${res.writableFinished}`));
+        res.end(Buffer.from('a'));
+        seen.push('end returned');
+      } else if (req.url === '/off') {
+        const fn = (): void => void seen.push('hook that was taken back');
+        res.onClose(fn);
+        res.offClose(fn);
+        res.end(Buffer.from('b'));
+      } else if (req.url === '/events') {
+        res.on('finish', () => seen.push('finish'));
+        res.on('close', () => seen.push('close'));
+        res.end(Buffer.from('c'));
+      } else {
+        res.end(Buffer.from('d'));
+        unwatched = res;
+        seen.push(`unwatched finished=${res.writableFinished}`);
+      }
+    };
+    for (const path of ['/hook', '/off', '/events', '/none']) {
+      await exchange(
+        h.port,
+        `GET ${path} HTTP/1.1\r\nHost: h\r\n\r\n`,
+        (a) => a.endsWith('\r\n\r\na') || /\r\n\r\n[bcd]$/.test(a),
+      );
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.deepEqual(seen, ['end returned', 'hook finished=true', 'finish', 'close', 'unwatched finished=true']);
+    assert.equal(unwatched?.destroyed, false, 'a finished response is not destroyed by its connection closing later');
+  });
+
   test('HTTP/1.0 keep-alive clients are told keep-alive; Connection: close is honoured', async () => {
     h.handler = (_req, res) => res.end('ok');
     const kept = await exchange(h.port, 'GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n', (a) => a.endsWith('ok'));
