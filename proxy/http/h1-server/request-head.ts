@@ -131,7 +131,7 @@ export function parseRequestHead(text: string, limits: HeadLimits): RequestHead 
     }
     const value = text.slice(vs, ve);
     const name = text.slice(start, colon).toLowerCase();
-    if (plain && (HOP_BY_HOP.has(name) || headers[name] !== undefined)) plain = false;
+    if (plain && HOP_BY_HOP.has(name)) plain = false;
     switch (name) {
       case 'content-length':
         if (length >= 0) throw bad('Content-Length is repeated', 'HPE_UNEXPECTED_CONTENT_LENGTH');
@@ -155,7 +155,8 @@ export function parseRequestHead(text: string, limits: HeadLimits): RequestHead 
         plain = false;
         continue;
     }
-    addField(headers, name, value);
+    // A repeated field is combined or dropped in `headers`: the head as received says otherwise.
+    if (!addField(headers, name, value)) plain = false;
   }
 
   let body: BodyFraming;
@@ -194,15 +195,16 @@ function hasValueControl(text: string, start: number, end: number): boolean {
   return false;
 }
 
-function addField(headers: IncomingHttpHeaders, name: string, value: string): void {
+/** Adds a field to `headers`; false when the name was there already (combined or dropped). */
+function addField(headers: IncomingHttpHeaders, name: string, value: string): boolean {
   const prior = headers[name];
   if (prior === undefined) {
     headers[name] = name === 'set-cookie' ? [value] : value;
-    return;
+    return true;
   }
   if (name === 'set-cookie') (prior as string[]).push(value);
-  else if (FIRST_ONLY.has(name)) return;
-  else headers[name] = `${prior as string}${name === 'cookie' ? '; ' : ', '}${value}`;
+  else if (!FIRST_ONLY.has(name)) headers[name] = `${prior as string}${name === 'cookie' ? '; ' : ', '}${value}`;
+  return false;
 }
 
 /** The last transfer coding is chunked (so the body's end is known), and chunked appears only there. */
