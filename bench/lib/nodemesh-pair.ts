@@ -14,6 +14,7 @@ import { freePort } from '../../src/net/index.ts';
 import { identityName, identityServiceName } from '../../src/tls/index.ts';
 import { waitHttpReady, withFileLimit, type Child, type Children } from './children.ts';
 import { BENCH_DOMAIN, type BenchCa } from './mesh-ca.ts';
+import { imageEnv } from './proxy-node-options.ts';
 
 /** The nodemesh binary run from source (what `npm start` runs). */
 export const NODEMESH_SOURCE_BIN = fileURLToPath(new URL('../../bin/nodemesh.ts', import.meta.url));
@@ -129,6 +130,8 @@ export async function startNodemeshPair(o: NodemeshPairOptions): Promise<Nodemes
         NODEMESH_PROXY_DESTINATION_CONTEXT: JSON.stringify({ ns: NAMESPACE, pod }),
         NODEMESH_PROXY_SHUTDOWN_GRACE_PERIOD: '1s',
         ...quiet,
+        // What the image gives every container (MALLOC_ARENA_MAX and the like).
+        ...imageEnv(),
         ...(o.proxyNodeOptions === undefined || o.proxyNodeOptions === '' ? {} : { NODE_OPTIONS: o.proxyNodeOptions }),
         ...o.proxyEnv,
         // Extra proxy settings for a run, e.g. '{"NODEMESH_PROXY_OUTBOUND_HTTP1_OVER_HTTP2":"true"}'.

@@ -9,8 +9,10 @@
 // nodemesh runs from its sources (what `npm start` runs; Node strips the types while loading) and,
 // with `build`, also compiled by `tsc -p tsconfig.build.json` (what the image runs). Processes
 // and CPU layout: bench/lib/pair-topology.ts, started with open-file limits raised (prlimit) for
-// the connections. The proxies run as a pod runs them: the chart's proxy.nodeOptions and the
-// proxy's own V8 memory setting (bench/lib/proxy-node-options.ts, proxy/v8-memory.ts). Memory is not measured interleaved: it does not drift like throughput does.
+// the connections. The proxies run as a pod runs them: the chart's proxy.nodeOptions, the image's
+// environment (MALLOC_ARENA_MAX) and the proxy's own V8 memory setting
+// (bench/lib/proxy-node-options.ts, proxy/v8-memory.ts). Memory is not measured interleaved: it
+// does not drift like throughput does.
 
 import { buildDist } from '../lib/build-dist.ts';
 import type { Child } from '../lib/children.ts';

@@ -27,7 +27,7 @@ import { requireTools, runH2load, runWrk, type LoadResult, type ToolName } from 
 import { nodemeshUnderTest, type NodemeshUnderTest } from '../lib/nodemesh-version.ts';
 import { grpcFrame, preflight } from '../lib/preflight.ts';
 import { nodemeshBinOption } from '../lib/scenario.ts';
-import { chartProxyNodeOptions } from '../lib/proxy-node-options.ts';
+import { chartProxyNodeOptions, formatEnv, imageEnv } from '../lib/proxy-node-options.ts';
 import { cpuSeconds, memoryMb } from '../lib/proc.ts';
 import { fmtRange as fmt, range, round, type Range } from '../lib/stats.ts';
 
@@ -100,6 +100,8 @@ export interface ProxyHopResult {
   readonly upstream: string;
   /** The nodemesh proxy's NODE_OPTIONS ('' for none). */
   readonly proxyNodeOptions: string;
+  /** The environment the image sets (imageEnv), which the nodemesh proxy ran with. */
+  readonly proxyImageEnv: Readonly<Record<string, string>>;
   readonly runs: readonly HopRun[];
   readonly summary: readonly HopSummary[];
   /** Per repetition ratios, summarised (nodemesh over the other configuration in the same round). */
@@ -157,6 +159,7 @@ export async function runProxyHopBench(opts: ProxyHopOptions): Promise<ProxyHopR
         NODEMESH_PROXY_CONTROL_LISTEN_ADDR: `127.0.0.1:${controlPort}`,
         NODEMESH_PROXY_SHUTDOWN_GRACE_PERIOD: '1s',
         NODEMESH_LOG_LEVEL: 'warn',
+        ...imageEnv(),
         ...(nodeOptions === '' ? {} : { NODE_OPTIONS: nodeOptions }),
       },
       ...(proxyCpu === undefined ? {} : { cpu: proxyCpu }),
@@ -268,6 +271,7 @@ export async function runProxyHopBench(opts: ProxyHopOptions): Promise<ProxyHopR
           ? 'Node h2c (bench/lib/grpc-upstream.ts): one framed message + grpc-status trailers'
           : `haproxy http-request return, ${RESPONSE_BODY.length}-byte body`,
       proxyNodeOptions: nodeOptions,
+      proxyImageEnv: imageEnv(),
       runs,
       summary,
       ratios: {
@@ -289,7 +293,7 @@ export function proxyHopMarkdown(r: ProxyHopResult): string {
   const lines = [
     `${client}; ${r.repetitions} interleaved repetitions × ${r.durationS} s after ${r.warmupS} s warm-up per configuration; median (min–max).`,
     `Layout: ${r.layout}. Upstream: ${r.upstream}.`,
-    `nodemesh under test: commit ${r.nodemesh.commit.slice(0, 12)}${r.nodemesh.dirty === true ? ', with uncommitted changes' : ''} (${r.nodemesh.bin}); NODE_OPTIONS: ${r.proxyNodeOptions === '' ? 'none' : `\`${r.proxyNodeOptions}\``}.`,
+    `nodemesh under test: commit ${r.nodemesh.commit.slice(0, 12)}${r.nodemesh.dirty === true ? ', with uncommitted changes' : ''} (${r.nodemesh.bin}); NODE_OPTIONS: ${r.proxyNodeOptions === '' ? 'none' : `\`${r.proxyNodeOptions}\``}; the image's environment: \`${formatEnv(r.proxyImageEnv ?? {})}\`.`,
     '',
     '| path | requests/s | proxy CPU µs/req | proxy core use | upstream CPU µs/req | p50 ms | p99 ms | proxy peak RSS MB | errors |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',

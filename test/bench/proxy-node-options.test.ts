@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chartProxyNodeOptions } from '../../bench/lib/proxy-node-options.ts';
+import { chartProxyNodeOptions, formatEnv, imageEnv } from '../../bench/lib/proxy-node-options.ts';
 
 describe('chartProxyNodeOptions', () => {
   let dir = '';
@@ -35,5 +35,41 @@ describe('chartProxyNodeOptions', () => {
   test('refuses a value that is not a string, naming the key', async () => {
     const file = await values('d.yaml', 'proxy:\n  nodeOptions: 5\n');
     assert.throws(() => chartProxyNodeOptions(file), /proxy\.nodeOptions must be a string/);
+  });
+});
+
+describe('imageEnv', () => {
+  let dir = '';
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'nodemesh-bench-dockerfile-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  const dockerfile = async (name: string, text: string): Promise<string> => {
+    const file = path.join(dir, name);
+    await writeFile(file, text);
+    return file;
+  };
+
+  test("reads the image's own Dockerfile: one malloc arena (ADR 0024)", () => {
+    assert.equal(imageEnv().MALLOC_ARENA_MAX, '1');
+  });
+
+  test('takes the ENV lines of the last stage only, several pairs to a line', async () => {
+    const file = await dockerfile(
+      'a',
+      'FROM x AS build\nENV BUILD_ONLY=1\nFROM y\nRUN true\nENV A=1 B=two\nenv C=\nUSER 1\n',
+    );
+    assert.deepEqual(imageEnv(file), { A: '1', B: 'two', C: '' });
+    assert.equal(formatEnv(imageEnv(file)), 'A=1 B=two C=');
+  });
+
+  test('refuses an ENV it cannot read as the shell would, naming it', async () => {
+    await assert.rejects(
+      async () => imageEnv(await dockerfile('b', 'FROM y\nENV A="quoted value"\n')),
+      /ENV A="quoted is not NAME=value/,
+    );
+    await assert.rejects(async () => imageEnv(await dockerfile('c', 'FROM y\nENV A $B\n')), /ENV A is not NAME=value/);
   });
 });
