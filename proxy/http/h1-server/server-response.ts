@@ -297,12 +297,13 @@ export class H1ServerResponse extends EventEmitter {
         // Nobody waits for the flush: no write callback (which costs a tick). If the kernel took
         // it all at once the response is finished now; else the zero-length write that follows
         // calls back once it is flushed.
+        // (A socket destroyed but not yet closed took nothing: its close marks this destroyed.)
         socket.write(out);
+        if (socket.destroyed) return this.#ended();
         if (socket.writableLength === 0) this.writableFinished = true;
         else socket.write('', 'latin1', done);
       } else socket.write(out, done);
-      this.#owner.responseEnded(this, this.shouldKeepAlive);
-      return this;
+      return this.#ended();
     }
     socket.cork();
     if (chunk !== undefined && this.#mode !== 'none') {
@@ -323,8 +324,7 @@ export class H1ServerResponse extends EventEmitter {
       this.#pendingHead = undefined;
     } else socket.write('', 'latin1', done);
     socket.uncork();
-    this.#owner.responseEnded(this, this.shouldKeepAlive);
-    return this;
+    return this.#ended();
   }
 
   /** Ends the connection abruptly (the client sees a reset or a truncated response). */
@@ -341,6 +341,12 @@ export class H1ServerResponse extends EventEmitter {
 
   #writeLast(socket: Socket, done: (err?: Error | null) => void): void {
     socket.write(`${this.#takeHeadText()}0\r\n${this.#trailers ?? ''}\r\n`, 'latin1', done);
+  }
+
+  /** Tells the connection the response has ended (it goes on with the next request, or closes). */
+  #ended(): this {
+    this.#owner.responseEnded(this, this.shouldKeepAlive);
+    return this;
   }
 
   /** The pending head as text ('' when it went out already), to go out with what follows it. */
