@@ -74,10 +74,13 @@ export class H1Connection implements H1ResponseSink {
     });
   }
 
-  /** Starts an exchange; `noBody` when the request is HEAD. */
-  begin(exchange: H1Exchange, noBody: boolean): void {
+  /**
+   * Starts an exchange; `noBody` when the request is HEAD; `plainHeads` when the exchange can send
+   * a usual response head on as its bytes (H1ResponseHead.plain).
+   */
+  begin(exchange: H1Exchange, noBody: boolean, plainHeads = true): void {
     this.#exchange = exchange;
-    this.#parser.reset(noBody);
+    this.#parser.reset(noBody, plainHeads);
   }
 
   /** The exchange is over: back to the pool when reusable, otherwise closed. */

@@ -338,7 +338,8 @@ class Forward implements H1Exchange {
   ): void {
     const body = this.#body;
     this.#responseEdits = responseEdits;
-    this.#conn.begin(this, noResponseBody);
+    // The upstream's head bytes are kept only for a writer that sends them on unchanged.
+    this.#conn.begin(this, noResponseBody, responseEdits === undefined && this.#res.headBytes !== undefined);
     // The client went away: abort the upstream exchange unless it is complete. A response that
     // finished while the request body was still incomplete (the proxy's own 408 for a stalled
     // body, or an early upstream answer) also aborts it: that body will never be finished.

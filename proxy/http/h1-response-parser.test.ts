@@ -144,6 +144,22 @@ describe('H1ResponseParser', () => {
     assert.equal(bare.head?.contentLength, -1);
   });
 
+  test('keeps no bytes when reset for a consumer that does not send them on', () => {
+    const { p, out } = parser();
+    p.reset(false, false);
+    p.feed(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-A: b\r\n\r\nok', 'latin1'));
+    const first = out.head;
+    assert.equal(first?.plain, undefined);
+    assert.deepEqual(first?.raw, ['Content-Length', '2', 'X-A', 'b']);
+    assert.equal(first?.contentLength, 2);
+    assert.equal(out.body, 'ok');
+    // The next response on the connection, reset as usual, is kept as bytes again.
+    p.reset(false);
+    p.feed(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n', 'latin1'));
+    const second: H1ResponseHead | undefined = out.head;
+    assert.equal(second?.plain?.toString('latin1'), 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
+  });
+
   test('leaves a head that must change on its way, or that is unusual, to the string parser', () => {
     const cases = [
       'HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n',

@@ -59,6 +59,8 @@ export class H1ResponseParser {
   #sink: H1ResponseSink;
   #state: State = 'head';
   #noBody = false;
+  /** Whether the usual head is kept as bytes (`plain`): only for a consumer that sends them on. */
+  #plain = true;
   #pending: Buffer | undefined;
   #remaining = 0;
 
@@ -66,10 +68,14 @@ export class H1ResponseParser {
     this.#sink = sink;
   }
 
-  /** Prepares for the next response; `noBody` for a response to HEAD. */
-  reset(noBody: boolean): void {
+  /**
+   * Prepares for the next response; `noBody` for a response to HEAD; `plain` false when nobody will
+   * send the head on as bytes (every head then goes through the string parser, with no copy).
+   */
+  reset(noBody: boolean, plain = true): void {
     this.#state = 'head';
     this.#noBody = noBody;
+    this.#plain = plain;
     this.#pending = undefined;
     this.#remaining = 0;
   }
@@ -103,7 +109,7 @@ export class H1ResponseParser {
         case 'head': {
           const end = headEnd(buf, pos);
           if (end < 0) return this.#hold(buf, pos);
-          const plain = plainHead(buf, pos, end);
+          const plain = this.#plain ? plainHead(buf, pos, end) : undefined;
           if (plain === undefined) this.#onHead(buf.toString('latin1', pos, end));
           else this.#onPlainHead(plain);
           pos = end + 4;
