@@ -124,6 +124,7 @@ export async function runProxyHopBench(opts: ProxyHopOptions): Promise<ProxyHopR
   const proxyCpu = pin ? 0 : undefined;
   const restCpu = pin ? 1 : undefined;
   const nodeOptions = opts.proxyNodeOptions ?? chartProxyNodeOptions();
+  const proxyImageEnv = imageEnv();
   const children = new Children();
   const dir = await mkdtemp(path.join(tmpdir(), `nodemesh-bench-proxy-${opts.protocol}-`));
   try {
@@ -159,7 +160,7 @@ export async function runProxyHopBench(opts: ProxyHopOptions): Promise<ProxyHopR
         NODEMESH_PROXY_CONTROL_LISTEN_ADDR: `127.0.0.1:${controlPort}`,
         NODEMESH_PROXY_SHUTDOWN_GRACE_PERIOD: '1s',
         NODEMESH_LOG_LEVEL: 'warn',
-        ...imageEnv(),
+        ...proxyImageEnv,
         ...(nodeOptions === '' ? {} : { NODE_OPTIONS: nodeOptions }),
       },
       ...(proxyCpu === undefined ? {} : { cpu: proxyCpu }),
@@ -271,7 +272,7 @@ export async function runProxyHopBench(opts: ProxyHopOptions): Promise<ProxyHopR
           ? 'Node h2c (bench/lib/grpc-upstream.ts): one framed message + grpc-status trailers'
           : `haproxy http-request return, ${RESPONSE_BODY.length}-byte body`,
       proxyNodeOptions: nodeOptions,
-      proxyImageEnv: imageEnv(),
+      proxyImageEnv,
       runs,
       summary,
       ratios: {

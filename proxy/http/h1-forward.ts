@@ -424,10 +424,10 @@ class Forward implements H1Exchange {
       return;
     }
     this.#keepAlive = head.http10 ? head.connection.has('keep-alive') : !head.connection.has('close');
-    const edits = this.#responseEdits;
     const plain = head.plain;
-    if (plain !== undefined && edits === undefined && this.#res.headBytes !== undefined) {
-      // Nothing to remove or change: the upstream's bytes go on as they are.
+    // Only a head with nothing to remove is plain, and start() asked for plain heads only when
+    // there are no edits and the writer takes bytes: the upstream's bytes go on as they are.
+    if (plain !== undefined && this.#res.headBytes !== undefined) {
       this.#res.headBytes(head.status, plain, head.contentLength >= 0);
       return;
     }
@@ -443,6 +443,7 @@ class Forward implements H1Exchange {
       out?.push(raw[i]!, raw[i + 1]!);
     }
     out ??= raw;
+    const edits = this.#responseEdits;
     this.#res.head(head.status, head.reason, edits === undefined ? out : editRawHeaders(out, edits));
   }
 

@@ -111,7 +111,7 @@ export class H1ResponseParser {
           if (end < 0) return this.#hold(buf, pos);
           const plain = this.#plain ? plainHead(buf, pos, end) : undefined;
           if (plain === undefined) this.#onHead(buf.toString('latin1', pos, end));
-          else this.#onPlainHead(plain);
+          else this.#onHeadParsed(plain, undefined);
           pos = end + 4;
           break;
         }
@@ -250,19 +250,17 @@ export class H1ResponseParser {
       contentLength: length,
       plain: undefined,
     };
-    if (this.#noBody || status === 204 || status === 304) this.#state = 'done';
-    else if (hasTe) this.#state = chunked ? 'chunk-size' : 'eof';
-    else if (length >= 0) {
-      this.#remaining = length;
-      this.#state = length === 0 ? 'done' : 'length';
-    } else this.#state = 'eof';
-    this.#sink.head(head);
-    if (this.#state === 'done') this.#sink.complete([]);
+    this.#onHeadParsed(head, hasTe ? chunked : undefined);
   }
 
-  #onPlainHead(head: PlainHead): void {
+  /**
+   * Frames the body `head` announces and hands the head on. `chunked`: whether a Transfer-Encoding
+   * ends in chunked (undefined: no Transfer-Encoding, the Content-Length or the close frames it).
+   */
+  #onHeadParsed(head: H1ResponseHead, chunked: boolean | undefined): void {
     const length = head.contentLength;
     if (this.#noBody || head.status === 204 || head.status === 304) this.#state = 'done';
+    else if (chunked !== undefined) this.#state = chunked ? 'chunk-size' : 'eof';
     else if (length >= 0) {
       this.#remaining = length;
       this.#state = length === 0 ? 'done' : 'length';

@@ -1,5 +1,6 @@
-// The pair scenarios run their proxies with the chart's proxy.nodeOptions (what the injector gives
-// every proxy); bench/lib/proxy-node-options.ts reads it from values.yaml.
+// The proxy scenarios run their proxies with the chart's proxy.nodeOptions (what the injector gives
+// every proxy) and the image's ENV lines; bench/lib/proxy-node-options.ts reads them from
+// values.yaml and the Dockerfile.
 
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -8,19 +9,23 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chartProxyNodeOptions, formatEnv, imageEnv } from '../../bench/lib/proxy-node-options.ts';
 
+let dir = '';
+before(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'nodemesh-bench-settings-'));
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Writes `text` to a file `name` in the test's directory; its path. */
+async function fileWith(name: string, text: string): Promise<string> {
+  const file = path.join(dir, name);
+  await writeFile(file, text);
+  return file;
+}
+
 describe('chartProxyNodeOptions', () => {
-  let dir = '';
-  before(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'nodemesh-bench-values-'));
-  });
-  after(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
-  const values = async (name: string, text: string): Promise<string> => {
-    const file = path.join(dir, name);
-    await writeFile(file, text);
-    return file;
-  };
+  const values = fileWith;
 
   test("reads the chart's own values.yaml: a semi-space cap for the proxy", () => {
     assert.match(chartProxyNodeOptions(), /--max-semi-space-size=\d+/);
@@ -39,18 +44,7 @@ describe('chartProxyNodeOptions', () => {
 });
 
 describe('imageEnv', () => {
-  let dir = '';
-  before(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'nodemesh-bench-dockerfile-'));
-  });
-  after(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
-  const dockerfile = async (name: string, text: string): Promise<string> => {
-    const file = path.join(dir, name);
-    await writeFile(file, text);
-    return file;
-  };
+  const dockerfile = fileWith;
 
   test("reads the image's own Dockerfile: one malloc arena (ADR 0024)", () => {
     assert.equal(imageEnv().MALLOC_ARENA_MAX, '1');
