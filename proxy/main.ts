@@ -8,6 +8,7 @@ import { createRegistry } from '../src/metrics/index.ts';
 import { TrustBundle } from '../src/tls/index.ts';
 import { VERSION } from '../src/version.ts';
 import { ProxyApp } from './app.ts';
+import { applyBufferPoolSize } from './buffer-pool.ts';
 import { parseProxyConfig } from './config.ts';
 import { DestinationResolver, GrpcDiscoveryStreams } from './discovery/index.ts';
 import { GrpcCertifyClient, WorkloadIdentity, tokenFileReader } from './identity-client/index.ts';
@@ -19,6 +20,7 @@ export async function runProxy(ctx: CommandContext): Promise<number> {
   const config = parseProxyConfig(ctx.env);
   const log = createLogger({ config: config.log, name: 'proxy' });
   const v8Flags = applyV8MemorySettings(config);
+  const bufferPoolBytes = applyBufferPoolSize(config.v8MemoryMode);
   const registry = createRegistry({ component: 'proxy', version: VERSION });
 
   let identity: WorkloadIdentity | undefined;
@@ -101,6 +103,7 @@ export async function runProxy(ctx: CommandContext): Promise<number> {
       admin: `${addresses.admin.host}:${addresses.admin.port}`,
       identity: config.identity?.localName ?? 'disabled',
       v8Flags,
+      bufferPoolBytes,
     },
     'proxy started',
   );
