@@ -15,7 +15,8 @@ import type { Readable } from 'node:stream';
 import type { H1ServerResponse } from './h1-server/server.ts';
 import type { H2ServerExchange } from './h2-server-exchange.ts';
 import { editRawHeaders, type HeaderEdit } from './header-edit.ts';
-import { HOP_BY_HOP, ORIG_PROTO_HEADER, connectionTokens, forwardableH1Headers } from './headers.ts';
+import { HOP_BY_HOP, connectionTokens, forwardableH1Headers } from './headers.ts';
+import { h1HeadFromH2 } from './h2-headers.ts';
 import type { H1Connection, H1Exchange, H1Pool } from './h1-client.ts';
 import type { H1ResponseHead } from './h1-response-parser.ts';
 import { nodeHttp } from '../../src/net/index.ts';
@@ -81,7 +82,27 @@ function requestHead(attempt: EndpointRequest): RequestHead {
   const down = attempt.downstream;
   const fromH2 = down.kind === 'h2';
   if (!fromH2 && attempt.addHeaders === undefined) return rawRequestHead(attempt) ?? plainRequestHead(attempt);
-  const headers = fromH2 ? h1HeadersFromH2(attempt) : forwardableH1Headers(attempt.headers);
+  if (fromH2) {
+    // From a peer proxy (every meshed inbound request): one pass, no header object.
+    const add = attempt.addHeaders;
+    if (add !== undefined) for (const name in add) nodeHttp.validateHeaderValue(name, add[name]!);
+    const { head, hasLength } = h1HeadFromH2(
+      attempt.method,
+      attempt.target,
+      attempt.authority,
+      attempt.headers,
+      attempt.dropHeaders,
+      add,
+    );
+    const mode: BodyMode = hasLength ? 'length' : down.stream.endAfterHeaders ? 'none' : 'chunked';
+    return {
+      head: head + (mode === 'chunked' ? 'transfer-encoding: chunked\r\n\r\n' : '\r\n'),
+      mode,
+      noResponseBody: attempt.method === 'HEAD',
+    };
+  }
+  // HTTP/1 with headers to add.
+  const headers = forwardableH1Headers(attempt.headers);
   if (attempt.dropHeaders !== undefined) for (const name of attempt.dropHeaders) delete headers[name];
   if (attempt.addHeaders !== undefined) {
     for (const [name, value] of Object.entries(attempt.addHeaders)) nodeHttp.validateHeaderValue(name, value);
@@ -90,7 +111,6 @@ function requestHead(attempt: EndpointRequest): RequestHead {
   const method = attempt.method;
   let mode: BodyMode;
   if (headers['content-length'] !== undefined) mode = 'length';
-  else if (fromH2) mode = down.stream.endAfterHeaders ? 'none' : 'chunked';
   else if (attempt.headers['transfer-encoding'] !== undefined || CHUNKED_BY_DEFAULT.has(method)) mode = 'chunked';
   else mode = 'none';
   let head = `${method} ${attempt.target} HTTP/1.1\r\n`;
@@ -160,21 +180,6 @@ function plainRequestHead(attempt: EndpointRequest): RequestHead {
 }
 
 type BodyMode = 'none' | 'length' | 'chunked';
-
-/** HTTP/1 headers of a request that came over HTTP/2 from a peer proxy: pseudo-headers become Host. */
-function h1HeadersFromH2(attempt: EndpointRequest): OutgoingHttpHeaders {
-  const out: OutgoingHttpHeaders = {};
-  const authority = attempt.authority;
-  if (authority !== undefined) out.host = authority;
-  for (const [name, value] of Object.entries(attempt.headers)) {
-    if (value === undefined || name.charCodeAt(0) === 58 /* ':' */ || HOP_BY_HOP.has(name)) continue;
-    if (name === ORIG_PROTO_HEADER) continue;
-    out[name] = value;
-  }
-  const te: unknown = attempt.headers.te;
-  if (typeof te === 'string' && te.trim().toLowerCase() === 'trailers') out.te = 'trailers';
-  return out;
-}
 
 /** The client side of an HTTP/1 exchange: an HTTP/1 response, or an HTTP/2 stream (from a peer proxy). */
 export interface ClientWriter {

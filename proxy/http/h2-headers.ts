@@ -7,7 +7,7 @@
 // Contract: every function returns a fresh array or object the caller may own and mutate.
 
 import type { OutgoingHttpHeaders } from 'node:http';
-import { HOP_BY_HOP, ORIG_PROTO_HEADER, forwardableH1Headers } from './headers.ts';
+import { HOP_BY_HOP, ORIG_PROTO_HEADER, connectionTokens } from './headers.ts';
 import type { HttpRequest } from './stack.ts';
 
 type HeaderRecord = Readonly<Record<string, string | string[] | number | undefined>>;
@@ -32,7 +32,9 @@ export function h2ResponseFields(headers: HeaderRecord): OutgoingHttpHeaders {
  */
 export function h2RequestFields(attempt: HttpRequest): string[] {
   const fromH2 = attempt.downstream.kind === 'h2';
-  const headers: HeaderRecord = fromH2 ? attempt.headers : forwardableH1Headers(attempt.headers);
+  const headers: HeaderRecord = attempt.headers;
+  // HTTP/1: the fields its Connection field names are hop-by-hop too (RFC 9110 §7.6.1).
+  const named = fromH2 ? undefined : connectionTokens(attempt.headers.connection);
   const scheme = fromH2 ? attempt.headers[':scheme'] : undefined;
   const fields: string[] = [':method', attempt.method, ':scheme', typeof scheme === 'string' ? scheme : 'http'];
   if (attempt.authority !== undefined) fields.push(':authority', attempt.authority);
@@ -44,18 +46,78 @@ export function h2RequestFields(attempt: HttpRequest): string[] {
     const value = headers[name];
     if (value === undefined) continue;
     const lower = lowerName(name);
-    if (fromH2) {
+    if (named === undefined) {
       if (lower === 'te' ? value !== 'trailers' : HOP_BY_HOP.has(lower)) continue;
       // HTTP/1: Host became :authority; the outbound proxy answered 100-continue itself (the peer
-      // cannot relay interim responses).
-    } else if (lower === 'host' || lower === 'expect' || lower === ORIG_PROTO_HEADER) continue;
+      // cannot relay interim responses). Its te goes last, below.
+    } else if (
+      HOP_BY_HOP.has(lower) ||
+      named.has(lower) ||
+      lower === 'host' ||
+      lower === 'expect' ||
+      lower === ORIG_PROTO_HEADER
+    ) {
+      continue;
+    }
     if (drop?.includes(lower) === true || (add !== undefined && lower in add)) continue;
     if (Array.isArray(value)) for (const v of value) fields.push(lower, v);
     else fields.push(lower, String(value));
   }
-  if (!fromH2) fields.push(ORIG_PROTO_HEADER, 'HTTP/1.1');
+  if (named !== undefined) {
+    // te: trailers is end-to-end in meaning: kept when that is all it says (as forwardableH1Headers).
+    const te = attempt.headers.te;
+    if (
+      typeof te === 'string' &&
+      te.trim().toLowerCase() === 'trailers' &&
+      drop?.includes('te') !== true &&
+      !(add !== undefined && 'te' in add)
+    ) {
+      fields.push('te', 'trailers');
+    }
+    fields.push(ORIG_PROTO_HEADER, 'HTTP/1.1');
+  }
   if (add !== undefined) for (const name in add) fields.push(name, add[name]!);
   return fields;
+}
+
+/**
+ * The HTTP/1.1 head of a request that came over HTTP/2 from a peer proxy, without its framing field
+ * and final blank line, built in one pass: the request line, `host` first (the request's own host
+ * field, else :authority), then its fields in order without pseudo-headers, hop-by-hop fields,
+ * l5d-orig-proto or the fields `drop` names, a repeated field once per value, `te: trailers` when
+ * that is all its te says, and last the fields of `add` (replacing any of the same name).
+ * `hasLength`: the head carries a Content-Length. Values of `add` are the caller's to validate.
+ */
+export function h1HeadFromH2(
+  method: string,
+  target: string,
+  authority: string | undefined,
+  headers: HeaderRecord,
+  drop?: readonly string[],
+  add?: Readonly<Record<string, string>>,
+): { head: string; hasLength: boolean } {
+  let head = `${method} ${target} HTTP/1.1\r\n`;
+  const skip = (name: string): boolean => drop?.includes(name) === true || (add !== undefined && name in add);
+  const host = headers.host ?? authority;
+  if (host !== undefined && !skip('host')) head += `host: ${String(host)}\r\n`;
+  let hasLength = false;
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || name.charCodeAt(0) === 58 /* ':' */ || name === 'host') continue;
+    if (HOP_BY_HOP.has(name) || name === ORIG_PROTO_HEADER || skip(name)) continue;
+    if (name === 'content-length') hasLength = true;
+    if (Array.isArray(value)) for (const v of value) head += `${name}: ${v}\r\n`;
+    else head += `${name}: ${String(value)}\r\n`;
+  }
+  const te = headers.te;
+  if (typeof te === 'string' && te.trim().toLowerCase() === 'trailers' && !skip('te')) head += 'te: trailers\r\n';
+  if (add !== undefined) {
+    for (const name in add) {
+      if (name === 'content-length') hasLength = true;
+      head += `${name}: ${add[name]!}\r\n`;
+    }
+  }
+  return { head, hasLength };
 }
 
 /** HTTP/2 response fields (or trailers) as a header record for the client: no pseudo-headers, no hop-by-hop fields. */

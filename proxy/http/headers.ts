@@ -23,7 +23,8 @@ export const HOP_BY_HOP: ReadonlySet<string> = new Set([
 export function forwardableH1Headers(headers: IncomingHttpHeaders, keepUpgrade = false): OutgoingHttpHeaders {
   const named = connectionTokens(headers.connection);
   const out: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
+    const value = headers[name];
     if (value === undefined) continue;
     if ((HOP_BY_HOP.has(name) || named.has(name)) && !(keepUpgrade && (name === 'upgrade' || name === 'connection'))) {
       continue;
@@ -61,9 +62,11 @@ export function h2ResponseHeaders(
   return out;
 }
 
+const NO_TOKENS: ReadonlySet<string> = new Set();
+
 /** The field names (and options) a Connection field lists, lower-cased. */
-export function connectionTokens(value: string | undefined): Set<string> {
-  if (value === undefined) return new Set();
+export function connectionTokens(value: string | undefined): ReadonlySet<string> {
+  if (value === undefined) return NO_TOKENS;
   return new Set(
     value
       .split(',')
