@@ -5,9 +5,17 @@ import { connect, createServer, type AddressInfo, type Server, type Socket } fro
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
+import {
+  connect as connectTls,
+  createServer as createTlsServer,
+  type Server as TlsServer,
+  type TLSSocket,
+} from 'node:tls';
+import { createTestCa, createTestWorkload } from '../../src/testing/index.ts';
+import { Issuer, certificatesToPem, exportPrivateKeyPem } from '../../src/tls/index.ts';
 import { isShared, readShared, releaseShared, sharedReadSupported, SHARED_READ } from './shared-read.ts';
 
-const servers: Server[] = [];
+const servers: (Server | TlsServer)[] = [];
 after(() => {
   for (const s of servers) s.close();
 });
@@ -141,7 +149,7 @@ test('releaseShared hands the socket back to stream reads with chunks of its own
   for (const s of [client, accepted, other.client, other.accepted]) s.destroy();
 });
 
-test('a socket that is not plain TCP is read the stream way', async () => {
+test('a socket that is neither TCP nor TLS (a UNIX socket) is read the stream way', async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'nodemesh-shared-read-'));
   try {
     const server = createServer();
@@ -163,6 +171,52 @@ test('a socket that is not plain TCP is read the stream way', async () => {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('TLS sockets, accepted and connected, read their decrypted bytes through the shared buffer', async () => {
+  const ca = await createTestCa();
+  const name = 'web.ns.serviceaccount.identity.nodemesh.cluster.local';
+  const workload = await createTestWorkload(name);
+  const issued = new Issuer({
+    material: { certificate: ca.issuer.certificate, privateKey: ca.issuer.privateKey },
+    trustBundle: ca.trust,
+  }).issueFromCsr(workload.csr, name);
+  const server = createTlsServer({
+    cert: certificatesToPem([issued.leaf, ...issued.intermediates]),
+    key: exportPrivateKeyPem(workload.keys.privateKey),
+    pauseOnConnect: true,
+  });
+  servers.push(server);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const accepted = once(server, 'secureConnection') as Promise<[TLSSocket]>;
+  const client = connectTls({
+    host: '127.0.0.1',
+    port: (server.address() as AddressInfo).port,
+    servername: name,
+    ca: ca.trust.pem,
+  });
+  await once(client, 'secureConnect');
+  const [socket] = await accepted;
+  const atServer = collector();
+  const atClient = collector();
+  assert.equal(readShared(socket, atServer.onData), true);
+  assert.equal(readShared(client, atClient.onData), true);
+  // More than the shared buffer holds, so one TLS read spans several callbacks.
+  const big = Buffer.alloc(200 * 1024, 7);
+  client.write('hello ');
+  client.write(big);
+  await until(() => Buffer.concat(atServer.chunks).length === 6 + big.length, 'the bytes at the server');
+  assert.ok(Buffer.concat(atServer.chunks).equals(Buffer.concat([Buffer.from('hello '), big])));
+  assert.ok(atServer.shared.every((s) => s));
+  socket.write('and back');
+  await until(() => atClient.text() === 'and back', 'the bytes at the client');
+  assert.ok(atClient.shared.every((s) => s));
+  const ended = once(socket, 'end');
+  client.end();
+  await ended;
+  socket.destroy();
+  client.destroy();
 });
 
 test('isShared tells views of the shared buffer from other buffers', () => {

@@ -8,8 +8,9 @@
 // accepts, so readShared() switches an accepted socket to it by setting the three fields net.js
 // keeps it in (found by their symbols' descriptions on a socket made with `onread`) and pointing
 // the handle at the buffer (`useUserBuffer`), as net.js does for a connected one. When this Node
-// lacks any of that, or the socket is not plain TCP (TLS reads through its own buffers), the socket
-// is read the stream way: readShared() reports which.
+// lacks any of that, or the socket is neither TCP nor TLS (a UNIX socket, a stream Node wraps in JS),
+// the socket is read the stream way: readShared() reports which. A TLS socket's handle hands its
+// decrypted bytes to the same buffer (as Node's own `onread` for tls.connect does).
 //
 // Contract: `onData` gets every byte in order, first those the stream had already buffered (from
 // a later tick, never during readShared()). A chunk from the shared buffer is a view valid only
@@ -58,6 +59,12 @@ function findInternals(): ReadInternals | undefined {
 
 const INTERNALS = findInternals();
 
+/**
+ * Handles that read through `useUserBuffer`: plain TCP, and TLS (a TLSWrap hands its decrypted
+ * bytes to the same listener; Node's own `onread` for tls.connect uses it).
+ */
+const SHAREABLE_HANDLES: ReadonlySet<string> = new Set(['TCP', 'TLSWrap']);
+
 interface TcpHandle {
   readonly constructor: { readonly name: string };
   useUserBuffer?: (buffer: Buffer) => void;
@@ -80,7 +87,7 @@ export function readShared(socket: Socket, onData: (chunk: Buffer) => void): boo
     internals === undefined ||
     handle === undefined ||
     handle === null ||
-    handle.constructor.name !== 'TCP' ||
+    !SHAREABLE_HANDLES.has(handle.constructor.name) ||
     typeof handle.useUserBuffer !== 'function' ||
     fields[internals.buffer] !== null
   ) {
