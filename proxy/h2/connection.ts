@@ -680,8 +680,14 @@ export class H2Connection {
       const stream = blocked[i]!;
       stream.blockedOnConnection = false;
       if (this.#sendWindow <= 0 || this.#socketFull()) {
-        // Keep the order: the rest wait again.
-        for (let j = i; j < blocked.length; j++) this.#block(blocked[j]!);
+        // Keep the order: the rest wait again. Their flags still say blocked (only this one's was
+        // cleared), and #block() skips a stream so marked: clear each before queueing it again,
+        // or it would stay marked without being queued and never be resumed.
+        for (let j = i; j < blocked.length; j++) {
+          const rest = blocked[j]!;
+          rest.blockedOnConnection = false;
+          this.#block(rest);
+        }
         return;
       }
       this.#sendData(stream);

@@ -262,6 +262,32 @@ describe('nodemesh proxy: HTTP/2 forwarding', () => {
     assert.equal(received, total);
   });
 
+  test('large responses on several streams of one client connection all arrive whole', async () => {
+    // Several streams wait for the client's socket at once; resuming them after 'drain' refills the
+    // socket part-way through and puts the rest back in line (they once fell out of it and stalled).
+    const size = 1024 * 1024;
+    const body = Buffer.alloc(size, 3);
+    handler = (s) => {
+      s.respond({ ':status': 200, 'content-length': String(size) });
+      s.end(body);
+    };
+    const fetchOne = async (): Promise<number> => {
+      const req = client.request({ ':path': '/large', ':authority': authority() });
+      let received = 0;
+      req.on('data', (d: Buffer) => (received += d.length));
+      await once(req, 'end');
+      return received;
+    };
+    for (let round = 0; round < 3; round++) {
+      const sizes = await within(
+        Promise.all(Array.from({ length: 4 }, fetchOne)),
+        30_000,
+        `round ${round}: four 1 MiB responses on one connection`,
+      );
+      assert.deepEqual(sizes, [size, size, size, size]);
+    }
+  });
+
   test('an upstream that does not read the request body holds the client back, and then gets every byte', async () => {
     const total = 64 * 1024 * 1024;
     const chunk = Buffer.alloc(64 * 1024);
