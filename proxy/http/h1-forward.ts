@@ -15,7 +15,7 @@ import type { Readable } from 'node:stream';
 import type { H1ServerResponse } from './h1-server/server.ts';
 import type { H2ServerExchange } from './h2-server-exchange.ts';
 import { editRawHeaders, type HeaderEdit } from './header-edit.ts';
-import { HOP_BY_HOP, connectionTokens, forwardableH1Headers } from './headers.ts';
+import { HOP_BY_HOP, connectionTokens, forwardableH1Headers, keepsTeTrailers } from './headers.ts';
 import { h1HeadFromH2 } from './h2-headers.ts';
 import type { H1Connection, H1Exchange, H1Pool } from './h1-client.ts';
 import type { H1ResponseHead } from './h1-response-parser.ts';
@@ -166,11 +166,8 @@ function plainRequestHead(attempt: EndpointRequest): RequestHead {
     if (Array.isArray(value)) for (const v of value) head += `${name}: ${v}\r\n`;
     else head += `${name}: ${value}\r\n`;
   }
-  // te: trailers is end-to-end in meaning; kept (last) when that is all it says, as forwardableH1Headers.
-  const te = headers.te;
-  if (typeof te === 'string' && te.trim().toLowerCase() === 'trailers' && drop?.includes('te') !== true) {
-    head += 'te: trailers\r\n';
-  }
+  // te: trailers goes last, as in forwardableH1Headers.
+  if (keepsTeTrailers(headers.te) && drop?.includes('te') !== true) head += 'te: trailers\r\n';
   let mode: BodyMode;
   if (hasLength) mode = 'length';
   else if (headers['transfer-encoding'] !== undefined || CHUNKED_BY_DEFAULT.has(method)) mode = 'chunked';

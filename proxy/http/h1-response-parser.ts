@@ -14,6 +14,7 @@
 // head, including every malformed one, goes through the string parser, which says what is wrong.
 
 import { headEnd, isToken, isTokenByte, trimEnd, trimStart } from './h1-scan.ts';
+import { HOP_BY_HOP, NO_TOKENS } from './headers.ts';
 import { Buffer } from 'node:buffer';
 
 export class H1ParseError extends Error {
@@ -354,16 +355,13 @@ function plainHead(buf: Buffer, start: number, end: number): PlainHead | undefin
     if (buf[p + 1] !== 10) return undefined;
     const valueEnd = p;
     p += 2;
+    if (
+      nameLength < HOP_BY_HOP_LENGTHS.length &&
+      HOP_BY_HOP_LENGTHS[nameLength] === 1 &&
+      isHopByHop(buf, nameStart, nameLength)
+    )
+      return undefined;
     switch (nameLength) {
-      case 2: // te
-      case 7: // trailer, upgrade
-      case 10: // connection, keep-alive
-      case 16: // proxy-connection
-      case 17: // transfer-encoding
-      case 18: // proxy-authenticate
-      case 19: // proxy-authorization
-        if (isHopByHop(buf, nameStart, nameLength)) return undefined;
-        break;
       case 11:
         if (grpcStatus === undefined && equalsLower(buf, nameStart, 'grpc-status')) {
           grpcStatus = buf.toString('latin1', ...trimmed(buf, valueStart, valueEnd));
@@ -389,17 +387,10 @@ function plainHead(buf: Buffer, start: number, end: number): PlainHead | undefin
   return new PlainHead(status, Buffer.from(buf.subarray(start, end + 4)), lineEnd, contentLength, grpcStatus);
 }
 
-const HOP_BY_HOP_NAMES = [
-  'te',
-  'trailer',
-  'upgrade',
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'proxy-authenticate',
-  'proxy-authorization',
-];
+const HOP_BY_HOP_NAMES = [...HOP_BY_HOP];
+/** 1 at the lengths of the hop-by-hop names: other names need no comparison. */
+const HOP_BY_HOP_LENGTHS = new Uint8Array(32);
+for (const name of HOP_BY_HOP_NAMES) HOP_BY_HOP_LENGTHS[name.length] = 1;
 
 function isHopByHop(buf: Buffer, start: number, length: number): boolean {
   for (const name of HOP_BY_HOP_NAMES) if (name.length === length && equalsLower(buf, start, name)) return true;
@@ -432,9 +423,6 @@ function trimmed(buf: Buffer, start: number, end: number): [number, number] {
 function isBlank(c: number): boolean {
   return c === 32 || c === 9 || c === 160;
 }
-
-/** The Connection tokens of a response without a Connection field (shared, never changed). */
-const NO_TOKENS: ReadonlySet<string> = new Set();
 
 /**
  * The status of a status line `HTTP/1.x NNN[ reason]` ending at `end`, or -1 when it is not one

@@ -7,7 +7,7 @@
 // Contract: every function returns a fresh array or object the caller may own and mutate.
 
 import type { OutgoingHttpHeaders } from 'node:http';
-import { HOP_BY_HOP, ORIG_PROTO_HEADER, connectionTokens } from './headers.ts';
+import { HOP_BY_HOP, NO_TOKENS, ORIG_PROTO_HEADER, connectionTokens, keepsTeTrailers } from './headers.ts';
 import type { HttpRequest } from './stack.ts';
 
 type HeaderRecord = Readonly<Record<string, string | string[] | number | undefined>>;
@@ -34,7 +34,7 @@ export function h2RequestFields(attempt: HttpRequest): string[] {
   const fromH2 = attempt.downstream.kind === 'h2';
   const headers: HeaderRecord = attempt.headers;
   // HTTP/1: the fields its Connection field names are hop-by-hop too (RFC 9110 §7.6.1).
-  const named = fromH2 ? undefined : connectionTokens(attempt.headers.connection);
+  const named = fromH2 ? NO_TOKENS : connectionTokens(attempt.headers.connection);
   const scheme = fromH2 ? attempt.headers[':scheme'] : undefined;
   const fields: string[] = [':method', attempt.method, ':scheme', typeof scheme === 'string' ? scheme : 'http'];
   if (attempt.authority !== undefined) fields.push(':authority', attempt.authority);
@@ -46,7 +46,7 @@ export function h2RequestFields(attempt: HttpRequest): string[] {
     const value = headers[name];
     if (value === undefined) continue;
     const lower = lowerName(name);
-    if (named === undefined) {
+    if (fromH2) {
       if (lower === 'te' ? value !== 'trailers' : HOP_BY_HOP.has(lower)) continue;
       // HTTP/1: Host became :authority; the outbound proxy answered 100-continue itself (the peer
       // cannot relay interim responses). Its te goes last, below.
@@ -63,15 +63,8 @@ export function h2RequestFields(attempt: HttpRequest): string[] {
     if (Array.isArray(value)) for (const v of value) fields.push(lower, v);
     else fields.push(lower, String(value));
   }
-  if (named !== undefined) {
-    // te: trailers is end-to-end in meaning: kept when that is all it says (as forwardableH1Headers).
-    const te = attempt.headers.te;
-    if (
-      typeof te === 'string' &&
-      te.trim().toLowerCase() === 'trailers' &&
-      drop?.includes('te') !== true &&
-      !(add !== undefined && 'te' in add)
-    ) {
+  if (!fromH2) {
+    if (keepsTeTrailers(attempt.headers.te) && drop?.includes('te') !== true && !(add !== undefined && 'te' in add)) {
       fields.push('te', 'trailers');
     }
     fields.push(ORIG_PROTO_HEADER, 'HTTP/1.1');
@@ -109,8 +102,7 @@ export function h1HeadFromH2(
     if (Array.isArray(value)) for (const v of value) head += `${name}: ${v}\r\n`;
     else head += `${name}: ${String(value)}\r\n`;
   }
-  const te = headers.te;
-  if (typeof te === 'string' && te.trim().toLowerCase() === 'trailers' && !skip('te')) head += 'te: trailers\r\n';
+  if (keepsTeTrailers(headers.te) && !skip('te')) head += 'te: trailers\r\n';
   if (add !== undefined) {
     for (const name in add) {
       if (name === 'content-length') hasLength = true;

@@ -31,10 +31,16 @@ export function forwardableH1Headers(headers: IncomingHttpHeaders, keepUpgrade =
     }
     out[name] = value;
   }
-  // te: trailers is end-to-end in meaning; keep it when that is all it says.
-  const te: unknown = headers.te;
-  if (typeof te === 'string' && te.trim().toLowerCase() === 'trailers') out.te = 'trailers';
+  if (keepsTeTrailers(headers.te)) out.te = 'trailers';
   return out;
+}
+
+/**
+ * Whether an HTTP/1 request's TE field goes on as `te: trailers`: TE is hop-by-hop, but `trailers`
+ * is end-to-end in meaning, so it is kept when that is all the field says.
+ */
+export function keepsTeTrailers(te: unknown): boolean {
+  return typeof te === 'string' && te.trim().toLowerCase() === 'trailers';
 }
 
 /** Headers for the next hop of an HTTP/2 stream: pseudo-headers kept, connection-specific ones removed. */
@@ -62,7 +68,8 @@ export function h2ResponseHeaders(
   return out;
 }
 
-const NO_TOKENS: ReadonlySet<string> = new Set();
+/** An empty token set (shared, never changed). */
+export const NO_TOKENS: ReadonlySet<string> = new Set();
 
 /** The field names (and options) a Connection field lists, lower-cased. */
 export function connectionTokens(value: string | undefined): ReadonlySet<string> {

@@ -172,23 +172,7 @@ export class H1ServerResponse extends EventEmitter {
         }
       }
     }
-    const hasLength = (seen & FIELD_LENGTH) !== 0;
-    const chunkedGiven = (seen & FIELD_CHUNKED) !== 0;
-    const closeGiven = (seen & FIELD_CLOSE) !== 0;
-    if (closeGiven || this.#owner.draining()) this.shouldKeepAlive = false;
-    if (this.#head || status === 204 || status === 304 || status < 200) this.#mode = 'none';
-    else if (hasLength) this.#mode = 'length';
-    else if (chunkedGiven) this.#mode = 'chunked';
-    else if (!this.#http10) {
-      this.#mode = 'chunked';
-      head += 'transfer-encoding: chunked\r\n';
-    } else {
-      this.#mode = 'close';
-      this.shouldKeepAlive = false;
-    }
-    if (!this.shouldKeepAlive) {
-      if (!closeGiven) head += 'connection: close\r\n';
-    } else if (this.#http10) head += 'connection: keep-alive\r\n';
+    head += this.#framing(status, seen);
     this.#pendingHead = `${head}\r\n`;
     return this;
   }
@@ -203,19 +187,7 @@ export class H1ServerResponse extends EventEmitter {
     if (this.headersSent) throw new Error('the response head was already sent');
     this.statusCode = status;
     this.headersSent = true;
-    if (this.#owner.draining()) this.shouldKeepAlive = false;
-    let extra = '';
-    if (this.#head || status === 204 || status === 304 || status < 200) this.#mode = 'none';
-    else if (hasLength) this.#mode = 'length';
-    else if (!this.#http10) {
-      this.#mode = 'chunked';
-      extra = 'transfer-encoding: chunked\r\n';
-    } else {
-      this.#mode = 'close';
-      this.shouldKeepAlive = false;
-    }
-    if (!this.shouldKeepAlive) extra += 'connection: close\r\n';
-    else if (this.#http10) extra += 'connection: keep-alive\r\n';
+    const extra = this.#framing(status, hasLength ? FIELD_LENGTH : 0);
     if (extra === '') {
       this.#pendingHead = head;
       return this;
@@ -226,6 +198,31 @@ export class H1ServerResponse extends EventEmitter {
     out.write(`${extra}\r\n`, head.length - 2, 'latin1');
     this.#pendingHead = out;
     return this;
+  }
+
+  /**
+   * Chooses how the body is framed and whether the connection stays open, from what the head's
+   * fields say (`seen`, FIELD_* bits); returns the fields the head must add for it (framing,
+   * Connection), each ending in CRLF, or ''.
+   */
+  #framing(status: number, seen: number): string {
+    const closeGiven = (seen & FIELD_CLOSE) !== 0;
+    let extra = '';
+    if (closeGiven || this.#owner.draining()) this.shouldKeepAlive = false;
+    if (this.#head || status === 204 || status === 304 || status < 200) this.#mode = 'none';
+    else if ((seen & FIELD_LENGTH) !== 0) this.#mode = 'length';
+    else if ((seen & FIELD_CHUNKED) !== 0) this.#mode = 'chunked';
+    else if (!this.#http10) {
+      this.#mode = 'chunked';
+      extra = 'transfer-encoding: chunked\r\n';
+    } else {
+      this.#mode = 'close';
+      this.shouldKeepAlive = false;
+    }
+    if (!this.shouldKeepAlive) {
+      if (!closeGiven) extra += 'connection: close\r\n';
+    } else if (this.#http10) extra += 'connection: keep-alive\r\n';
+    return extra;
   }
 
   /** Trailer fields, sent after a chunked body (dropped for other framings). */
