@@ -71,7 +71,8 @@ export async function measureInterleaved<C extends string>(spec: InterleaveSpec<
       const p1 = procs.map((p) => cpuSeconds(p.pid));
       const u1 = spec.upstream === undefined ? Number.NaN : cpuSeconds(spec.upstream.pid);
       const c1 = spec.counter === undefined ? Number.NaN : await spec.counter(config);
-      const n = Math.max(1, load.requests);
+      // The processes' CPU covers every request of the run, a generator's lead-in included.
+      const n = Math.max(1, load.served ?? load.requests);
       const each = procs.map((_, i) => round((((p1[i] ?? 0) - (p0[i] ?? 0)) * 1e6) / n, 2));
       const cpuTotal = procs.reduce((a, _, i) => a + (p1[i] ?? 0) - (p0[i] ?? 0), 0);
       const counted = Number.isFinite(c0) && Number.isFinite(c1) ? c1 - c0 : undefined;

@@ -52,6 +52,11 @@ export function requireTools(names: readonly ToolName[]): Record<ToolName, strin
 
 export interface LoadResult {
   readonly requests: number;
+  /**
+   * Requests the servers answered in the whole run when that is more than `requests` (the open-loop
+   * generator's unrecorded lead-in): CPU per request divides by this.
+   */
+  readonly served?: number;
   readonly seconds: number;
   readonly requestsPerSecond: number;
   /** Non-2xx responses plus socket/stream errors and timeouts. */

@@ -45,6 +45,8 @@ export interface PairLatencyOptions {
   readonly proxyNodeOptions?: string;
   readonly nodemeshBin?: string;
   readonly topology?: PairTopology;
+  /** The open-loop generator's lead-in for every run; default leadInMs(the run's duration). */
+  readonly leadInMs?: number;
 }
 
 export interface AddedLatency {
@@ -61,6 +63,8 @@ export interface PairLatencyResult {
   readonly nodemesh: NodemeshUnderTest;
   readonly durationS: number;
   readonly warmupS: number;
+  /** The open-loop generator's unrecorded lead-in at the start of each run (leadInMs()). */
+  readonly leadInS?: number;
   readonly repetitions: number;
   readonly pinned: boolean;
   readonly layout: string;
@@ -105,6 +109,7 @@ export async function runPairLatencyBench(o: PairLatencyOptions): Promise<PairLa
             rate: o.rate,
             connections: o.connections,
             durationMs,
+            warmupMs: o.leadInMs ?? leadInMs(durationMs),
             ...cpu,
           });
         }
@@ -142,6 +147,7 @@ export async function runPairLatencyBench(o: PairLatencyOptions): Promise<PairLa
       nodemesh: topology.nodemesh,
       durationS: o.durationMs / 1000,
       warmupS: o.warmupMs / 1000,
+      ...(clientKind === 'open-loop' ? { leadInS: (o.leadInMs ?? leadInMs(o.durationMs)) / 1000 } : {}),
       repetitions: o.repetitions,
       pinned: topology.pinned,
       layout: topology.layout,
@@ -157,6 +163,16 @@ export async function runPairLatencyBench(o: PairLatencyOptions): Promise<PairLa
   }
 }
 
+/**
+ * The open-loop generator's unrecorded lead-in for a run of `durationMs`: a fifth of the run, at
+ * least 0.5 s and at most 3 s. A new generator process is late by up to 2–3 ms at p99 in its first
+ * second and ~1.5 ms in its second, also against direct (its JIT and its connections' first
+ * reads), and settles by the third; 15 s runs skip those 3 s.
+ */
+export function leadInMs(durationMs: number): number {
+  return Math.round(Math.min(3000, Math.max(500, durationMs / 5)));
+}
+
 export function pairLatencyMarkdown(r: PairLatencyResult): string {
   const row = (name: string, a: AddedLatency): string =>
     `| ${name} | ${fmt(a.p50Ms, 2)} | ${fmt(a.p99Ms, 2)} | ${fmt(a.p999Ms, 2)} |`;
@@ -165,7 +181,7 @@ export function pairLatencyMarkdown(r: PairLatencyResult): string {
       ? 'Latencies from the scheduled time of each request to the end of its response (coordinated omission corrected), exact percentiles.'
       : "Latencies from h2load's per-request log (its connections send in bursts of one request each every interval; no coordinated-omission correction: read p50–p99.9, not the max).";
   return [
-    `${r.client} (${r.rate} requests/s in all); ${r.repetitions} interleaved repetitions × ${r.durationS} s after ${r.warmupS} s warm-up per configuration; median (min–max). ${method}`,
+    `${r.client} (${r.rate} requests/s in all); ${r.repetitions} interleaved repetitions × ${r.durationS} s after ${r.warmupS} s warm-up per configuration${r.leadInS === undefined ? '' : `, each run recorded after a ${r.leadInS} s lead-in at the same rate (the generator's own start-up)`}; median (min–max). ${method}`,
     `Layout: ${r.layout}.`,
     nodemeshLine(r.nodemesh),
     ...(r.underRate.length === 0
@@ -217,10 +233,27 @@ export function pairLatencyScenario(): BenchScenario {
         pin: true,
         ...serverNodeOptions(),
         ...nodemeshBinOption(),
+        ...latencyLeadInOption(),
       });
       return { json: result, markdown: pairLatencyMarkdown(result) };
     },
   };
+}
+
+/**
+ * NODEMESH_BENCH_LATENCY_LEAD_IN_MS: the open-loop generator's unrecorded lead-in in ms for every
+ * run (e.g. 500, the method before session 13); unset: leadInMs() of the run's duration.
+ */
+export function latencyLeadInOption(env: NodeJS.ProcessEnv = process.env): { leadInMs?: number } {
+  const v = env.NODEMESH_BENCH_LATENCY_LEAD_IN_MS;
+  if (v === undefined || v === '') return {};
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n)) {
+    throw new Error(
+      `NODEMESH_BENCH_LATENCY_LEAD_IN_MS=${JSON.stringify(v)}: expected a whole number of milliseconds ≥ 0`,
+    );
+  }
+  return { leadInMs: n };
 }
 
 /** NODEMESH_BENCH_LATENCY_CLIENT: `open-loop` (default) or `h2load`. */

@@ -73,6 +73,7 @@ describe('open-loop generator', () => {
     assert.equal(r.requests, 100);
     assert.equal(r.errors, 0);
     assert.equal(s.arrivals.length, 120, 'the lead-in requests are sent but not recorded');
+    assert.equal(r.served, 120, 'served counts the lead-in too (CPU per request divides by it)');
     // No request leaves before its time: the last cannot arrive before 119 intervals (595 ms) after
     // the first was due; the first may itself be a little late, hence the margin. A burst spans ~0.
     const span = ((s.arrivals.at(-1) ?? 0) - (s.arrivals[0] ?? 0)) / 1e6;
@@ -122,5 +123,6 @@ describe('open-loop generator', () => {
     await assert.rejects(runOpenLoop({ ...base, rate: 0 }), RangeError);
     await assert.rejects(runOpenLoop({ ...base, connections: 0 }), RangeError);
     await assert.rejects(runOpenLoop({ ...base, durationMs: -1 }), RangeError);
+    await assert.rejects(runOpenLoop({ ...base, warmupMs: -1 }), /warmupMs must be ≥ 0/);
   });
 });

@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import { parseHaproxyInfo } from '../../bench/lib/haproxy-pair.ts';
 import { parseSmapsRollup } from '../../bench/lib/proc.ts';
 import { range, round as roundTo } from '../../bench/lib/stats.ts';
-import { latencyClientOption } from '../../bench/scenarios/pair-latency.ts';
+import { latencyClientOption, latencyLeadInOption, leadInMs } from '../../bench/scenarios/pair-latency.ts';
 import { extraProxyNodeArgs } from '../../bench/lib/nodemesh-pair.ts';
 
 describe('bench pair parsers', () => {
@@ -20,6 +20,25 @@ Private_Dirty:     51200 kB
 Swap:                  0 kB
 `);
     assert.deepEqual(m, { rssMb: 100, pssMb: 50, ussMb: 60 });
+  });
+
+  test('the open-loop lead-in is a fifth of the run, between 0.5 and 3 s', () => {
+    assert.equal(leadInMs(15_000), 3000);
+    assert.equal(leadInMs(60_000), 3000);
+    assert.equal(leadInMs(5_000), 1000);
+    assert.equal(leadInMs(1_000), 500);
+  });
+
+  test('NODEMESH_BENCH_LATENCY_LEAD_IN_MS sets the lead-in, refusing what is not whole milliseconds', () => {
+    assert.deepEqual(latencyLeadInOption({}), {});
+    assert.deepEqual(latencyLeadInOption({ NODEMESH_BENCH_LATENCY_LEAD_IN_MS: '500' }), { leadInMs: 500 });
+    assert.deepEqual(latencyLeadInOption({ NODEMESH_BENCH_LATENCY_LEAD_IN_MS: '0' }), { leadInMs: 0 });
+    for (const bad of ['-1', '0.5', '3s', ' 500']) {
+      assert.throws(
+        () => latencyLeadInOption({ NODEMESH_BENCH_LATENCY_LEAD_IN_MS: bad }),
+        /whole number of milliseconds/,
+      );
+    }
   });
 
   test('NODEMESH_BENCH_LATENCY_CLIENT picks the latency generator, naming the allowed values', () => {

@@ -29,7 +29,8 @@ export interface OpenLoopOptions {
   readonly durationMs: number;
   /**
    * A lead-in at the same rate before `durationMs`, not recorded: the generator's own start (JIT,
-   * first connections' buffers) would otherwise show in the tail. Default 500 ms.
+   * first connections' buffers) would otherwise show in the tail. Default 500 ms; its lateness
+   * takes ~3 s to settle on a 2-vCPU machine (see leadInMs() in pair-latency).
    */
   readonly warmupMs?: number;
   /** How long to wait for outstanding responses after the last request was scheduled. */
@@ -37,8 +38,10 @@ export interface OpenLoopOptions {
 }
 
 export interface OpenLoopResult {
-  /** Requests that completed with a 2xx response. */
+  /** Requests that completed with a 2xx response (after the lead-in). */
   readonly requests: number;
+  /** Every 2xx response, the lead-in's included: what the servers' CPU accounting of a run covers. */
+  readonly served: number;
   readonly scheduled: number;
   readonly errors: number;
   readonly timeouts: number;
@@ -140,6 +143,7 @@ class Generator {
   #next = 0;
   #done = 0;
   #ok = 0;
+  #served = 0;
   #errors = 0;
   #samples = 0;
   #reopens = 0;
@@ -197,7 +201,8 @@ class Generator {
     this.#lastNs = now;
     this.#done++;
     if (!ok) this.#errors++;
-    else if (slot >= this.#first) {
+    else this.#served++;
+    if (ok && slot >= this.#first) {
       this.#ok++;
       this.#serviceMs[this.#samples] = (now - conn.sentNs) / NS_PER_MS;
       this.#latencyMs[this.#samples++] = (now - this.#scheduledNs(slot)) / NS_PER_MS;
@@ -246,6 +251,7 @@ class Generator {
     const timeouts = this.#count - this.#done;
     return {
       requests: this.#ok,
+      served: this.#served,
       scheduled: this.#count - this.#first,
       errors: this.#errors + timeouts,
       timeouts,
@@ -318,6 +324,7 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
   const o: Required<OpenLoopOptions> = { path: '/', drainMs: 10_000, warmupMs: 500, ...options };
   if (!(o.rate > 0) || !Number.isInteger(o.connections) || o.connections < 1 || !(o.durationMs > 0))
     throw new RangeError('open-loop: rate and durationMs must be > 0, connections an integer ≥ 1');
+  if (!(o.warmupMs >= 0)) throw new RangeError('open-loop: warmupMs must be ≥ 0');
   const sockets = await Promise.all(Array.from({ length: o.connections }, () => openConnection(o)));
   let settle: (err?: Error) => void = () => {};
   const settled = new Promise<void>((resolve, reject) => {

@@ -1,6 +1,6 @@
 // Command line of the open-loop generator, so the harness can run it as its own process pinned to
 // a CPU like wrk and h2load: `node main.ts --host H --port P --authority A --rate R --connections C
-// --duration-ms D [--path /x]`; prints the OpenLoopResult as one line of JSON on stdout, or the
+// --duration-ms D [--warmup-ms W] [--path /x]`; prints the OpenLoopResult as one line of JSON on stdout, or the
 // error on stderr with exit code 1 (2 for bad arguments).
 
 import { parseArgs } from 'node:util';
@@ -24,6 +24,7 @@ const { values } = parseArgs({
     rate: { type: 'string' },
     connections: { type: 'string' },
     'duration-ms': { type: 'string' },
+    'warmup-ms': { type: 'string' },
   },
 });
 const host = values.host ?? '127.0.0.1';
@@ -37,6 +38,7 @@ try {
     rate: number('rate', values.rate),
     connections: number('connections', values.connections),
     durationMs: number('duration-ms', values['duration-ms']),
+    ...(values['warmup-ms'] === undefined ? {} : { warmupMs: number('warmup-ms', values['warmup-ms']) }),
   });
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } catch (err) {

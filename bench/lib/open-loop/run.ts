@@ -15,6 +15,8 @@ export interface OpenLoopProcessOptions {
   readonly rate: number;
   readonly connections: number;
   readonly durationMs: number;
+  /** The unrecorded lead-in at the same rate (the generator's default when absent). */
+  readonly warmupMs?: number;
   readonly cpu?: number;
 }
 
@@ -29,12 +31,14 @@ export async function runOpenLoopProcess(o: OpenLoopProcessOptions): Promise<Loa
     `--rate=${o.rate}`,
     `--connections=${o.connections}`,
     `--duration-ms=${o.durationMs}`,
+    ...(o.warmupMs === undefined ? [] : [`--warmup-ms=${o.warmupMs}`]),
   ];
   const [cmd, args] = pinned(o.cpu, process.execPath, argv);
   const { stdout } = await promisify(execFile)(cmd, args, { timeout: o.durationMs + 30_000 });
   const r = JSON.parse(stdout) as OpenLoopResult;
   return {
     requests: r.requests,
+    served: r.served,
     seconds: r.seconds,
     requestsPerSecond: r.requestsPerSecond,
     errors: r.errors,
