@@ -13,6 +13,7 @@ import { identityMarkdown, runIdentityBench } from './scenarios/identity.ts';
 import { PAIR_SCENARIOS } from './scenarios/pair-scenarios.ts';
 import { proxyHopScenario } from './scenarios/proxy-hop.ts';
 import { soakScenario } from './scenarios/soak.ts';
+import { writeSummary } from './summary.ts';
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 
@@ -80,6 +81,8 @@ async function main(): Promise<number> {
     await writeFile(`${RESULTS}${name}.md`, md);
     process.stdout.write(`${markdown}\n`);
   }
+  const rows = await writeSummary();
+  process.stdout.write(`bench: summary of ${rows} scenarios in bench/results/summary.md and docs/performance.md\n`);
   return 0;
 }
 
