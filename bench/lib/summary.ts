@@ -81,6 +81,11 @@ function spread(o: unknown, path: string, digits: number, suffix = ''): string {
   return `${fmt(median, digits, suffix)}${tail}`;
 }
 
+/** An added latency: "+0.80 ms (…)", or the dash of a missing figure as it is. */
+function plus(s: string): string {
+  return s === '–' ? s : `+${s}`;
+}
+
 function configOf(list: unknown, config: string): unknown {
   return Array.isArray(list) ? list.find((s) => get(s, 'config') === config) : undefined;
 }
@@ -143,8 +148,8 @@ function pairLatency(r: unknown): Cells {
   const met = get(r, 'goals.addedP99Ms.met');
   return {
     measures: `latency added at ${fmt(num(r, 'rate'), 0)} requests/s, evenly spaced (p99; p99.9)${leadIn === undefined ? '' : `, after a ${leadIn} s lead-in`}`,
-    nodemesh: `+${spread(r, 'added.nodemeshPair.p99Ms', 2, ' ms')}; +${spread(r, 'added.nodemeshPair.p999Ms', 2)}`,
-    haproxy: `+${spread(r, 'added.haproxyPair.p99Ms', 2, ' ms')}; +${spread(r, 'added.haproxyPair.p999Ms', 2)}`,
+    nodemesh: `${plus(spread(r, 'added.nodemeshPair.p99Ms', 2, ' ms'))}; ${plus(spread(r, 'added.nodemeshPair.p999Ms', 2))}`,
+    haproxy: `${plus(spread(r, 'added.haproxyPair.p99Ms', 2, ' ms'))}; ${plus(spread(r, 'added.haproxyPair.p999Ms', 2))}`,
     direct: `p99 ${fmt(num(configOf(s, 'direct'), 'p99Ms.median'), 2, ' ms')}`,
     ratio: '–',
     goal: `p99 added ≤ ${num(r, 'goals.addedP99Ms.goal') ?? 1.5} ms`,
@@ -166,11 +171,13 @@ function pairChurn(r: unknown): Cells {
   };
 }
 
+const mibOf = (bytes: number | undefined): number | undefined => (bytes === undefined ? undefined : bytes / 1048576);
+
 function pairLarge(r: unknown): Cells {
   const t = get(r, 'throughput');
   const mib = (c: string): string => fmt(num(configOf(t, c), 'mibPerSecond.median'), 0, ' MiB/s');
   return {
-    measures: `${fmt((num(r, 'bodyBytes') ?? 0) / 1048576, 0)} MiB responses through the pair`,
+    measures: `${fmt(mibOf(num(r, 'bodyBytes')), 0)} MiB responses through the pair`,
     nodemesh: mib('nodemesh-pair'),
     haproxy: mib('haproxy-pair'),
     direct: mib('direct'),
@@ -178,6 +185,14 @@ function pairLarge(r: unknown): Cells {
     goal: '–',
     verdict: '–',
   };
+}
+
+/** The larger of a footprint subject's two sides (client, server) at one moment. */
+function larger(subject: unknown, when: string, field: string): number | undefined {
+  const a = num(subject, `${when}.client.${field}`);
+  const b = num(subject, `${when}.server.${field}`);
+  if (a === undefined || b === undefined) return a ?? b;
+  return Math.max(a, b);
 }
 
 function footprint(r: unknown): Cells {
@@ -192,7 +207,7 @@ function footprint(r: unknown): Cells {
   return {
     measures: 'MB per proxy (worst side), idle and under load: RSS / USS',
     nodemesh: `idle ${fmt(worst('idleRssMb'), 1)} / ${fmt(worst('idleUssMb'), 1)}; load ${fmt(worst('loadRssMb'), 1)} / ${fmt(worst('loadUssMb'), 1)}`,
-    haproxy: `idle ${fmt(num(haproxy, 'idle.server.rssMb'), 1)} / ${fmt(num(haproxy, 'idle.server.ussMb'), 1)}; load ${fmt(num(haproxy, 'underLoad.server.rssMb'), 1)} / ${fmt(num(haproxy, 'underLoad.server.ussMb'), 1)}`,
+    haproxy: `idle ${fmt(larger(haproxy, 'idle', 'rssMb'), 1)} / ${fmt(larger(haproxy, 'idle', 'ussMb'), 1)}; load ${fmt(larger(haproxy, 'underLoad', 'rssMb'), 1)} / ${fmt(larger(haproxy, 'underLoad', 'ussMb'), 1)}`,
     direct: '–',
     ratio: '–',
     goal: `idle ≤ ${fmt(num(compiled, 'idleRssMb.goal'), 0)} / ${fmt(num(compiled, 'idleUssMb.goal'), 0)}; load ≤ ${fmt(num(compiled, 'loadRssMb.goal'), 0)} / ${fmt(num(compiled, 'loadUssMb.goal'), 0)}`,

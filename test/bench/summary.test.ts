@@ -93,8 +93,10 @@ describe('bench summary', () => {
         ['proxy-grpc', { machine, result: { summary: 'not a list', ratios: { throughputVsHaproxy: 'x' } } }],
         ['footprint', { result: null }],
         ['pair-experiment', { machine, result: {} }],
+        ['pair-latency', { machine, result: { added: {} } }],
       ]),
     );
+    assert.equal(byName(rows, 'pair-latency').nodemesh, '–; –', 'no "+" before a missing figure');
     const grpc = byName(rows, 'proxy-grpc');
     assert.equal(grpc.nodemesh, '–, –');
     assert.equal(grpc.ratio, '–; CPU –');

@@ -1,7 +1,7 @@
 // Command line of the open-loop generator, so the harness can run it as its own process pinned to
 // a CPU like wrk and h2load: `node main.ts --host H --port P --authority A --rate R --connections C
-// --duration-ms D [--warmup-ms W] [--path /x]`; prints the OpenLoopResult as one line of JSON on stdout, or the
-// error on stderr with exit code 1 (2 for bad arguments).
+// --duration-ms D [--warmup-ms W] [--path /x]`; prints the OpenLoopResult as one line of JSON on
+// stdout, or the error on stderr with exit code 1 (2 for bad arguments).
 
 import { parseArgs } from 'node:util';
 import { runOpenLoop } from './generator.ts';
