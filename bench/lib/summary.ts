@@ -197,17 +197,22 @@ function larger(subject: unknown, when: string, field: string): number | undefin
 
 function footprint(r: unknown): Cells {
   const subjects = get(r, 'subjects');
-  const haproxy = Array.isArray(subjects)
-    ? (subjects as unknown[]).find((s) => get(s, 'subject') === 'haproxy')
-    : undefined;
+  const subject = (name: string): unknown =>
+    Array.isArray(subjects) ? (subjects as unknown[]).find((s) => get(s, 'subject') === name) : undefined;
+  const haproxy = subject('haproxy');
+  const nodemesh = subject('nodemesh (compiled)');
   const compiled = get(r, 'goals.nodemesh (compiled)');
   const worst = (k: string): number | undefined => num(compiled, `${k}.worst`);
   const mets = ['idleUssMb', 'idleRssMb', 'loadUssMb', 'loadRssMb'].map((k) => get(compiled, `${k}.met`));
   const all = mets.every((m) => typeof m === 'boolean') ? mets.every((m) => m === true) : undefined;
+  // The proxy that holds the 10,000 idle client connections (the client side).
+  const held = (s: unknown): string =>
+    `10,000 idle connections ${fmt(num(s, 'connections.held.client.rssMb'), 1)} / ${fmt(num(s, 'connections.held.client.ussMb'), 1)} (${fmt(num(s, 'connections.clientUssKbPerConnection'), 2)} KB each)`;
   return {
-    measures: 'MB per proxy (worst side), idle and under load: RSS / USS',
-    nodemesh: `idle ${fmt(worst('idleRssMb'), 1)} / ${fmt(worst('idleUssMb'), 1)}; load ${fmt(worst('loadRssMb'), 1)} / ${fmt(worst('loadUssMb'), 1)}`,
-    haproxy: `idle ${fmt(larger(haproxy, 'idle', 'rssMb'), 1)} / ${fmt(larger(haproxy, 'idle', 'ussMb'), 1)}; load ${fmt(larger(haproxy, 'underLoad', 'rssMb'), 1)} / ${fmt(larger(haproxy, 'underLoad', 'ussMb'), 1)}`,
+    measures:
+      'MB per proxy, RSS / USS: idle and under load (the worse side), and the client side holding 10,000 idle connections',
+    nodemesh: `idle ${fmt(worst('idleRssMb'), 1)} / ${fmt(worst('idleUssMb'), 1)}; load ${fmt(worst('loadRssMb'), 1)} / ${fmt(worst('loadUssMb'), 1)}; ${held(nodemesh)}`,
+    haproxy: `idle ${fmt(larger(haproxy, 'idle', 'rssMb'), 1)} / ${fmt(larger(haproxy, 'idle', 'ussMb'), 1)}; load ${fmt(larger(haproxy, 'underLoad', 'rssMb'), 1)} / ${fmt(larger(haproxy, 'underLoad', 'ussMb'), 1)}; ${held(haproxy)}`,
     direct: '–',
     ratio: '–',
     goal: `idle ≤ ${fmt(num(compiled, 'idleRssMb.goal'), 0)} / ${fmt(num(compiled, 'idleUssMb.goal'), 0)}; load ≤ ${fmt(num(compiled, 'loadRssMb.goal'), 0)} / ${fmt(num(compiled, 'loadUssMb.goal'), 0)}`,
