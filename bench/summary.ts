@@ -3,6 +3,7 @@
 // without running anything. `npm run bench` does the same after its scenarios.
 
 import { readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
 import { replaceSummaryBlock, summaryMarkdown, summaryRows, type ResultsFile } from './lib/summary.ts';
@@ -16,14 +17,14 @@ export async function writeSummary(resultsDir = RESULTS, docPath = DOC): Promise
   for (const name of (await readdir(resultsDir)).filter((n) => n.endsWith('.json')).sort()) {
     const scenario = name.slice(0, -'.json'.length);
     try {
-      files.set(scenario, JSON.parse(await readFile(`${resultsDir}/${name}`, 'utf8')) as ResultsFile);
+      files.set(scenario, JSON.parse(await readFile(path.join(resultsDir, name), 'utf8')) as ResultsFile);
     } catch (err) {
       files.set(scenario, { error: (err as Error).message });
     }
   }
   const table = summaryMarkdown(summaryRows(files));
   await writeFile(
-    `${resultsDir}/summary.md`,
+    path.join(resultsDir, 'summary.md'),
     `# Benchmark summary\n\nThe headline figure of every scenario in bench/results/, each from its own run (see the last column); written by \`npm run bench\` and \`npm run bench:summary\`.\n\n${table}`,
   );
   // Formatted as `npm run lint` checks the docs (the table's columns aligned).

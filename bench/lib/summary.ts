@@ -105,6 +105,17 @@ function measuredOf(file: ResultsFile): string {
 
 type Cells = Omit<SummaryRow, 'scenario' | 'measured'>;
 
+/** Every cell a dash: the base of rows whose scenario has no reference, ratio or goal. */
+const EMPTY: Cells = {
+  measures: '–',
+  nodemesh: '–',
+  haproxy: '–',
+  direct: '–',
+  ratio: '–',
+  goal: '–',
+  verdict: '–',
+};
+
 function proxyHop(r: unknown): Cells {
   const s = get(r, 'summary');
   const rps = (c: string): string => fmt(num(configOf(s, c), 'requestsPerSecond.median'), 0, ' req/s');
@@ -147,11 +158,11 @@ function pairLatency(r: unknown): Cells {
   const leadIn = num(r, 'leadInS');
   const met = get(r, 'goals.addedP99Ms.met');
   return {
+    ...EMPTY,
     measures: `latency added at ${fmt(num(r, 'rate'), 0)} requests/s, evenly spaced (p99; p99.9)${leadIn === undefined ? '' : `, after a ${leadIn} s lead-in`}`,
     nodemesh: `${plus(spread(r, 'added.nodemeshPair.p99Ms', 2, ' ms'))}; ${plus(spread(r, 'added.nodemeshPair.p999Ms', 2))}`,
     haproxy: `${plus(spread(r, 'added.haproxyPair.p99Ms', 2, ' ms'))}; ${plus(spread(r, 'added.haproxyPair.p999Ms', 2))}`,
     direct: `p99 ${fmt(num(configOf(s, 'direct'), 'p99Ms.median'), 2, ' ms')}`,
-    ratio: '–',
     goal: `p99 added ≤ ${num(r, 'goals.addedP99Ms.goal') ?? 1.5} ms`,
     verdict: verdict(typeof met === 'boolean' ? met : undefined),
   };
@@ -161,13 +172,12 @@ function pairChurn(r: unknown): Cells {
   const s = get(r, 'edge.summary');
   const rps = (c: string): string => fmt(num(configOf(s, c), 'requestsPerSecond.median'), 0, ' req/s');
   return {
+    ...EMPTY,
     measures: 'a new client connection per request through the pair; mTLS accepts',
     nodemesh: rps('nodemesh-pair'),
     haproxy: rps('haproxy-pair'),
     direct: rps('direct'),
     ratio: `${spread(r, 'edge.throughputVsHaproxyPair', 2, '×')}; CPU per mTLS accept ${spread(r, 'mtlsAccept.cpuPerConnectionVsHaproxy', 2, '×')}`,
-    goal: '–',
-    verdict: '–',
   };
 }
 
@@ -177,13 +187,12 @@ function pairLarge(r: unknown): Cells {
   const t = get(r, 'throughput');
   const mib = (c: string): string => fmt(num(configOf(t, c), 'mibPerSecond.median'), 0, ' MiB/s');
   return {
+    ...EMPTY,
     measures: `${fmt(mibOf(num(r, 'bodyBytes')), 0)} MiB responses through the pair`,
     nodemesh: mib('nodemesh-pair'),
     haproxy: mib('haproxy-pair'),
     direct: mib('direct'),
     ratio: spread(r, 'ratios.throughputVsHaproxyPair', 2, '×'),
-    goal: '–',
-    verdict: '–',
   };
 }
 
@@ -209,12 +218,11 @@ function footprint(r: unknown): Cells {
   const held = (s: unknown): string =>
     `10,000 idle connections ${fmt(num(s, 'connections.held.client.rssMb'), 1)} / ${fmt(num(s, 'connections.held.client.ussMb'), 1)} (${fmt(num(s, 'connections.clientUssKbPerConnection'), 2)} KB each)`;
   return {
+    ...EMPTY,
     measures:
       'MB per proxy, RSS / USS: idle and under load (the worse side), and the client side holding 10,000 idle connections',
     nodemesh: `idle ${fmt(worst('idleRssMb'), 1)} / ${fmt(worst('idleUssMb'), 1)}; load ${fmt(worst('loadRssMb'), 1)} / ${fmt(worst('loadUssMb'), 1)}; ${held(nodemesh)}`,
     haproxy: `idle ${fmt(larger(haproxy, 'idle', 'rssMb'), 1)} / ${fmt(larger(haproxy, 'idle', 'ussMb'), 1)}; load ${fmt(larger(haproxy, 'underLoad', 'rssMb'), 1)} / ${fmt(larger(haproxy, 'underLoad', 'ussMb'), 1)}; ${held(haproxy)}`,
-    direct: '–',
-    ratio: '–',
     goal: `idle ≤ ${fmt(num(compiled, 'idleRssMb.goal'), 0)} / ${fmt(num(compiled, 'idleUssMb.goal'), 0)}; load ≤ ${fmt(num(compiled, 'loadRssMb.goal'), 0)} / ${fmt(num(compiled, 'loadUssMb.goal'), 0)}`,
     verdict: verdict(all),
   };
@@ -222,13 +230,9 @@ function footprint(r: unknown): Cells {
 
 function identity(r: unknown): Cells {
   return {
+    ...EMPTY,
     measures: 'Certify on one core, 50 clients',
     nodemesh: `${fmt(num(r, 'certificatesPerSecond'), 0)} certificates/s, p99 ${fmt(num(r, 'latency.p99Ms'), 1, ' ms')}, ${fmt(num(r, 'serverCpuMsPerCertificate'), 2, ' ms')} CPU each`,
-    haproxy: '–',
-    direct: '–',
-    ratio: '–',
-    goal: '–',
-    verdict: '–',
   };
 }
 
@@ -240,11 +244,9 @@ function destination(r: unknown): Cells {
   const complete = num(r, 'changesIncomplete') === 0;
   const known = p99 !== undefined && rss !== undefined && p99Goal !== undefined && rssGoal !== undefined;
   return {
+    ...EMPTY,
     measures: `endpoint changes fanned out to ${fmt(num(r, 'streams'), 0)} streams (${fmt(num(r, 'endpoints'), 0)} endpoints)`,
     nodemesh: `p99 ${fmt(p99, 1, ' ms')}, ${fmt(num(r, 'controllerCpuMsPerChange'), 2, ' ms')} CPU per change, ${fmt(rss, 1, ' MB')} peak RSS`,
-    haproxy: '–',
-    direct: '–',
-    ratio: '–',
     goal: p99Goal === undefined || rssGoal === undefined ? '–' : `p99 < ${p99Goal} ms; peak RSS < ${rssGoal} MB`,
     verdict: verdict(known ? complete && p99 < p99Goal && rss < rssGoal : undefined),
   };
@@ -256,27 +258,20 @@ function balancer(r: unknown): Cells {
     return v === undefined ? undefined : v * 100;
   };
   return {
+    ...EMPTY,
     measures: 'five endpoints, one 50× slower: p99, and the share of requests the slow one got',
     nodemesh: `P2C ${fmt(num(r, 'slowEndpoint.strategies.p2c.p99Ms'), 1, ' ms')}, ${fmt(share('p2c'), 1, ' %')}; round robin ${fmt(num(r, 'slowEndpoint.strategies.round-robin.p99Ms'), 1, ' ms')}, ${fmt(share('round-robin'), 1, ' %')}`,
-    haproxy: '–',
-    direct: '–',
-    ratio: '–',
-    goal: '–',
-    verdict: '–',
   };
 }
 
 function soak(r: unknown): Cells {
   const processes = get(r, 'processes');
   const slopes = Array.isArray(processes) ? processes.map((p) => num(p, 'rssSlopeMbPerMin') ?? 0) : [];
+  const durationS = num(r, 'durationS');
   return {
-    measures: `the local mesh for ${fmt((num(r, 'durationS') ?? 0) / 60, 0)} min under traffic, renewals, rotation, churn`,
+    ...EMPTY,
+    measures: `the local mesh for ${fmt(durationS === undefined ? undefined : durationS / 60, 0)} min under traffic, renewals, rotation, churn`,
     nodemesh: `largest RSS slope ${fmt(slopes.length === 0 ? undefined : Math.max(...slopes), 2, ' MB/min')}`,
-    haproxy: '–',
-    direct: '–',
-    ratio: '–',
-    goal: '–',
-    verdict: '–',
   };
 }
 
@@ -296,16 +291,6 @@ const EXTRACT: Readonly<Record<string, (r: unknown) => Cells>> = {
   destination,
   balancer,
   soak,
-};
-
-const EMPTY: Cells = {
-  measures: '–',
-  nodemesh: '–',
-  haproxy: '–',
-  direct: '–',
-  ratio: '–',
-  goal: '–',
-  verdict: '–',
 };
 
 /** One row per results file, known scenarios first in ORDER. */
