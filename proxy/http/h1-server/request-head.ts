@@ -13,6 +13,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { isToken, trimEnd, trimStart } from '../h1-scan.ts';
 import { HOP_BY_HOP } from '../headers.ts';
+import { knownMethod, knownName } from './known-names.ts';
 
 export class H1RequestError extends Error {
   /** Stable code, e.g. HPE_INVALID_TRANSFER_ENCODING. */
@@ -88,7 +89,7 @@ export function parseRequestHead(text: string, limits: HeadLimits): RequestHead 
     throw bad('the request line is not "METHOD target HTTP/1.x"', 'HPE_INVALID_METHOD');
   }
   if (!isToken(text, 0, sp1)) throw bad('the method is not a token', 'HPE_INVALID_METHOD');
-  const method = text.slice(0, sp1);
+  const method = knownMethod(text, sp1) ?? text.slice(0, sp1);
   if (sp2 === sp1 + 1 || hasTargetControl(text, sp1 + 1, sp2)) {
     throw bad('the request target is empty or has spaces or controls', 'HPE_INVALID_URL');
   }
@@ -130,7 +131,7 @@ export function parseRequestHead(text: string, limits: HeadLimits): RequestHead 
       );
     }
     const value = text.slice(vs, ve);
-    const name = text.slice(start, colon).toLowerCase();
+    const name = knownName(text, start, colon) ?? text.slice(start, colon).toLowerCase();
     if (plain && HOP_BY_HOP.has(name)) plain = false;
     switch (name) {
       case 'content-length':
