@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { performance } from 'node:perf_hooks';
 import {
   createHttpMetrics,
   createRegistry,
@@ -133,5 +134,26 @@ describe('endpointMetricsLayer', () => {
     await assert.rejects(result!, /refused at once/);
     const parsed = parsePrometheusText(await registry.metrics());
     assert.equal(sumSamples(parsed, 'response_total', { classification: 'failure', error: 'connect-failed' }), 1);
+  });
+
+  test("the latency starts at the request's arrival while the stack's first run lasts, else at the attempt", async () => {
+    const registry = createRegistry({ component: 'proxy', version: '0', collectDefaults: false });
+    const service = endpointMetricsLayer(createHttpMetrics(registry))(async (): Promise<HttpOutcome> =>
+      Promise.resolve({ status: 200, grpcStatus: undefined, committed: true }),
+    );
+    const c = conn('outbound', { tls: 'disabled' });
+    // Arrived 400 ms ago, still in the edge's synchronous call: the clock is not read again.
+    const early = request(c, { host: '10.0.0.4', port: 80 }, 'early:80');
+    early.state.syncStartedAt = performance.now() - 400;
+    await service(early);
+    // A later attempt (a retry, after discovery): the edge cleared it, the layer reads the clock.
+    const late = request(c, { host: '10.0.0.4', port: 80 }, 'late:80');
+    late.state.syncStartedAt = undefined;
+    await service(late);
+    const parsed = parsePrometheusText(await registry.metrics());
+    const earlySum = sumSamples(parsed, 'response_latency_ms_sum', { authority: 'early:80' });
+    const lateSum = sumSamples(parsed, 'response_latency_ms_sum', { authority: 'late:80' });
+    assert.ok(earlySum >= 400, `latency from the arrival: ${earlySum} ms`);
+    assert.ok(lateSum < 400, `latency from the attempt: ${lateSum} ms`);
   });
 });

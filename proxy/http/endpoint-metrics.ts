@@ -13,7 +13,14 @@ import { classifyDefault } from './classify.ts';
 import { EndpointMetricCache } from './endpoint-metric-cache.ts';
 import { ProxyError } from './proxy-error.ts';
 import { failureOutcome } from './response-memo.ts';
-import { callInner, formatEndpoint, type EndpointRequest, type HttpLayer, type HttpOutcome } from './stack.ts';
+import {
+  callInner,
+  formatEndpoint,
+  layerStart,
+  type EndpointRequest,
+  type HttpLayer,
+  type HttpOutcome,
+} from './stack.ts';
 import { performance } from 'node:perf_hooks';
 
 export function endpointMetricsLayer(metrics: HttpMetrics): HttpLayer<EndpointRequest> {
@@ -24,7 +31,7 @@ export function endpointMetricsLayer(metrics: HttpMetrics): HttpLayer<EndpointRe
     const series = cache.series(req);
     series.request.inc();
     req.state.attemptsRecorded++;
-    const started = performance.now();
+    const started = layerStart(req.state);
     return callInner(inner, req).then(
       (outcome: HttpOutcome) => {
         const end = cache.response(series, {

@@ -140,13 +140,13 @@ export class HttpProxy {
    * only a failure needs a continuation.
    */
   #onH1(req: H1ServerRequest, res: H1ServerResponse): void {
+    const started = performance.now();
     const grpc = isGrpc(req.headers['content-type']);
-    const request = this.#request(contextOf(req.socket), { kind: 'h1', req, res }, req, req.headers, grpc);
+    const request = this.#request(contextOf(req.socket), { kind: 'h1', req, res }, req, req.headers, grpc, started);
     if (request instanceof ProxyError) {
-      this.#failed(request, respondH1Error(res, request, grpc), grpc, performance.now());
+      this.#failed(request, respondH1Error(res, request, grpc), grpc, started);
       return;
     }
-    const started = performance.now();
     const fail = (err: unknown): void => this.#failed(request, respondH1Error(res, err, grpc), grpc, started, err);
     this.#serve(request, fail);
   }
@@ -157,21 +157,25 @@ export class HttpProxy {
     try {
       served = this.#opts.service(request);
     } catch (err) {
+      request.state.syncStartedAt = undefined;
       fail(err);
       return;
     }
+    // The stack's synchronous run is over: layers that start later read the clock (stack.ts).
+    request.state.syncStartedAt = undefined;
     served.then(undefined, fail);
   }
 
   async #onUpgrade(req: H1ServerRequest, socket: Duplex, head: Buffer): Promise<void> {
+    const started = performance.now();
     const request = this.#request(
       contextOf(req.socket),
       { kind: 'upgrade', req, socket, head },
       req,
       req.headers,
       false,
+      undefined,
     );
-    const started = performance.now();
     try {
       if (request instanceof ProxyError) throw request;
       await this.#opts.service(request);
@@ -191,8 +195,8 @@ export class HttpProxy {
     const headers = stream.headers;
     const grpc = isGrpc(headers['content-type']);
     const conn = contextOf(connection.socket);
-    const request = this.#request(conn, { kind: 'h2', stream }, undefined, headers, grpc);
     const started = performance.now();
+    const request = this.#request(conn, { kind: 'h2', stream }, undefined, headers, grpc, started);
     if (request instanceof ProxyError) {
       this.#failed(request, respondH2Error(stream, request, grpc), grpc, started);
       return;
@@ -207,6 +211,8 @@ export class HttpProxy {
     h1: H1ServerRequest | undefined,
     headers: IncomingHttpHeaders,
     grpc: boolean,
+    /** When the request arrived, for layers of the stack's synchronous run (RequestState). */
+    syncStartedAt: number | undefined,
   ): HttpRequest | ProxyError {
     if (conn === undefined) return new ProxyError('no-target', 'connection has no context');
     let method: string;
@@ -234,7 +240,7 @@ export class HttpProxy {
       grpc,
       addHeaders: this.#opts.requestHeaders?.(conn),
       dropHeaders: this.#opts.dropRequestHeaders,
-      state: { attemptsRecorded: 0 },
+      state: { attemptsRecorded: 0, syncStartedAt },
     };
   }
 

@@ -20,6 +20,7 @@ import type { H1ServerRequest, H1ServerResponse } from './h1-server/server.ts';
 import type { H2ServerExchange } from './h2-server-exchange.ts';
 import type { MeshTarget } from '../mesh/mesh-connector.ts';
 import type { HeaderEdit } from './header-edit.ts';
+import { performance } from 'node:perf_hooks';
 
 export interface Endpoint {
   readonly host: string;
@@ -49,6 +50,18 @@ export type HeadVerdict = 'commit' | 'discard';
 export interface RequestState {
   /** Attempts whose outcome some layer recorded in request_total/response_total. */
   attemptsRecorded: number;
+  /**
+   * performance.now() when the request reached the stack, set only while the stack's first,
+   * synchronous run lasts (the edge clears it when the service returns its promise). A layer that
+   * starts a latency there takes it instead of reading the clock again (~40 ns a reading); one that
+   * runs later (after discovery, a queue, a retry's backoff) finds it undefined and reads the clock.
+   */
+  syncStartedAt?: number | undefined;
+}
+
+/** When a latency measured by a layer starts: the request's arrival if still in its first run. */
+export function layerStart(state: RequestState): number {
+  return state.syncStartedAt ?? performance.now();
 }
 
 export interface HttpRequest {

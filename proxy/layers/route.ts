@@ -14,6 +14,7 @@ import { ProxyError } from '../http/proxy-error.ts';
 import { failureOutcome } from '../http/response-memo.ts';
 import {
   callInner,
+  layerStart,
   rejection,
   type HttpLayer,
   type HttpOutcome,
@@ -66,7 +67,7 @@ async function routeRequest<R extends ProfiledRequest>(
   const series = cache.route(req.logical.name, route?.name);
   const labels = series.labels;
   series.request.inc();
-  const started = performance.now();
+  const started = layerStart(req.state);
   const timeoutMs = route?.timeoutMs;
   let timer: NodeJS.Timeout | undefined;
   let signal = req.signal;

@@ -9,10 +9,11 @@
 // code. A client that ends its side while a request is in flight aborts it (as node:http does): the
 // response gets 'close' with `destroyed`. Deadlines are checked by the server's sweep (check()):
 // the head must arrive within headersTimeoutMs of its first byte, an idle keep-alive connection
-// is closed after keepAliveTimeoutMs, and a body must not go bodyIdleTimeoutMs without a byte
-// (while the proxy is not holding it back): then 408 (BODY_TIMEOUT) and the connection closes. A
-// connection whose last response cannot be flushed, or whose dropped body stalls, is closed after
-// the keep-alive or body deadline.
+// is closed after keepAliveTimeoutMs (counted from the first sweep that finds it idle, so up to one
+// sweep period late: the clock is not read per request for it), and a body must not go
+// bodyIdleTimeoutMs without a byte (while the proxy is not holding it back): then 408
+// (BODY_TIMEOUT) and the connection closes. A connection whose last response cannot be flushed, or
+// whose dropped body stalls, is closed after the keep-alive or body deadline.
 
 import type { Socket } from 'node:net';
 import { isShared, readShared, releaseShared } from '../../transport/shared-read.ts';
@@ -49,6 +50,9 @@ export interface ConnectionOwner {
 }
 
 type State = 'head' | 'body' | 'wait' | 'closing' | 'gone';
+
+/** #since of a connection idle since a response ended, until the next sweep stamps it. */
+const UNSTAMPED = -1;
 
 /** Pipelined bytes buffered while a response is in flight before the socket is paused. */
 const MAX_PIPELINED = 64 * 1024;
@@ -98,7 +102,10 @@ export class H1ServerConnection implements ResponseOwner {
     const limits = this.#owner.limits;
     switch (this.#state) {
       case 'head':
-        if (this.#buf !== undefined) {
+        if (this.#since === UNSTAMPED) {
+          // Back to reading heads since a response ended (#next): the deadline counts from here.
+          this.#since = now;
+        } else if (this.#buf !== undefined) {
           if (now - this.#since > limits.headersTimeoutMs) {
             this.#refuse(new H1RequestError('ERR_HTTP_REQUEST_TIMEOUT', 408, 'request head timed out'));
           }
@@ -146,7 +153,8 @@ export class H1ServerConnection implements ResponseOwner {
     this.#decoder = undefined;
     this.#discardBody = false;
     this.#state = 'head';
-    this.#since = performance.now();
+    // Not the clock (~40 ns, once per request): the next sweep stamps the idle time (check()).
+    this.#since = UNSTAMPED;
     if (this.socket.isPaused()) this.socket.resume();
     if (this.#buf !== undefined) this.#pump();
   }
