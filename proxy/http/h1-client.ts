@@ -16,6 +16,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { H1ResponseParser, type H1ResponseHead, type H1ResponseSink } from './h1-response-parser.ts';
 import { SHARED_READ } from '../transport/shared-read.ts';
+import { BatchedWriter } from '../transport/write-batch.ts';
 import { Buffer } from 'node:buffer';
 
 /** One request/response on a connection, as seen by the connection. */
@@ -30,6 +31,8 @@ const MAX_IDLE_PER_KEY = 256;
 
 export class H1Connection implements H1ResponseSink {
   readonly socket: Socket;
+  /** The socket's writes held to the end of the poll phase (transport/write-batch.ts). */
+  readonly out: BatchedWriter;
   readonly key: string;
   connected = false;
   readonly #pool: H1Pool;
@@ -42,6 +45,7 @@ export class H1Connection implements H1ResponseSink {
   constructor(socket: Socket, key: string, pool: H1Pool, connectTimeoutMs: number, sharedRead = false) {
     this.#shared = sharedRead;
     this.socket = socket;
+    this.out = new BatchedWriter(socket);
     this.key = key;
     this.#pool = pool;
     this.#parser = new H1ResponseParser(this);

@@ -368,8 +368,9 @@ class Forward implements H1Exchange {
       signal.addEventListener('abort', this.#onAbort, { once: true });
     }
     const socket = this.#conn.socket;
-    if (typeof head === 'string') socket.write(head, 'latin1');
-    else socket.write(head);
+    // Sent with the other writes of this poll phase (transport/write-batch.ts); a body follows it.
+    if (typeof head === 'string') this.#conn.out.write(head, 'latin1');
+    else this.#conn.out.write(head);
     if (mode === 'none') {
       this.#requestDone = true;
       return;

@@ -3,6 +3,7 @@ import { connect, createServer, type Socket } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { H1ServerResponse } from './h1-server/server-response.ts';
 import { h1Sink } from './response-sink.ts';
+import { BatchedWriter } from '../transport/write-batch.ts';
 
 /** A server whose every connection gets one H1ServerResponse, handed to `use`. */
 async function withResponse(
@@ -12,7 +13,7 @@ async function withResponse(
   const server = createServer((socket) => {
     sockets.add(socket);
     const res = new H1ServerResponse(
-      { socket, draining: () => false, responseEnded: () => undefined },
+      { socket, out: new BatchedWriter(socket), draining: () => false, responseEnded: () => undefined },
       'GET',
       false,
       true,

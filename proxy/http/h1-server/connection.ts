@@ -17,6 +17,7 @@
 
 import type { Socket } from 'node:net';
 import { isShared, readShared, releaseShared } from '../../transport/shared-read.ts';
+import { BatchedWriter } from '../../transport/write-batch.ts';
 import { headEnd } from '../h1-scan.ts';
 import { BodyDecoder } from './body-decoder.ts';
 import { H1RequestError, parseRequestHead } from './request-head.ts';
@@ -59,6 +60,7 @@ const MAX_PIPELINED = 64 * 1024;
 
 export class H1ServerConnection implements ResponseOwner {
   readonly socket: Socket;
+  readonly out: BatchedWriter;
   readonly #owner: ConnectionOwner;
   #state: State = 'head';
   /** Bytes read and not yet parsed. */
@@ -78,6 +80,7 @@ export class H1ServerConnection implements ResponseOwner {
 
   constructor(socket: Socket, owner: ConnectionOwner) {
     this.socket = socket;
+    this.out = new BatchedWriter(socket);
     this.#owner = owner;
     socket.setNoDelay?.(true);
     // Reads land in the shared buffer (transport/shared-read.ts): what outlives #onData is copied.

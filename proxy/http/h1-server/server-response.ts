@@ -10,19 +10,23 @@
 // the socket can take more, 'finish' once the response has been flushed, and 'close' after finish
 // or when the connection goes away first (then `destroyed` is true); both are emitted on a later
 // tick than the end() that flushed the response. The forwarder's one close listener is a hook
-// (onClose/offClose) rather than an event listener, and a response whose last write went straight
-// to the kernel with no listener and no callback waiting is finished at once, without a tick and
-// without events (nobody listened).
+// (onClose/offClose) rather than an event listener, and a small response ended with no listener
+// and no callback waiting is handed to the socket's batched writer (sent at the end of this poll
+// phase, transport/write-batch.ts) and finished at once, without a tick and without events (nobody
+// listened).
 
 import { EventEmitter } from 'node:events';
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import { nodeHttp } from '../../../src/net/index.ts';
 import { Buffer } from 'node:buffer';
+import type { BatchedWriter } from '../../transport/write-batch.ts';
 
 /** What the response needs from its connection. */
 export interface ResponseOwner {
   readonly socket: Socket;
+  /** The socket's writes held to the end of the poll phase (transport/write-batch.ts). */
+  readonly out: BatchedWriter;
   /** The proxy is draining: the connection closes after this response. */
   draining(): boolean;
   /** end() was called: the connection may go on with the next request (or close). */
@@ -291,14 +295,13 @@ export class H1ServerResponse extends EventEmitter {
       chunk.copy(out, head.length);
       this.#pendingHead = undefined;
       if (callback === undefined && !this.#watched()) {
-        // Nobody waits for the flush: no write callback (which costs a tick). If the kernel took
-        // it all at once the response is finished now; else the zero-length write that follows
-        // calls back once it is flushed.
-        // (A socket destroyed but not yet closed took nothing: its close marks this destroyed.)
-        socket.write(out);
+        // Nobody waits for the flush: no write callback (which costs a tick), and the write goes
+        // out with the others of this poll phase (write-batch.ts). Handed to the socket, the
+        // response is finished. (A socket destroyed but not yet closed took nothing: its close
+        // marks this destroyed.)
+        this.#owner.out.write(out);
         if (socket.destroyed) return this.#ended();
-        if (socket.writableLength === 0) this.writableFinished = true;
-        else socket.write('', 'latin1', done);
+        this.writableFinished = true;
       } else socket.write(out, done);
       return this.#ended();
     }
