@@ -31,7 +31,7 @@ const MAX_IDLE_PER_KEY = 256;
 
 export class H1Connection implements H1ResponseSink {
   readonly socket: Socket;
-  /** The socket's writes held to the end of the poll phase (transport/write-batch.ts). */
+  /** The socket's writes, held to the end of the poll phase under load (transport/write-batch.ts). */
   readonly out: BatchedWriter;
   readonly key: string;
   connected = false;

@@ -368,7 +368,7 @@ class Forward implements H1Exchange {
       signal.addEventListener('abort', this.#onAbort, { once: true });
     }
     const socket = this.#conn.socket;
-    // Sent with the other writes of this poll phase (transport/write-batch.ts); a body follows it.
+    // Under load, sent with the other writes of this poll phase (transport/write-batch.ts).
     if (typeof head === 'string') this.#conn.out.write(head, 'latin1');
     else this.#conn.out.write(head);
     if (mode === 'none') {

@@ -11,9 +11,9 @@
 // or when the connection goes away first (then `destroyed` is true); both are emitted on a later
 // tick than the end() that flushed the response. The forwarder's one close listener is a hook
 // (onClose/offClose) rather than an event listener, and a small response ended with no listener
-// and no callback waiting is handed to the socket's batched writer (sent at the end of this poll
-// phase, transport/write-batch.ts) and finished at once, without a tick and without events (nobody
-// listened).
+// and no callback waiting is handed to the socket's batched writer (sent at once, or under load at
+// the end of this poll phase: transport/write-batch.ts) and finished at once, without a tick and
+// without events (nobody listened).
 
 import { EventEmitter } from 'node:events';
 import type { OutgoingHttpHeaders } from 'node:http';
@@ -25,7 +25,7 @@ import type { BatchedWriter } from '../../transport/write-batch.ts';
 /** What the response needs from its connection. */
 export interface ResponseOwner {
   readonly socket: Socket;
-  /** The socket's writes held to the end of the poll phase (transport/write-batch.ts). */
+  /** The socket's writes, held to the end of the poll phase under load (transport/write-batch.ts). */
   readonly out: BatchedWriter;
   /** The proxy is draining: the connection closes after this response. */
   draining(): boolean;
@@ -295,10 +295,10 @@ export class H1ServerResponse extends EventEmitter {
       chunk.copy(out, head.length);
       this.#pendingHead = undefined;
       if (callback === undefined && !this.#watched()) {
-        // Nobody waits for the flush: no write callback (which costs a tick), and the write goes
-        // out with the others of this poll phase (write-batch.ts). Handed to the socket, the
-        // response is finished. (A socket destroyed but not yet closed took nothing: its close
-        // marks this destroyed.)
+        // Nobody waits for the flush: no write callback (which costs a tick), and under load the
+        // write goes out with the others of this poll phase (write-batch.ts). Handed to the
+        // socket, the response is finished. (A socket destroyed but not yet closed took nothing:
+        // its close marks this destroyed.)
         this.#owner.out.write(out);
         if (socket.destroyed) return this.#ended();
         this.writableFinished = true;
