@@ -408,6 +408,64 @@ describe('nodemesh proxy (HTTP on loopback)', () => {
     }
   });
 
+  test('many clients at once, each pipelining: every response reaches its own client, in order', async () => {
+    // 48 connections that each send 8 requests in one write: the proxy answers them one at a time,
+    // and under this load holds its writes to the end of each poll phase (write-batch.ts), so
+    // several responses queue on one corked socket and many sockets flush together.
+    const connections = 48;
+    const perConnection = 8;
+    const authority = `127.0.0.1:${h1.port}`;
+    const [host, port] = outbound.split(':') as [string, string];
+    const exchange = async (c: number): Promise<string[]> => {
+      let wire = '';
+      for (let r = 0; r < perConnection; r++) {
+        const path = `/c${c}/r${r}`;
+        if (r % 3 === 1) {
+          const body = `body-${c}-${r}`;
+          wire += `POST ${path} HTTP/1.1\r\nHost: ${authority}\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+        } else wire += `GET ${path} HTTP/1.1\r\nHost: ${authority}\r\n\r\n`;
+      }
+      const socket = connectTcp(Number(port), host);
+      socket.setEncoding('latin1');
+      let data = '';
+      const urls: string[] = [];
+      const done = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => socket.destroy(new Error(`connection ${c}: ${urls.length} responses`)), 20_000);
+        socket.on('error', reject);
+        socket.on('close', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        socket.on('data', (d: string) => {
+          data += d;
+          try {
+            // Whole responses (the echo answers chunked).
+            for (let next = nextResponse(data); next !== undefined; next = nextResponse(data)) {
+              assert.match(next.head, /^HTTP\/1\.1 200 /);
+              const echo = JSON.parse(next.body) as { url: string; bodyBytes: number };
+              urls.push(`${echo.url} ${echo.bodyBytes}`);
+              data = data.slice(next.consumed);
+              if (urls.length === perConnection) socket.end();
+            }
+          } catch (err) {
+            socket.destroy(err as Error);
+          }
+        });
+      });
+      socket.write(wire);
+      await done;
+      return urls;
+    };
+    const results = await Promise.all(Array.from({ length: connections }, (_, c) => exchange(c)));
+    for (let c = 0; c < connections; c++) {
+      const expected = Array.from(
+        { length: perConnection },
+        (_, r) => `/c${c}/r${r} ${r % 3 === 1 ? `body-${c}-${r}`.length : 0}`,
+      );
+      assert.deepEqual(results[c], expected, `connection ${c}`);
+    }
+  });
+
   test('streams 100 MB up and down without buffering them', async () => {
     const port = Number(outbound.split(':')[1]);
     const upload = (size: number) =>
@@ -488,6 +546,37 @@ describe('nodemesh proxy (HTTP on loopback)', () => {
     assert.match(proxy.output(), /"msg":"proxy stopped"/);
   });
 });
+
+/**
+ * The first whole response in `data` (a keep-alive stream of HTTP/1.1 responses, each framed by
+ * Content-Length or chunked): its head, its body, and how many characters it took; undefined when
+ * it has not all arrived.
+ */
+function nextResponse(data: string): { head: string; body: string; consumed: number } | undefined {
+  const end = data.indexOf('\r\n\r\n');
+  if (end < 0) return undefined;
+  const head = data.slice(0, end);
+  let pos = end + 4;
+  const length = /\r\ncontent-length: *(\d+)/i.exec(head)?.[1];
+  if (length !== undefined) {
+    const n = Number(length);
+    return data.length < pos + n ? undefined : { head, body: data.slice(pos, pos + n), consumed: pos + n };
+  }
+  assert.match(head, /\r\ntransfer-encoding: *chunked/i);
+  let body = '';
+  for (;;) {
+    const lineEnd = data.indexOf('\r\n', pos);
+    if (lineEnd < 0) return undefined;
+    const size = parseInt(data.slice(pos, lineEnd), 16);
+    if (data.length < lineEnd + 2 + size + 2) return undefined;
+    if (size === 0) {
+      // No trailers from this upstream: the last chunk's CRLF ends the response.
+      return { head, body, consumed: lineEnd + 4 };
+    }
+    body += data.slice(lineEnd + 2, lineEnd + 2 + size);
+    pos = lineEnd + 2 + size + 2;
+  }
+}
 
 function peakRssMb(daemon: Daemon): number {
   const status = readFileSync(`/proc/${daemon.proc.pid}/status`, 'utf8');
