@@ -116,19 +116,27 @@ const EMPTY: Cells = {
   verdict: '–',
 };
 
+/** A configuration's median requests/s from a scenario's summary, formatted. */
+function rpsOf(summary: unknown, config: string): string {
+  return fmt(num(configOf(summary, config), 'requestsPerSecond.median'), 0, ' req/s');
+}
+
+/** A configuration's median proxy CPU per request from a scenario's summary, formatted. */
+function cpuOf(summary: unknown, config: string): string {
+  return fmt(num(configOf(summary, config), 'proxyCpuUsPerRequest.median'), 1, ' µs/req');
+}
+
 function proxyHop(r: unknown): Cells {
   const s = get(r, 'summary');
-  const rps = (c: string): string => fmt(num(configOf(s, c), 'requestsPerSecond.median'), 0, ' req/s');
-  const cpu = (c: string): string => fmt(num(configOf(s, c), 'proxyCpuUsPerRequest.median'), 1, ' µs/req');
   const t = num(r, 'ratios.throughputVsHaproxy.median');
   const c = num(r, 'ratios.cpuPerRequestVsHaproxy.median');
   const tGoal = num(r, 'goals.throughputVsHaproxy') ?? 0.8;
   const cGoal = num(r, 'goals.cpuPerRequestVsHaproxy') ?? 1.5;
   return {
     measures: 'one plaintext hop, requests/s and CPU per request',
-    nodemesh: `${rps('nodemesh')}, ${cpu('nodemesh')}`,
-    haproxy: `${rps('haproxy')}, ${cpu('haproxy')}`,
-    direct: rps('direct'),
+    nodemesh: `${rpsOf(s, 'nodemesh')}, ${cpuOf(s, 'nodemesh')}`,
+    haproxy: `${rpsOf(s, 'haproxy')}, ${cpuOf(s, 'haproxy')}`,
+    direct: rpsOf(s, 'direct'),
     ratio: `${spread(r, 'ratios.throughputVsHaproxy', 2, '×')}; CPU ${spread(r, 'ratios.cpuPerRequestVsHaproxy', 2, '×')}`,
     goal: `≥ ${tGoal}×; CPU ≤ ${cGoal}×`,
     verdict: verdict(t === undefined || c === undefined ? undefined : t >= tGoal && c <= cGoal),
@@ -137,16 +145,14 @@ function proxyHop(r: unknown): Cells {
 
 function pairThroughput(r: unknown): Cells {
   const s = get(r, 'summary');
-  const rps = (c: string): string => fmt(num(configOf(s, c), 'requestsPerSecond.median'), 0, ' req/s');
-  const cpu = (c: string): string => fmt(num(configOf(s, c), 'proxyCpuUsPerRequest.median'), 1, ' µs/req');
   const tMet = get(r, 'goals.throughputVsHaproxyPair.met');
   const hMet = get(r, 'goals.handshakesInSteadyState.met');
   const steady = num(r, 'goals.handshakesInSteadyState.steadyWindows');
   return {
     measures: 'mTLS pair at saturation; handshakes between the proxies in steady windows',
-    nodemesh: `${rps('nodemesh-pair')}, ${cpu('nodemesh-pair')}; ${fmt(steady, 0)} handshakes`,
-    haproxy: `${rps('haproxy-pair')}, ${cpu('haproxy-pair')}`,
-    direct: rps('direct'),
+    nodemesh: `${rpsOf(s, 'nodemesh-pair')}, ${cpuOf(s, 'nodemesh-pair')}; ${fmt(steady, 0)} handshakes`,
+    haproxy: `${rpsOf(s, 'haproxy-pair')}, ${cpuOf(s, 'haproxy-pair')}`,
+    direct: rpsOf(s, 'direct'),
     ratio: spread(r, 'ratios.throughputVsHaproxyPair', 2, '×'),
     goal: `≥ ${num(r, 'goals.throughputVsHaproxyPair.goal') ?? 0.6}×; 0 handshakes`,
     verdict: verdict(typeof tMet === 'boolean' && typeof hMet === 'boolean' ? tMet && hMet : undefined),
@@ -170,13 +176,12 @@ function pairLatency(r: unknown): Cells {
 
 function pairChurn(r: unknown): Cells {
   const s = get(r, 'edge.summary');
-  const rps = (c: string): string => fmt(num(configOf(s, c), 'requestsPerSecond.median'), 0, ' req/s');
   return {
     ...EMPTY,
     measures: 'a new client connection per request through the pair; mTLS accepts',
-    nodemesh: rps('nodemesh-pair'),
-    haproxy: rps('haproxy-pair'),
-    direct: rps('direct'),
+    nodemesh: rpsOf(s, 'nodemesh-pair'),
+    haproxy: rpsOf(s, 'haproxy-pair'),
+    direct: rpsOf(s, 'direct'),
     ratio: `${spread(r, 'edge.throughputVsHaproxyPair', 2, '×')}; CPU per mTLS accept ${spread(r, 'mtlsAccept.cpuPerConnectionVsHaproxy', 2, '×')}`,
   };
 }
